@@ -1,0 +1,27 @@
+"""thibaud-cli: project scaffolding and ASGI deployment for the Thibaud web framework.
+
+The command line is ``thibaud-admin``; this package is its library. The public
+surface is what ``__all__`` lists.
+"""
+
+from .entrypoint import (
+    EntryPointChange,
+    add_asgi_middleware,
+    list_asgi_middleware,
+    regenerate_asgi,
+    remove_asgi_middleware,
+)
+from .errors import ThibaudCliError, UsageError
+from .project import StartedProject, start_project
+
+__all__ = [
+    "EntryPointChange",
+    "StartedProject",
+    "ThibaudCliError",
+    "UsageError",
+    "add_asgi_middleware",
+    "list_asgi_middleware",
+    "regenerate_asgi",
+    "remove_asgi_middleware",
+    "start_project",
+]

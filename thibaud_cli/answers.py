@@ -1,0 +1,181 @@
+"""The answers file: what a project was generated from, so it can be regenerated.
+
+It lives at the project root, is committed with the project, and records the
+template source and versions and every non-secret answer, including the ordered
+ASGI middleware chain. SECRET_KEY is never written to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_text_atomic
+from .errors import AnswersFileError, ProjectNotFoundError
+from .middleware import MiddlewareEntry
+
+ANSWERS_FILENAME = ".thibaud-answers.yml"
+
+_HEADER = """\
+# Written by thibaud-admin when it generated this project; commit it.
+# add-asgi-middleware, remove-asgi-middleware and regenerate-asgi render files
+# again from these answers. Change it with those commands, not by hand.
+"""
+
+# Keys of the file that are thibaud-admin's own, not the template's answers.
+_META_KEYS = (
+    "_template",
+    "_template_version",
+    "_template_commit",
+    "_thibaud_cli_version",
+    "_thibaud_version",
+    "_pending_asgi_middleware",
+)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The contents of a project's answers file."""
+
+    template: str
+    project_name: str
+    template_version: str | None = None
+    template_commit: str | None = None
+    thibaud_cli_version: str | None = None
+    thibaud_version: str | None = None
+    #: The template's own answers (questions it declares), ``project_name`` aside.
+    template_answers: Mapping[str, Any] = field(default_factory=dict)
+    asgi_middleware: tuple[MiddlewareEntry, ...] = ()
+    #: Set only while a chain change is being written (see entrypoint.py).
+    pending_asgi_middleware: tuple[MiddlewareEntry, ...] | None = None
+
+    def with_chain(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
+        return replace(self, asgi_middleware=chain, pending_asgi_middleware=None)
+
+    def with_pending(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
+        return replace(self, pending_asgi_middleware=chain)
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        document: dict[str, Any] = {"_template": self.template}
+        optional = {
+            "_template_version": self.template_version,
+            "_template_commit": self.template_commit,
+            "_thibaud_cli_version": self.thibaud_cli_version,
+            "_thibaud_version": self.thibaud_version,
+        }
+        document.update({key: value for key, value in optional.items() if value is not None})
+        if self.pending_asgi_middleware is not None:
+            document["_pending_asgi_middleware"] = [
+                entry.to_data() for entry in self.pending_asgi_middleware
+            ]
+        document["project_name"] = self.project_name
+        document["asgi_middleware"] = [entry.to_data() for entry in self.asgi_middleware]
+        document.update(
+            (key, value)
+            for key, value in sorted(self.template_answers.items())
+            if key not in document
+        )
+        body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)
+        return _HEADER + body
+
+    @classmethod
+    def from_yaml(cls, text: str, *, source: Path) -> Answers:
+        import yaml
+
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"{source}:{mark.line + 1}" if mark is not None else str(source)
+            raise AnswersFileError(
+                f"{where}: the answers file is not valid YAML. Restore it from version "
+                "control (git checkout -- " + source.name + ")."
+            ) from error
+        if not isinstance(document, dict):
+            raise AnswersFileError(
+                f"{source}: the answers file must be a YAML mapping. Restore it from "
+                "version control."
+            )
+        template = document.get("_template")
+        project_name = document.get("project_name")
+        if not isinstance(template, str) or not template:
+            raise AnswersFileError(f"{source}: '_template' is missing or not a string.")
+        if not isinstance(project_name, str) or not project_name.isidentifier():
+            raise AnswersFileError(
+                f"{source}: 'project_name' is missing or not a Python identifier."
+            )
+        chain = _parse_chain(document.get("asgi_middleware", []), source, "asgi_middleware")
+        pending = None
+        if document.get("_pending_asgi_middleware") is not None:
+            pending = _parse_chain(
+                document["_pending_asgi_middleware"], source, "_pending_asgi_middleware"
+            )
+        return cls(
+            template=template,
+            project_name=project_name,
+            template_version=_optional_str(document, "_template_version", source),
+            template_commit=_optional_str(document, "_template_commit", source),
+            thibaud_cli_version=_optional_str(document, "_thibaud_cli_version", source),
+            thibaud_version=_optional_str(document, "_thibaud_version", source),
+            template_answers={
+                str(key): value
+                for key, value in document.items()
+                if key not in _META_KEYS and key not in {"project_name", "asgi_middleware"}
+            },
+            asgi_middleware=chain,
+            pending_asgi_middleware=pending,
+        )
+
+
+def _optional_str(document: Mapping[str, Any], key: str, source: Path) -> str | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float):
+        raise AnswersFileError(f"{source}: '{key}' must be a string.")
+    return str(value)
+
+
+def _parse_chain(value: Any, source: Path, key: str) -> tuple[MiddlewareEntry, ...]:
+    from .errors import MiddlewareSpecError
+
+    if not isinstance(value, list):
+        raise AnswersFileError(f"{source}: '{key}' must be a list of middleware.")
+    chain = []
+    for index, item in enumerate(value):
+        try:
+            chain.append(MiddlewareEntry.from_data(item))
+        except MiddlewareSpecError as error:
+            raise AnswersFileError(f"{source}: {key}[{index}]: {error}") from error
+    return tuple(chain)
+
+
+def answers_path(project_dir: Path) -> Path:
+    return project_dir / ANSWERS_FILENAME
+
+
+def load_answers(project_dir: Path) -> Answers:
+    """Read the answers file of the project in *project_dir*."""
+    path = answers_path(project_dir)
+    if not project_dir.is_dir():
+        raise ProjectNotFoundError(f"'{project_dir}' is not a directory.")
+    if not path.is_file():
+        raise ProjectNotFoundError(
+            f"'{project_dir}' is not a project generated by thibaud-admin: it has no "
+            f"{ANSWERS_FILENAME}. Run the command in the project's root directory, or "
+            "pass --project-dir."
+        )
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AnswersFileError(f"{path}: cannot be read: {error}") from error
+    return Answers.from_yaml(text, source=path)
+
+
+def save_answers(project_dir: Path, answers: Answers) -> None:
+    """Write the answers file atomically."""
+    write_text_atomic(answers_path(project_dir), answers.to_yaml())

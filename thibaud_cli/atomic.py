@@ -1,0 +1,96 @@
+"""Atomic file-system writes: a reader, or a crash, sees the old state or the new one.
+
+Temporary files and directories are named ``.thibaud-tmp-<pid>-...`` so that one
+left behind by a killed process can be recognised, named and cleaned up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMP_PREFIX = ".thibaud-tmp-"
+
+
+def _temp_prefix() -> str:
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write *text* to *path* via a temporary file in the same directory and ``os.replace``.
+
+    The file keeps the permission bits of the file it replaces.
+    """
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Bytes version of :func:`write_text_atomic`."""
+    descriptor, temp_name = tempfile.mkstemp(prefix=_temp_prefix(), dir=path.parent)
+    temp_path = Path(temp_name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp_path, path.stat().st_mode & 0o7777)
+        os.replace(temp_path, path)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def staging_directory(parent: Path) -> Iterator[Path]:
+    """A temporary directory inside *parent*, removed whatever happens."""
+    path = Path(tempfile.mkdtemp(prefix=_temp_prefix(), dir=parent))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def stale_temporaries(directory: Path) -> list[Path]:
+    """Temporaries in *directory* left by thibaud-admin processes that are gone."""
+    stale = []
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        pid_text = entry.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if pid_text.isdigit() and not _process_exists(int(pid_text)):
+            stale.append(entry)
+    return stale
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Remove what :func:`stale_temporaries` finds; return what was removed."""
+    removed = []
+    for entry in stale_temporaries(directory):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        if not entry.exists():
+            removed.append(entry)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

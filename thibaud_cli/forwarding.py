@@ -1,0 +1,63 @@
+"""Forwarding every command that is not thibaud-admin's own to Thibaud's utility.
+
+``thibaud-admin`` replaces the framework's script of the same name, so ``startapp``,
+``runserver``, ``check``, ``migrate``... must keep working exactly as before.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .answers import ANSWERS_FILENAME
+
+SETTINGS_VARIABLE = "THIBAUD_SETTINGS_MODULE"
+
+
+def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
+    """``<project>.settings`` when run at the root of a generated project.
+
+    Like ``manage.py``, so ``thibaud-admin check`` works there without extra flags;
+    an explicit ``--settings`` or THIBAUD_SETTINGS_MODULE still wins.
+    """
+    if os.environ.get(SETTINGS_VARIABLE) or any(
+        arg == "--settings" or arg.startswith("--settings=") for arg in argv
+    ):
+        return None
+    answers_file = cwd / ANSWERS_FILENAME
+    if not answers_file.is_file():
+        return None
+    from .answers import load_answers
+    from .errors import ThibaudCliError
+
+    try:
+        project_name = load_answers(cwd).project_name
+    except ThibaudCliError:
+        return None
+    if not (cwd / project_name / "settings.py").is_file():
+        return None
+    return f"{project_name}.settings"
+
+
+def forward_to_thibaud(argv: Sequence[str], *, prog_name: str = "thibaud-admin") -> int:
+    """Run Thibaud's ``execute_from_command_line`` with *argv*; return its exit code."""
+    cwd = Path.cwd()
+    settings_default = _project_settings_default(argv, cwd)
+    if settings_default is not None:
+        os.environ[SETTINGS_VARIABLE] = settings_default
+        sys.path.insert(0, str(cwd))
+    from thibaud.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line([prog_name, *argv])
+    except SystemExit as exit_:
+        code = exit_.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return 1
+    return 0

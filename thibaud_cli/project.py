@@ -1,0 +1,212 @@
+"""``startproject``: render a template into a new project, all or nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answers import ANSWERS_FILENAME, Answers
+from .atomic import remove_stale_temporaries, staging_directory
+from .errors import DestinationError, InvalidDataError
+from .middleware import template_data
+from .names import validate_project_name
+from .rendering import (
+    BUNDLED_TEMPLATE,
+    RenderedTemplate,
+    bundled_template_version,
+    render_template,
+)
+from .versions import thibaud_cli_version, thibaud_version
+
+# The characters Thibaud's own get_random_secret_key() uses.
+_SECRET_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
+_SECRET_KEY_LENGTH = 50
+#: Answers that thibaud-admin sets itself and ``--data`` may not.
+RESERVED_DATA_KEYS = frozenset(
+    {"project_name", "secret_key", "asgi_middleware_imports", "asgi_middleware_wraps"}
+)
+
+
+def generate_secret_key() -> str:
+    """A new random SECRET_KEY for development, from the ``secrets`` module."""
+    return "".join(secrets.choice(_SECRET_KEY_CHARS) for _ in range(_SECRET_KEY_LENGTH))
+
+
+@dataclass(frozen=True)
+class StartedProject:
+    """What :func:`start_project` wrote (or, in a dry run, would write)."""
+
+    name: str
+    directory: Path
+    files: tuple[Path, ...]
+    dry_run: bool
+
+
+def parse_data(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Parse ``--data KEY=VALUE`` pairs; copier casts each value to its question's type."""
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            raise InvalidDataError(f"--data {pair}: expected KEY=VALUE, e.g. --data description='My site'.")
+        if not key.isidentifier():
+            raise InvalidDataError(f"--data {pair}: '{key}' is not a valid question name.")
+        if key in RESERVED_DATA_KEYS:
+            raise InvalidDataError(
+                f"--data {key}: thibaud-admin sets '{key}' itself"
+                + (": give the name as the NAME argument." if key == "project_name" else ".")
+            )
+        data[key] = value
+    return data
+
+
+def start_project(
+    name: str,
+    directory: Path | None = None,
+    *,
+    template: str | None = None,
+    data: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    trust: bool = False,
+) -> StartedProject:
+    """Render *template* (default: the bundled one) as project *name*.
+
+    Without *directory*, the project goes into ``./name``, which must not exist.
+    With it, into *directory*, which may exist but must not hold any file the
+    template would write. Either way the files are rendered into a staging
+    directory first and moved into place only once all of them exist, so a failure
+    at any point leaves no trace.
+    """
+    validate_project_name(name)
+    user_data = dict(data or {})
+    reserved = RESERVED_DATA_KEYS.intersection(user_data)
+    if reserved:
+        raise InvalidDataError(f"--data {sorted(reserved)[0]}: thibaud-admin sets it itself.")
+    target = Path(directory) if directory is not None else Path(name)
+    _check_target(target, explicit=directory is not None)
+    render_data = {
+        **user_data,
+        "project_name": name,
+        "secret_key": generate_secret_key(),
+        **template_data(()),
+    }
+    target_exists = target.exists()
+    if dry_run:
+        staging_parent = Path(tempfile.gettempdir())
+    elif target_exists:
+        staging_parent = target
+    else:
+        staging_parent = target.absolute().parent
+        if not staging_parent.is_dir():
+            raise DestinationError(
+                f"Cannot create '{target}': its parent directory '{staging_parent}' does not "
+                "exist. Create it first."
+            )
+    if not dry_run:
+        remove_stale_temporaries(staging_parent)
+    if not os.access(staging_parent, os.W_OK | os.X_OK):
+        raise DestinationError(f"Cannot write in '{staging_parent}': permission denied.")
+    with staging_directory(staging_parent) as staging:
+        rendered_root = staging / "project"
+        rendered = render_template(template, rendered_root, data=render_data, trust=trust)
+        answers = _answers_for(name, template, rendered)
+        rendered_root.mkdir(exist_ok=True)
+        (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
+        files = tuple(sorted(_files_under(rendered_root)))
+        if target_exists:
+            _refuse_clashes(target, files)
+        if not dry_run:
+            _publish(rendered_root, target, files, into_existing=target_exists)
+    return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
+
+
+def _answers_for(name: str, template: str | None, rendered: RenderedTemplate) -> Answers:
+    bundled = template in (None, BUNDLED_TEMPLATE)
+    if bundled:
+        source = BUNDLED_TEMPLATE
+    elif template is not None and Path(template).expanduser().exists():
+        # A local template is recorded absolute: the answers must not depend on the
+        # directory the command ran from.
+        source = str(Path(template).expanduser().resolve())
+    else:
+        source = str(template)
+    return Answers(
+        template=source,
+        project_name=name,
+        template_version=bundled_template_version() if bundled else rendered.version,
+        template_commit=rendered.commit,
+        thibaud_cli_version=thibaud_cli_version(),
+        thibaud_version=thibaud_version(),
+        template_answers={k: v for k, v in rendered.answers.items() if k != "project_name"},
+    )
+
+
+def _check_target(target: Path, *, explicit: bool) -> None:
+    if target.is_symlink() and not target.exists():
+        raise DestinationError(f"'{target}' is a broken symbolic link: remove it or choose another directory.")
+    if not target.exists():
+        return
+    if not explicit:
+        raise DestinationError(
+            f"'{target}' already exists: choose another name, remove it, or give a "
+            "directory to render into (thibaud-admin startproject NAME DIRECTORY)."
+        )
+    if not target.is_dir():
+        raise DestinationError(f"'{target}' exists and is not a directory: choose another directory.")
+
+
+def _files_under(root: Path) -> list[Path]:
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        base = Path(dirpath)
+        for filename in filenames:
+            files.append((base / filename).relative_to(root))
+        for dirname in dirnames:
+            # A symlink to a directory is written as the link itself.
+            if (base / dirname).is_symlink():
+                files.append((base / dirname).relative_to(root))
+    return files
+
+
+def _refuse_clashes(target: Path, files: tuple[Path, ...]) -> None:
+    clashes = [path for path in files if os.path.lexists(target / path)]
+    if clashes:
+        shown = ", ".join(str(path) for path in clashes[:5])
+        more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+        raise DestinationError(
+            f"'{target}' already has {shown}{more}, which the project would overwrite: "
+            "nothing was written. Move them away or choose another directory."
+        )
+
+
+def _publish(rendered_root: Path, target: Path, files: tuple[Path, ...], *, into_existing: bool) -> None:
+    """Move the rendered files into *target*; on any failure, undo every move."""
+    if not into_existing:
+        # One rename: the project appears whole or not at all.
+        os.rename(rendered_root, target)
+        return
+    created_dirs: list[Path] = []
+    moved: list[Path] = []
+    try:
+        for relative in files:
+            destination = target / relative
+            for parent in reversed(destination.parents):
+                if parent == target or target not in parent.parents:
+                    continue
+                if not parent.exists():
+                    parent.mkdir()
+                    created_dirs.append(parent)
+            # link() refuses to replace a file that appeared since the clash check.
+            os.link(rendered_root / relative, destination, follow_symlinks=False)
+            moved.append(destination)
+    except BaseException:
+        for destination in reversed(moved):
+            destination.unlink(missing_ok=True)
+        for directory in reversed(created_dirs):
+            directory.rmdir()
+        raise

@@ -1,0 +1,212 @@
+"""Rendering a copier template: the only module that talks to copier.
+
+copier (and jinja2 with it) is imported inside the functions, so commands that do
+not render, and ``--help``, never pay for it.
+"""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import TemplateError, UnsafeTemplateError
+
+#: How the bundled template is named on the command line and in answers files: a
+#: stable name rather than a site-packages path that changes with every install.
+BUNDLED_TEMPLATE = "bundled"
+
+_GIT_URL_PREFIXES = ("git@", "git+", "gh:", "gl:", "https://", "http://", "ssh://", "file://")
+
+
+def bundled_template_path() -> Path:
+    """Where the bundled template lives: inside the wheel, or at the repository root."""
+    package_dir = Path(__file__).resolve().parent
+    installed = package_dir / "templates" / "project"
+    if installed.is_dir():
+        return installed
+    return package_dir.parent / "templates" / "project"
+
+
+def bundled_template_version() -> str:
+    """The version of the bundled template, recorded in the answers of every project."""
+    config = read_template_config(bundled_template_path())
+    return str(config.get("_thibaud_template_version", "0"))
+
+
+def read_template_config(template_dir: Path) -> dict[str, Any]:
+    """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template."""
+    import yaml
+
+    for name in ("copier.yml", "copier.yaml"):
+        path = template_dir / name
+        if path.is_file():
+            try:
+                documents = [doc for doc in yaml.safe_load_all(path.read_text("utf-8")) if doc]
+            except (yaml.YAMLError, UnicodeDecodeError) as error:
+                raise TemplateError(f"{path} is not valid YAML: {error}") from error
+            config: dict[str, Any] = {}
+            for document in documents:
+                if not isinstance(document, dict):
+                    raise TemplateError(f"{path} must be a mapping of questions and settings.")
+                config.update(document)
+            return config
+    raise TemplateError(
+        f"'{template_dir}' is not a copier template: it has no copier.yml. "
+        "Give a directory with a copier.yml, or a git URL."
+    )
+
+
+def is_git_url(source: str) -> bool:
+    """Whether *source* names a git repository rather than a local directory."""
+    return source.startswith(_GIT_URL_PREFIXES) or source.endswith(".git")
+
+
+def resolve_template_source(template: str | None) -> tuple[str, Path | None]:
+    """Map a ``--template`` value to (what copier reads, the local directory if any).
+
+    ``None`` and ``"bundled"`` mean the bundled template. A local directory must
+    exist and hold a copier.yml; anything URL-like is left for git to fetch.
+    """
+    if template is None or template == BUNDLED_TEMPLATE:
+        path = bundled_template_path()
+        return str(path), path
+    path = Path(template).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise TemplateError(
+                f"Template '{template}' is a file, not a template directory: "
+                "give a directory with a copier.yml, or a git URL."
+            )
+        read_template_config(path)  # raises if it is not a copier template
+        return str(path.resolve()), path.resolve()
+    if is_git_url(template):
+        return template, None
+    raise TemplateError(
+        f"Template '{template}' does not exist: give a directory with a copier.yml, "
+        "a git URL, or leave --template out to use the bundled template."
+    )
+
+
+@dataclass(frozen=True)
+class RenderedTemplate:
+    """What rendering produced, beside the files."""
+
+    #: The template's own answers worth recording: declared questions, not secret,
+    #: not hidden (``when: false``).
+    answers: dict[str, Any]
+    #: The template's version (a git tag), if copier knows one.
+    version: str | None
+    #: The git commit (``git describe`` form) the template was rendered from, if any.
+    commit: str | None
+
+
+def render_template(
+    template: str | None,
+    destination: Path,
+    *,
+    data: Mapping[str, Any],
+    trust: bool = False,
+    strict_undefined: bool = False,
+    vcs_ref: str | None = None,
+    exclude: tuple[str, ...] = (),
+    run_tasks: bool = True,
+) -> RenderedTemplate:
+    """Render *template* into *destination* with *data*, never prompting.
+
+    Every question takes its default unless *data* answers it. Templates that run
+    code (tasks, migrations, Jinja extensions) are refused unless *trust* is true.
+    With *strict_undefined*, an undefined variable fails the render even when the
+    template itself allows it. Errors are raised as :class:`TemplateError`.
+    """
+    source, _ = resolve_template_source(template)
+    import jinja2
+    from copier._main import Worker  # run_copy() does not let us adjust the Jinja env
+    from copier._settings import SettingsModel
+    from copier.errors import CopierError
+    from copier.errors import UnsafeTemplateError as CopierUnsafeTemplateError
+
+    try:
+        with warnings.catch_warnings():
+            # copier warns about dirty local git templates and the like; the CLI
+            # is no place for Python warnings.
+            warnings.simplefilter("ignore")
+            with Worker(
+                src_path=source,
+                dst_path=destination,
+                data=dict(data),
+                vcs_ref=vcs_ref,
+                # Never read the user's copier settings: trust comes from --trust only.
+                settings=SettingsModel(),
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                unsafe=trust,
+                cleanup_on_error=False,
+                exclude=exclude,
+                skip_tasks=not run_tasks,
+            ) as worker:
+                if strict_undefined:
+                    worker.jinja_env.undefined = jinja2.StrictUndefined
+                worker.run_copy()
+                template_info = worker.template
+                secret = set(template_info.secret_questions)
+                answers = {
+                    str(key): value
+                    for key, value in worker.answers.combined.items()
+                    if key in template_info.questions_data
+                    and not str(key).startswith("_")
+                    and key not in secret
+                    and key not in worker.answers.hidden
+                }
+                version = template_info.version
+                return RenderedTemplate(
+                    answers=answers,
+                    version=str(version) if version is not None else None,
+                    commit=template_info.commit,
+                )
+    except CopierUnsafeTemplateError as error:
+        raise UnsafeTemplateError(
+            f"The template uses {', '.join(error.features)}, which run code on this "
+            "machine. If you trust it, pass --trust."
+        ) from error
+    except jinja2.TemplateSyntaxError as error:
+        where = _template_location(error.filename, error.lineno, source)
+        raise TemplateError(f"{where}: Jinja syntax error: {error.message}") from error
+    except jinja2.UndefinedError as error:
+        raise TemplateError(f"{_undefined_location(error, source)}: {error.message}") from error
+    except jinja2.TemplateError as error:
+        raise TemplateError(f"The template failed to render: {error}") from error
+    except CopierError as error:
+        raise TemplateError(f"The template failed to render: {error}") from error
+    except ValueError as error:
+        # copier raises plain ValueError for e.g. a required question without default.
+        raise TemplateError(f"The template failed to render: {error}") from error
+
+
+def _template_location(filename: str | None, lineno: int | None, source: str) -> str:
+    if not filename:
+        return "<template string>"
+    path = Path(filename)
+    try:
+        path = path.relative_to(source)
+    except ValueError:
+        pass
+    return f"{path}:{lineno}" if lineno else str(path)
+
+
+def _undefined_location(error: BaseException, source: str) -> str:
+    """The template file and line an UndefinedError came from.
+
+    Jinja rewrites tracebacks so that template frames carry the template's file
+    name and line; the innermost such frame is where the variable was used.
+    """
+    location = "<template>"
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        filename = frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            location = _template_location(filename, lineno, source)
+    return location

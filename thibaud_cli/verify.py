@@ -1,0 +1,108 @@
+"""Checking that middleware exist, in a subprocess of the project's interpreter.
+
+The CLI itself executes nothing from the project: the import happens in a child
+process, with the project directory on ``sys.path`` and its settings module set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import MiddlewareNotFoundError
+from .middleware import ObjectPath
+
+_CHECK_SCRIPT = r"""
+import importlib, importlib.util, json, os, sys
+project_dir, settings_module, targets = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+sys.path.insert(0, project_dir)
+os.environ.setdefault("THIBAUD_SETTINGS_MODULE", settings_module)
+results = []
+for module_name, attribute in targets:
+    try:
+        found = importlib.util.find_spec(module_name) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        results.append({"problem": "module", "detail": ""})
+        continue
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as error:
+        results.append({"problem": "import", "detail": f"{type(error).__name__}: {error}"})
+        continue
+    if not hasattr(module, attribute):
+        results.append({"problem": "attribute", "detail": ""})
+    else:
+        results.append({"problem": None, "detail": ""})
+print(json.dumps(results))
+"""
+
+
+def project_interpreter(project_dir: Path) -> str:
+    """The project's own virtual environment's Python if it has one, else ours."""
+    for candidate in (project_dir / ".venv" / "bin" / "python", project_dir / "venv" / "bin" / "python"):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return sys.executable
+
+
+def verify_importable(
+    project_dir: Path, project_name: str, targets: Iterable[ObjectPath]
+) -> None:
+    """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing."""
+    targets = list(targets)
+    if not targets:
+        return
+    interpreter = project_interpreter(project_dir)
+    try:
+        completed = subprocess.run(
+            [
+                interpreter,
+                "-c",
+                _CHECK_SCRIPT,
+                str(project_dir.resolve()),
+                f"{project_name}.settings",
+                json.dumps([[t.module, t.attribute] for t in targets]),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            cwd=project_dir,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise MiddlewareNotFoundError(
+            f"Could not check the middleware with {interpreter}: {error}. "
+            "Pass --no-verify to skip the check."
+        ) from error
+    try:
+        results = json.loads(completed.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise MiddlewareNotFoundError(
+            f"Could not check the middleware with {interpreter}: "
+            f"{completed.stderr.strip().splitlines()[-1:] or 'no output'}. "
+            "Pass --no-verify to skip the check."
+        ) from None
+    for target, result in zip(targets, results, strict=True):
+        problem = result["problem"]
+        if problem == "module":
+            top = target.module.split(".")[0]
+            raise MiddlewareNotFoundError(
+                f"Module '{target.module}' was not found by {interpreter}: install the "
+                f"package that provides it (e.g. pip install {top.replace('_', '-')}), "
+                "or check the spelling."
+            )
+        if problem == "import":
+            raise MiddlewareNotFoundError(
+                f"Module '{target.module}' failed to import: {result['detail']}."
+            )
+        if problem == "attribute":
+            raise MiddlewareNotFoundError(
+                f"Module '{target.module}' has no attribute '{target.attribute}': check the "
+                "name (it is case-sensitive) or the installed version of its package."
+            )
