@@ -25,11 +25,22 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 class CommandFailed(click.ClickException):
-    """A library error, shown as one line with its own exit code."""
+    """The operation failed: one line, exit code 1."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = 1
+
+
+class CommandMisused(click.ClickException):
+    """The command line asked for something invalid: one line, exit code 2.
+
+    Unlike click.UsageError it prints no usage block: the message says what to do.
+    """
+
+    exit_code = 2
+
+
+def _failure(message: str, exit_code: int) -> click.ClickException:
+    return CommandMisused(message) if exit_code == 2 else CommandFailed(message)
 
 
 def _internal_error(error: BaseException) -> NoReturn:
@@ -41,8 +52,7 @@ def _internal_error(error: BaseException) -> NoReturn:
         where = ""
     raise CommandFailed(
         f"thibaud-admin hit an unexpected internal error ({type(error).__name__}: {error})."
-        f"{where} Please report it at {ISSUES_URL} with the command you ran.",
-        1,
+        f"{where} Please report it at {ISSUES_URL} with the command you ran."
     ) from error
 
 
@@ -60,13 +70,15 @@ class ThibaudAdmin(click.Group):
             return super().invoke(ctx)
         except MergeConflictError as error:
             click.echo(error.conflicts, err=True, nl=False)
-            raise CommandFailed(str(error), error.exit_code) from error
+            raise _failure(str(error), error.exit_code) from error
         except ThibaudCliError as error:
-            raise CommandFailed(str(error), error.exit_code) from error
+            raise _failure(str(error), error.exit_code) from error
         except OSError as error:
             # The file system said no (disk full, permission...): not a bug of ours.
             target = f" ({error.filename})" if error.filename else ""
-            raise CommandFailed(f"{error.strerror or error}{target}. Nothing was changed.", 1) from error
+            raise CommandFailed(
+                f"{error.strerror or error}{target}. Nothing was changed."
+            ) from error
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as error:  # noqa: BLE001 - the one place that reports bugs
@@ -150,7 +162,9 @@ def main() -> None:
     metavar="KEY=VALUE",
     help="Answer a template question (repeatable); the rest take their defaults.",
 )
-@click.option("--dry-run", is_flag=True, help="List the files that would be written; write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="List the files that would be written; write nothing."
+)
 @click.option(
     "--trust",
     is_flag=True,
@@ -180,7 +194,9 @@ def startproject(
         for path in result.files:
             click.echo(f"  {path}")
         return
-    click.echo(f"Created project '{result.name}' in {result.directory} ({len(result.files)} files).")
+    click.echo(
+        f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
+    )
     click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
 
 
@@ -205,7 +221,9 @@ def _report_change(change: Any, *, dry_run: bool, done: str) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Print the diff of asgi.py; write nothing.")
 @click.option("--no-verify", is_flag=True, help="Do not check that the middleware can be imported.")
-@click.option("--allow-duplicate", is_flag=True, help="Wrap again a middleware already in the chain.")
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Wrap again a middleware already in the chain."
+)
 @project_dir_option
 def add_asgi_middleware(
     spec: str,
@@ -229,7 +247,9 @@ def add_asgi_middleware(
         verify=not no_verify,
         allow_duplicate=allow_duplicate,
     )
-    _report_change(change, dry_run=dry_run, done=f"Added {change.chain[-1].target} to {change.relative_path}.")
+    _report_change(
+        change, dry_run=dry_run, done=f"Added {change.chain[-1].target} to {change.relative_path}."
+    )
 
 
 @main.command("remove-asgi-middleware")
@@ -263,5 +283,9 @@ def regenerate_asgi(dry_run: bool, project_dir: Path) -> None:
     from .entrypoint import regenerate_asgi as regenerate
 
     change = regenerate(project_dir, dry_run=dry_run)
-    done = f"Regenerated {change.relative_path}." if change.changed else f"{change.relative_path} is up to date."
+    done = (
+        f"Regenerated {change.relative_path}."
+        if change.changed
+        else f"{change.relative_path} is up to date."
+    )
     _report_change(change, dry_run=dry_run, done=done)

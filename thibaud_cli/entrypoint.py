@@ -121,7 +121,9 @@ def recover_interrupted_change(project_dir: Path, answers: Answers) -> tuple[Ans
     applied = merge_texts(old, ours, new)
     if applied.clean and applied.text == ours and old != new:
         repaired = answers.with_chain(pending)
-        message = "An interrupted middleware change was completed: the answers file now matches asgi.py."
+        message = (
+            "An interrupted middleware change was completed: the answers file now matches asgi.py."
+        )
     else:
         repaired = answers.with_chain(answers.asgi_middleware)
         message = "An interrupted middleware change was rolled back: asgi.py was never changed."
@@ -188,15 +190,14 @@ def add_asgi_middleware(
     chain = answers.asgi_middleware
     if find_in_chain(chain, target) and not allow_duplicate:
         raise MiddlewareChainError(
-            f"{target} is already in the chain:\n" + "\n".join(describe_chain(chain))
+            f"{target} is already in the chain:\n"
+            + "\n".join(describe_chain(chain))
             + "\nPass --allow-duplicate to wrap it again."
         )
     entry = MiddlewareEntry(target=target, options=parsed_options)
     if verify:
         verify_importable(project_dir, answers.project_name, [target, *entry.references()])
-    return _apply_chain(
-        project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery
-    )
+    return _apply_chain(project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery)
 
 
 def remove_asgi_middleware(

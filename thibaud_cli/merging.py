@@ -20,7 +20,9 @@ class Conflict:
     ours: tuple[str, ...]
     theirs: tuple[str, ...]
 
-    def describe(self, path: str, *, ours_label: str = "yours", theirs_label: str = "template") -> str:
+    def describe(
+        self, path: str, *, ours_label: str = "yours", theirs_label: str = "template"
+    ) -> str:
         """The hunk in git's conflict style, headed by where it is."""
         return (
             f"{path}:{self.line}:\n"

@@ -51,8 +51,7 @@ class ObjectPath:
         text = text.strip()
         if text.count(":") > 1:
             raise MiddlewareSpecError(
-                f"'{original}' is not a valid {what}: use one ':' at most, as in "
-                "pkg.module:Name."
+                f"'{original}' is not a valid {what}: use one ':' at most, as in pkg.module:Name."
             )
         if ":" in text:
             module, attribute = text.split(":")
@@ -168,9 +167,7 @@ def parse_option(text: str) -> tuple[str, OptionValue]:
     key, separator, value = text.partition("=")
     key = key.strip()
     if not separator:
-        raise MiddlewareSpecError(
-            f"--option {text}: expected KEY=VALUE ({_OPTION_EXAMPLE})."
-        )
+        raise MiddlewareSpecError(f"--option {text}: expected KEY=VALUE ({_OPTION_EXAMPLE}).")
     if not key.isidentifier() or keyword.iskeyword(key) or not key.isascii():
         raise MiddlewareSpecError(
             f"--option {text}: '{key}' is not a valid keyword argument name: use a Python "

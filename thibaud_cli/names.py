@@ -48,8 +48,7 @@ def validate_project_name(name: str) -> None:
         )
     if keyword.iskeyword(name):
         raise InvalidProjectName(
-            f"'{name}' is not a valid project name: it is a Python keyword. "
-            f"Try '{name}_project'."
+            f"'{name}' is not a valid project name: it is a Python keyword. Try '{name}_project'."
         )
     if name.startswith("__") and name.endswith("__"):
         raise InvalidProjectName(

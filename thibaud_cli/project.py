@@ -53,7 +53,9 @@ def parse_data(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key, separator, value = pair.partition("=")
         key = key.strip()
         if not separator or not key:
-            raise InvalidDataError(f"--data {pair}: expected KEY=VALUE, e.g. --data description='My site'.")
+            raise InvalidDataError(
+                f"--data {pair}: expected KEY=VALUE, e.g. --data description='My site'."
+            )
         if not key.isidentifier():
             raise InvalidDataError(f"--data {pair}: '{key}' is not a valid question name.")
         if key in RESERVED_DATA_KEYS:
@@ -148,7 +150,9 @@ def _answers_for(name: str, template: str | None, rendered: RenderedTemplate) ->
 
 def _check_target(target: Path, *, explicit: bool) -> None:
     if target.is_symlink() and not target.exists():
-        raise DestinationError(f"'{target}' is a broken symbolic link: remove it or choose another directory.")
+        raise DestinationError(
+            f"'{target}' is a broken symbolic link: remove it or choose another directory."
+        )
     if not target.exists():
         return
     if not explicit:
@@ -157,7 +161,9 @@ def _check_target(target: Path, *, explicit: bool) -> None:
             "directory to render into (thibaud-admin startproject NAME DIRECTORY)."
         )
     if not target.is_dir():
-        raise DestinationError(f"'{target}' exists and is not a directory: choose another directory.")
+        raise DestinationError(
+            f"'{target}' exists and is not a directory: choose another directory."
+        )
 
 
 def _files_under(root: Path) -> list[Path]:
@@ -184,7 +190,9 @@ def _refuse_clashes(target: Path, files: tuple[Path, ...]) -> None:
         )
 
 
-def _publish(rendered_root: Path, target: Path, files: tuple[Path, ...], *, into_existing: bool) -> None:
+def _publish(
+    rendered_root: Path, target: Path, files: tuple[Path, ...], *, into_existing: bool
+) -> None:
     """Move the rendered files into *target*; on any failure, undo every move."""
     if not into_existing:
         # One rename: the project appears whole or not at all.

@@ -169,9 +169,10 @@ def render_template(
                     commit=template_info.commit,
                 )
     except CopierUnsafeTemplateError as error:
+        features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
         raise UnsafeTemplateError(
-            f"The template uses {', '.join(error.features)}, which run code on this "
-            "machine. If you trust it, pass --trust."
+            f"The template uses {features}, which can run code on this machine: "
+            "nothing was written. If you trust the template, pass --trust."
         ) from error
     except jinja2.TemplateSyntaxError as error:
         where = _template_location(error.filename, error.lineno, source)

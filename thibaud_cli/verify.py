@@ -45,15 +45,16 @@ print(json.dumps(results))
 
 def project_interpreter(project_dir: Path) -> str:
     """The project's own virtual environment's Python if it has one, else ours."""
-    for candidate in (project_dir / ".venv" / "bin" / "python", project_dir / "venv" / "bin" / "python"):
+    for candidate in (
+        project_dir / ".venv" / "bin" / "python",
+        project_dir / "venv" / "bin" / "python",
+    ):
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return sys.executable
 
 
-def verify_importable(
-    project_dir: Path, project_name: str, targets: Iterable[ObjectPath]
-) -> None:
+def verify_importable(project_dir: Path, project_name: str, targets: Iterable[ObjectPath]) -> None:
     """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing."""
     targets = list(targets)
     if not targets:

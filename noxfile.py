@@ -1,0 +1,36 @@
+"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``templates``, ``bench``.
+
+Every session runs on the interpreter nox itself runs on (Python 3.12+).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests", "templates"]
+nox.options.error_on_missing_interpreters = True
+
+LINT_TOOLS = ["ruff==0.17.6"]
+TYPECHECK_TOOLS = ["mypy==2.4.1", "types-PyYAML"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite, real servers included."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install(*LINT_TOOLS)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install(*TYPECHECK_TOOLS, "-e", ".")
+    session.run("mypy", "--strict", "thibaud_cli")
