@@ -190,9 +190,8 @@ def add_asgi_middleware(
     chain = answers.asgi_middleware
     if find_in_chain(chain, target) and not allow_duplicate:
         raise MiddlewareChainError(
-            f"{target} is already in the chain:\n"
-            + "\n".join(describe_chain(chain))
-            + "\nPass --allow-duplicate to wrap it again."
+            f"{target} is already in the chain ({'; '.join(describe_chain(chain))}): "
+            "pass --allow-duplicate to wrap it again."
         )
     entry = MiddlewareEntry(target=target, options=parsed_options)
     if verify:
@@ -209,8 +208,11 @@ def remove_asgi_middleware(
     chain = answers.asgi_middleware
     positions = find_in_chain(chain, target)
     if not positions:
-        listing = "\n".join(describe_chain(chain)) or "(the chain is empty)"
-        raise MiddlewareChainError(f"{target} is not in the chain. The chain is:\n{listing}")
+        listing = "; ".join(describe_chain(chain)) or "it is empty"
+        raise MiddlewareChainError(
+            f"{target} is not in the chain ({listing}): nothing to remove. "
+            "'thibaud-admin list-asgi-middleware' shows it."
+        )
     new_chain = chain[: positions[-1]] + chain[positions[-1] + 1 :]
     return _apply_chain(project_dir, answers, new_chain, dry_run=dry_run, recovery=recovery)
 

@@ -97,8 +97,8 @@ class OptionValue:
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             raise MiddlewareSpecError(
                 f"--option {key}={text}: the value is neither a Python literal nor an "
-                f"@reference ({_OPTION_EXAMPLE}). Quote strings for Python: "
-                f"{key}='\"{text}\"'."
+                f"@reference ({_OPTION_EXAMPLE}). Strings need Python quotes inside "
+                f"the shell's: {key}='\"text\"'."
             ) from None
         _check_literal(value, key=key, text=text)
         return cls(literal=value)

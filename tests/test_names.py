@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import keyword
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from thibaud_cli.errors import InvalidProjectName
+from thibaud_cli.names import suggest_identifier, validate_project_name
+
+
+@pytest.mark.parametrize("name", ["mysite", "my_site", "Site2", "_private", "blog_project"])
+def test_valid_names_pass(name: str) -> None:
+    validate_project_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "suggestion"),
+    [
+        ("my-site", "must be a Python identifier", "'my_site'"),
+        ("my site", "must be a Python identifier", "'my_site'"),
+        ("1site", "must be a Python identifier", "'project_1site'"),
+        ("café", "must be a Python identifier", "'caf'"),
+        ("class", "is a Python keyword", "'class_project'"),
+        ("__init__", "dunder names are reserved", "'init'"),
+        ("os", "existing Python module", "'os_project'"),
+        ("json", "existing Python module", "'json_project'"),
+        ("thibaud", "existing Python module", "'thibaud_project'"),
+        ("click", "existing Python module", "'click_project'"),
+        ("", "is empty", "'mysite'"),
+    ],
+)
+def test_invalid_names_say_why_and_suggest_a_fix(name: str, reason: str, suggestion: str) -> None:
+    with pytest.raises(InvalidProjectName) as caught:
+        validate_project_name(name)
+    message = str(caught.value)
+    assert reason in message
+    assert suggestion in message
+    assert "\n" not in message
+
+
+def test_an_importable_module_is_found_without_being_imported() -> None:
+    # find_spec must not execute the module: 'antigravity' opens a web browser when
+    # imported, so being refused without that proves nothing ran.
+    import sys
+
+    with pytest.raises(InvalidProjectName):
+        validate_project_name("antigravity")
+    assert "antigravity" not in sys.modules
+
+
+@given(st.text(max_size=30))
+def test_validation_never_crashes_and_accepts_only_identifiers(name: str) -> None:
+    try:
+        validate_project_name(name)
+    except InvalidProjectName as error:
+        assert str(error)
+    else:
+        assert name.isidentifier() and name.isascii() and not keyword.iskeyword(name)
+
+
+@given(st.text(max_size=30))
+def test_suggestions_are_identifiers(name: str) -> None:
+    suggestion = suggest_identifier(name)
+    assert suggestion.isidentifier() and suggestion.isascii()
+    assert not keyword.iskeyword(suggestion)
