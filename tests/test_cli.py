@@ -183,6 +183,7 @@ def test_public_surface_is_what_we_meant() -> None:
     import thibaud_cli
 
     assert sorted(thibaud_cli.__all__) == [
+        "ChainListing",
         "EntryPointChange",
         "StartedProject",
         "ThibaudCliError",

@@ -5,6 +5,7 @@ surface is what ``__all__`` lists.
 """
 
 from .entrypoint import (
+    ChainListing,
     EntryPointChange,
     add_asgi_middleware,
     list_asgi_middleware,
@@ -15,6 +16,7 @@ from .errors import ThibaudCliError, UsageError
 from .project import StartedProject, start_project
 
 __all__ = [
+    "ChainListing",
     "EntryPointChange",
     "StartedProject",
     "ThibaudCliError",

@@ -271,7 +271,10 @@ def list_asgi_middleware(project_dir: Path) -> None:
     from .entrypoint import list_asgi_middleware as list_chain
     from .middleware import describe_chain
 
-    lines = describe_chain(list_chain(project_dir))
+    listing = list_chain(project_dir)
+    if listing.recovery:
+        click.echo(listing.recovery, err=True)
+    lines = describe_chain(listing.chain)
     click.echo("\n".join(lines) if lines else "No ASGI middleware.")
 
 

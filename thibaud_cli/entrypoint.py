@@ -217,10 +217,19 @@ def remove_asgi_middleware(
     return _apply_chain(project_dir, answers, new_chain, dry_run=dry_run, recovery=recovery)
 
 
-def list_asgi_middleware(project_dir: Path) -> tuple[MiddlewareEntry, ...]:
-    """The chain, innermost first."""
-    answers, _ = _load(project_dir)
-    return answers.asgi_middleware
+@dataclass(frozen=True)
+class ChainListing:
+    """The recorded middleware chain, innermost first."""
+
+    chain: tuple[MiddlewareEntry, ...]
+    #: Set when an earlier, interrupted change was finished or rolled back first.
+    recovery: str | None = None
+
+
+def list_asgi_middleware(project_dir: Path) -> ChainListing:
+    """The chain, innermost first (repairing an interrupted change first)."""
+    answers, recovery = _load(project_dir)
+    return ChainListing(chain=answers.asgi_middleware, recovery=recovery)
 
 
 def regenerate_asgi(project_dir: Path, *, dry_run: bool = False) -> EntryPointChange:
