@@ -2,61 +2,16 @@
 
 from __future__ import annotations
 
-import errno
 import os
-import pathlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from tests.fault_runner import WriteFaults
 from tests.helpers import build_file_tree, tree_snapshot
 from thibaud_cli.atomic import TEMP_PREFIX, remove_stale_temporaries, stale_temporaries
 from thibaud_cli.cli import main
-
-
-class InjectedFault(Exception):
-    pass
-
-
-class FaultInjector:
-    """Counts the file-system writes of a run and fails the Nth one.
-
-    The writes are copier's file writes (Path.write_bytes), the answers file
-    (Path.write_text), and the moves into place (os.link, os.rename).
-    """
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_at: int, fault: BaseException) -> None:
-        self.count = 0
-        self.fail_at = fail_at
-        self.fault = fault
-        self.fired = False
-        for owner, name in (
-            (pathlib.Path, "write_bytes"),
-            (pathlib.Path, "write_text"),
-            (os, "link"),
-            (os, "rename"),
-        ):
-            monkeypatch.setattr(owner, name, self._wrap(getattr(owner, name)))
-
-    def _wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            self.count += 1
-            if self.count == self.fail_at:
-                self.fired = True
-                raise self.fault
-            return function(*args, **kwargs)
-
-        return wrapper
-
-
-FAULTS = {
-    "disk-full": OSError(errno.ENOSPC, "No space left on device"),
-    "exception": InjectedFault("injected"),
-    "ctrl-c": KeyboardInterrupt(),
-}
 
 
 def _leftovers(*directories: Path) -> list[str]:
@@ -69,7 +24,7 @@ def _leftovers(*directories: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("fault", ["enospc", "exception", "interrupt"])
 @pytest.mark.parametrize("existing", [False, True], ids=["new-directory", "existing-directory"])
 def test_a_fault_at_every_write_leaves_no_trace(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str, existing: bool
@@ -81,7 +36,7 @@ def test_a_fault_at_every_write_leaves_no_trace(
     n = 1
     while True:
         with monkeypatch.context() as patch:
-            injector = FaultInjector(patch, n, FAULTS[fault])
+            injector = WriteFaults(fault, n).install(patch.setattr)
             result = runner.invoke(main, ["startproject", "mysite", str(target)])
         if not injector.fired:
             # Past the last write: the run completed, so every write was covered.

@@ -72,16 +72,46 @@ def stale_temporaries(directory: Path) -> list[Path]:
 
 
 def remove_stale_temporaries(directory: Path) -> list[Path]:
-    """Remove what :func:`stale_temporaries` finds; return what was removed."""
+    """Remove what :func:`stale_temporaries` finds; return what was removed.
+
+    A staging directory left inside *directory* by a killed ``startproject`` may
+    have had some of its files linked into *directory* already: those links (the
+    same inode as the staged file) are removed first, so the interrupted project
+    is rolled back rather than left half-written.
+    """
     removed = []
     for entry in stale_temporaries(directory):
         if entry.is_dir() and not entry.is_symlink():
+            _unlink_published_copies(entry, directory)
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
-        if not entry.exists():
+        if not os.path.lexists(entry):
             removed.append(entry)
     return removed
+
+
+def _unlink_published_copies(staging: Path, directory: Path) -> None:
+    for root in staging.iterdir():
+        if not root.is_dir() or root.is_symlink():
+            continue
+        created_dirs: set[Path] = set()
+        for dirpath, _dirnames, filenames in os.walk(root):
+            for filename in filenames:
+                staged = Path(dirpath) / filename
+                published = directory / staged.relative_to(root)
+                try:
+                    same = os.path.samestat(staged.lstat(), published.lstat())
+                except OSError:
+                    continue
+                if same:
+                    published.unlink()
+                    created_dirs.update(published.parents)
+        # Directories the interrupted run created are empty again: remove them.
+        for candidate in sorted(created_dirs, key=lambda path: len(path.parts), reverse=True):
+            if directory in candidate.parents:
+                with contextlib.suppress(OSError):
+                    candidate.rmdir()
 
 
 def _process_exists(pid: int) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers import Answers, load_answers, save_answers
-from .atomic import write_text_atomic
+from .atomic import remove_stale_temporaries, write_text_atomic
 from .errors import (
     MergeConflictError,
     MiddlewareChainError,
@@ -171,6 +171,9 @@ def _apply_chain(
 
 def _load(project_dir: Path) -> tuple[Answers, str | None]:
     answers = load_answers(project_dir)
+    # Temporary files of a killed run (named after its pid) are of no use now.
+    remove_stale_temporaries(project_dir)
+    remove_stale_temporaries(project_dir / answers.project_name)
     return recover_interrupted_change(project_dir, answers)
 
 

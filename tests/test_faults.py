@@ -1,0 +1,150 @@
+"""Faults at every write of startproject and add-asgi-middleware: SIGKILL, Ctrl-C,
+a full disk and an exception. Nothing partial is left, nothing of the user's is lost,
+and leftovers of a killed run are cleaned up by the next one."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import build_file_tree, tree_snapshot
+from thibaud_cli.answers import ANSWERS_FILENAME, load_answers
+from thibaud_cli.atomic import TEMP_PREFIX
+from thibaud_cli.project import start_project
+
+REPO = Path(__file__).resolve().parents[1]
+USER_EDIT = "# a line the user wrote\n"
+
+
+def run_with_fault(
+    mode: str, n: int, args: list[str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "tests.fault_runner", mode, str(n), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def leftovers(*directories: Path) -> list[str]:
+    return [
+        str(path)
+        for directory in directories
+        if directory.is_dir()
+        for path in directory.iterdir()
+        if path.name.startswith(TEMP_PREFIX)
+    ]
+
+
+def test_sigkill_at_every_write_of_startproject_into_a_new_directory(tmp_path: Path) -> None:
+    n = 1
+    while True:
+        parent = tmp_path / f"run{n}"
+        parent.mkdir()
+        result = run_with_fault("sigkill", n, ["startproject", "mysite"], parent)
+        if "FAULT-NOT-REACHED" in result.stderr:
+            assert result.returncode == 0, result.stderr
+            break
+        assert result.returncode == -9
+        target = parent / "mysite"
+        # The project is absent, or whole: it appears by one rename.
+        if target.exists():
+            assert (target / ANSWERS_FILENAME).is_file() and (
+                target / "mysite" / "asgi.py"
+            ).is_file()
+        # The next run in the same place removes what the killed one left.
+        start_project("other", parent / "other")
+        assert leftovers(parent) == []
+        shutil.rmtree(parent)
+        n += 1
+    assert n > 10
+
+
+def test_sigkill_at_every_write_of_startproject_into_an_existing_directory(tmp_path: Path) -> None:
+    user_files = {"notes.txt": "mine\n", "mysite/local_notes.txt": "also mine\n"}
+    n = 1
+    while True:
+        target = build_file_tree(tmp_path / f"run{n}", user_files)
+        result = run_with_fault("sigkill", n, ["startproject", "mysite", str(target)], tmp_path)
+        if "FAULT-NOT-REACHED" in result.stderr:
+            break
+        assert result.returncode == -9
+        # The next run rolls back whatever the killed one had moved in, then succeeds.
+        start_project("mysite", target)
+        assert leftovers(target, tmp_path) == []
+        for relative, content in user_files.items():
+            assert (target / relative).read_text() == content
+        n += 1
+    assert n > 10
+
+
+def chain_is_consistent(project: Path) -> list[str]:
+    """The wraps in asgi.py are exactly the recorded chain; returns their names."""
+    answers = load_answers(project)
+    assert answers.pending_asgi_middleware is None
+    tree = ast.parse((project / "mysite" / "asgi.py").read_text())
+    wrapped = [
+        node.value.func.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id != "get_asgi_application"
+    ]
+    assert wrapped == [entry.target.attribute for entry in answers.asgi_middleware]
+    return wrapped
+
+
+@pytest.mark.parametrize("mode", ["sigkill", "interrupt", "enospc", "exception"])
+def test_a_fault_at_every_write_of_add_asgi_middleware(
+    make_project, tmp_path: Path, mode: str
+) -> None:  # type: ignore[no-untyped-def]
+    pristine = make_project()
+    asgi = pristine / "mysite" / "asgi.py"
+    asgi.write_text(asgi.read_text() + USER_EDIT)
+    spec = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
+    n = 1
+    outcomes = set()
+    while True:
+        project = tmp_path / f"{mode}-{n}"
+        shutil.copytree(pristine, project)
+        before = tree_snapshot(project)
+        result = run_with_fault(
+            mode,
+            n,
+            ["add-asgi-middleware", spec, "--no-verify", "--project-dir", str(project)],
+            tmp_path,
+        )
+        if "FAULT-NOT-REACHED" in result.stderr:
+            assert result.returncode == 0, result.stderr
+            break
+        assert result.returncode != 0
+        if mode != "sigkill":
+            assert "Traceback" not in result.stderr
+        # The next command repairs an interrupted change and clears leftovers.
+        listing = run_with_fault(
+            "none", 10**6, ["list-asgi-middleware", "--project-dir", str(project)], tmp_path
+        )
+        assert listing.returncode == 0, listing.stderr
+        wrapped = chain_is_consistent(project)
+        outcomes.add(tuple(wrapped))
+        assert (project / "mysite" / "asgi.py").read_text().endswith(USER_EDIT)
+        assert leftovers(project, project / "mysite") == []
+        if not wrapped:
+            assert tree_snapshot(project) == before
+        n += 1
+    assert n > 5
+    # A fault after asgi.py was written leads to the change completed, not lost.
+    assert outcomes == {(), ("ProxyHeadersMiddleware",)}
