@@ -52,13 +52,14 @@ ConflictMode = Literal["refuse", "inline"]
 _SECRET_PLACEHOLDER = "regenerated-without-secret"
 
 
+# How the summary names each action, and why a file was left alone.
 _VERBS = {
-    Action.UPDATE: "updated ",
-    Action.ADD: "added   ",
-    Action.DELETE: "removed ",
-    Action.CONFLICT: "CONFLICT",
-    Action.KEEP_DELETED: "kept deleted (you deleted it; the template changed it):",
-    Action.KEEP_CHANGED: "kept (the template dropped it; you had changed it):",
+    Action.UPDATE: ("updated", ""),
+    Action.ADD: ("added", ""),
+    Action.DELETE: ("removed", ""),
+    Action.CONFLICT: ("CONFLICT", ""),
+    Action.KEEP_DELETED: ("kept", " (you deleted it: it stays deleted)"),
+    Action.KEEP_CHANGED: ("kept", " (the template dropped it, but you had changed it)"),
 }
 
 
@@ -104,7 +105,11 @@ class UpdatePlan:
 
     def summary(self) -> list[str]:
         """One line per file: what the update does (or did) to it."""
-        return [f"  {_VERBS[change.action]} {change.path}" for change in self.changes]
+        lines = []
+        for change in self.changes:
+            verb, why = _VERBS[change.action]
+            lines.append(f"  {verb:<9} {change.path}{why}")
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         """The drift report of ``update --check --format json``."""
@@ -164,6 +169,8 @@ def plan_update(
     else:
         source = _GitSource(answers)
     current = TemplateVersion(answers.template_version, answers.template_commit)
+    if source.known_target(to) == current and not user_data:
+        return UpdatePlan(project_dir, answers.template, current, current, (), answers)
     theirs_data = {**_render_data(answers), **user_data}
     target, theirs, rendered = source.render_target(to, theirs_data, trust=trust)
     if target == current and not user_data:
@@ -375,6 +382,9 @@ def _read_ours(project_dir: Path, paths: set[str]) -> dict[str, bytes]:
 class _TemplateSource(Protocol):
     """Renders the project's template at its recorded version, and at a newer one."""
 
+    def known_target(self, to: str | None) -> TemplateVersion | None:
+        """The version an update goes to, if known without rendering it."""
+
     def render_target(
         self, to: str | None, data: Mapping[str, Any], *, trust: bool
     ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]: ...
@@ -397,9 +407,12 @@ class _BundledSource:
             )
         self.current_version = answers.template_version
 
-    def render_target(
-        self, to: str | None, data: Mapping[str, Any], *, trust: bool
-    ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
+    def known_target(self, to: str | None) -> TemplateVersion | None:
+        return TemplateVersion(self._target_version(to), None)
+
+    def _target_version(self, to: str | None) -> str:
+        # The recorded version first: a project from a newer release needs that release.
+        self.bundled.path_for(self.current_version)
         version = to if to is not None else self.bundled.latest_version
         known = self.bundled.versions()
         if version not in known:
@@ -411,6 +424,12 @@ class _BundledSource:
                 f"--to {version}: the project is at template version {self.current_version} "
                 "already; update only moves forward."
             )
+        return version
+
+    def render_target(
+        self, to: str | None, data: Mapping[str, Any], *, trust: bool
+    ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
+        version = self._target_version(to)
         tree, rendered = _render_tree(
             str(self.bundled.path_for(version)), vcs_ref=None, data=data, trust=trust
         )
@@ -435,6 +454,9 @@ class _GitSource:
                 "from cannot be rendered again. Updates need a git template with tags."
             )
         self.current_commit = answers.template_commit
+
+    def known_target(self, to: str | None) -> TemplateVersion | None:
+        return None  # which commit a tag or branch names is known once copier fetched it
 
     def render_target(
         self, to: str | None, data: Mapping[str, Any], *, trust: bool
