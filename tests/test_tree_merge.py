@@ -70,7 +70,7 @@ def test_deleted_by_the_user_stays_deleted() -> None:
 def test_new_template_file_is_added_with_its_mode() -> None:
     change = merge_trees({}, {}, {"run.sh": tf("#!/bin/sh\n", 0o755)})[0]
     assert (change.action, change.after, change.mode) == (Action.ADD, b"#!/bin/sh\n", 0o755)
-    assert change.diff().endswith("@@ -0,0 +1 @@\n+#!/bin/sh\n")
+    assert change.diff() == "--- /dev/null\n+++ b/run.sh\n@@ -0,0 +1 @@\n+#!/bin/sh\n"
 
 
 def test_file_added_by_both_differently_conflicts() -> None:
@@ -83,6 +83,7 @@ def test_file_added_by_both_differently_conflicts() -> None:
 def test_dropped_file_is_removed_only_if_unchanged() -> None:
     removed = decide(BASE, BASE, None)
     assert removed is not None and removed.action is Action.DELETE
+    assert removed.diff().startswith("--- a/f.py\n+++ /dev/null\n@@ -1,5 +0,0 @@\n-one\n")
     kept = decide(BASE, BASE + "mine\n", None)
     assert kept is not None and kept.action is Action.KEEP_CHANGED
     assert not kept.writes

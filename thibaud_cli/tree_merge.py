@@ -70,7 +70,13 @@ class FileChange:
             self.after is not None and after is None
         ):
             return f"Binary file {self.path}: {self.action}\n"
-        return unified_diff(before or "", after or "", self.path)
+        diff = unified_diff(before or "", after or "", self.path)
+        # As git shows them: a file that appears or goes is diffed against /dev/null.
+        if self.before is None:
+            diff = diff.replace(f"--- a/{self.path}\n", "--- /dev/null\n", 1)
+        if self.after is None:
+            diff = diff.replace(f"+++ b/{self.path}\n", "+++ /dev/null\n", 1)
+        return diff
 
     def describe_conflicts(self, *, ours_label: str = "ours") -> str:
         """Each conflicting hunk, headed by file and line, as git shows them."""
