@@ -156,3 +156,37 @@ def stop_process(process: subprocess.Popen[bytes], grace: float = 15.0) -> int:
                 os.killpg(process.pid, signal.SIGKILL)
             return process.wait(timeout=grace)
     return process.returncode
+
+
+# Commits in tests must not depend on the machine's git configuration.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in *repo* with a fixed identity; return its output."""
+    result = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=repo,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def git_commit_all(repo: Path, message: str, *, tag: str | None = None) -> None:
+    """Commit everything in *repo* (creating the repository if needed), and tag it."""
+    if not (repo / ".git").exists():
+        git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    if tag is not None:
+        git(repo, "tag", tag)

@@ -14,16 +14,21 @@ from .entrypoint import (
 )
 from .errors import ThibaudCliError, UsageError
 from .project import StartedProject, start_project
+from .update import UpdatePlan, UpdateResult, check_for_update, update_project
 
 __all__ = [
     "ChainListing",
     "EntryPointChange",
     "StartedProject",
     "ThibaudCliError",
+    "UpdatePlan",
+    "UpdateResult",
     "UsageError",
     "add_asgi_middleware",
+    "check_for_update",
     "list_asgi_middleware",
     "regenerate_asgi",
     "remove_asgi_middleware",
     "start_project",
+    "update_project",
 ]

@@ -292,3 +292,111 @@ def regenerate_asgi(dry_run: bool, project_dir: Path) -> None:
         else f"{change.relative_path} is up to date."
     )
     _report_change(change, dry_run=dry_run, done=done)
+
+
+@main.command("update")
+@click.option(
+    "--to",
+    metavar="VERSION|REF",
+    help="The template version to update to: a bundled version, or a git tag or commit "
+    "(default: the newest).",
+)
+@click.option(
+    "--data",
+    "data_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Answer a question (repeatable); new questions otherwise take their defaults.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the diff of what would change; write nothing.")
+@click.option(
+    "--conflict",
+    type=click.Choice(["refuse", "inline"]),
+    default="refuse",
+    show_default=True,
+    help="refuse: write nothing if any file conflicts. inline: write git-style conflict "
+    "markers into the conflicting files and every clean file.",
+)
+@click.option(
+    "--allow-dirty", is_flag=True, help="Update even if the git working tree has changes."
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Only check: exit 0 if the project is at the newest template version, 2 if an "
+    "update is available, 1 on error.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="The report format of --check.",
+)
+@click.option("--trust", is_flag=True, help="Allow a template that runs code.")
+@project_dir_option
+@click.pass_context
+def update(
+    ctx: click.Context,
+    to: str | None,
+    data_pairs: tuple[str, ...],
+    dry_run: bool,
+    conflict: str,
+    allow_dirty: bool,
+    check: bool,
+    output_format: str,
+    trust: bool,
+    project_dir: Path,
+) -> None:
+    """Bring the project up to a newer version of its template, keeping your edits.
+
+    Every file is merged three ways: the project as its recorded template version
+    rendered it, the files on disk, and the newer version's render.
+    """
+    from .update import check_for_update, update_project
+
+    if check:
+        if to or data_pairs or dry_run:
+            raise CommandMisused("--check takes no --to, --data or --dry-run.")
+        plan = check_for_update(project_dir, trust=trust)
+        if output_format == "json":
+            import json
+
+            click.echo(json.dumps(plan.to_json(), indent=2))
+        elif plan.up_to_date:
+            click.echo(f"Up to date: template version {plan.current}.")
+        else:
+            click.echo(f"Update available: template version {plan.current} -> {plan.target}.")
+            click.echo("\n".join(plan.summary()))
+        ctx.exit(0 if plan.up_to_date else 2)
+    if output_format != "text":
+        raise CommandMisused("--format is for --check only.")
+    from .project import parse_data
+
+    result = update_project(
+        project_dir,
+        to=to,
+        data=parse_data(data_pairs),
+        dry_run=dry_run,
+        conflict="inline" if conflict == "inline" else "refuse",
+        allow_dirty=allow_dirty,
+        trust=trust,
+    )
+    plan = result.plan
+    if plan.up_to_date and not plan.changes:
+        click.echo(f"Already up to date: template version {plan.current}.")
+        return
+    if dry_run:
+        click.echo(plan.diff(), nl=False)
+    else:
+        click.echo(f"Updated from template version {plan.current} to {plan.target}:")
+        click.echo("\n".join(plan.summary()))
+    if plan.conflicts:
+        click.echo(plan.describe_conflicts(), err=True, nl=False)
+        if dry_run:
+            raise CommandFailed(f"{len(plan.conflicts)} file(s) would get conflict markers.")
+        raise CommandFailed(
+            f"{len(plan.conflicts)} file(s) have conflicts: resolve the <<<<<<< ours / "
+            ">>>>>>> template markers in them, then commit."
+        )

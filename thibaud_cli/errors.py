@@ -65,3 +65,11 @@ class MergeConflictError(ThibaudCliError):
     def __init__(self, message: str, *, conflicts: str) -> None:
         super().__init__(message)
         self.conflicts = conflicts
+
+
+class DirtyWorkingTreeError(ThibaudCliError):
+    """The project's git working tree has uncommitted changes; an update would mix in."""
+
+
+class UpdateConflictError(MergeConflictError):
+    """Updating to the newer template conflicts with the user's edits; nothing was written."""

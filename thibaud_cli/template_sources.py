@@ -1,0 +1,168 @@
+"""Where an update's two renders come from: the project's template at two versions.
+
+The bundled template's versions are the snapshots of ``template_history``; a git
+template's are its tags and commits, checked out by copier. Either way a version is
+rendered whole into a scratch directory and read into memory, without running the
+template's tasks.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .answers import ANSWERS_FILENAME, Answers
+from .errors import AnswersFileError, TemplateError, UsageError
+from .rendering import BUNDLED_TEMPLATE, RenderedTemplate, render_template
+from .template_history import BundledTemplates, version_sort_key
+from .tree_merge import TemplateFile
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """One version of a project's template: its version and git commit, where known."""
+
+    version: str | None
+    commit: str | None
+
+    def __str__(self) -> str:
+        if self.commit and self.version and self.commit.lstrip("v") != self.version:
+            return f"{self.version} ({self.commit})"
+        return self.commit or self.version or "unknown"
+
+
+def render_tree(
+    template: str, *, vcs_ref: str | None, data: Mapping[str, Any], trust: bool
+) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
+    with tempfile.TemporaryDirectory(prefix="thibaud-update-") as scratch:
+        destination = Path(scratch) / "project"
+        rendered = render_template(
+            template,
+            destination,
+            data=data,
+            trust=trust,
+            vcs_ref=vcs_ref,
+            # An update must not run the template's tasks on a scratch copy.
+            run_tasks=False,
+        )
+        return read_tree(destination), rendered
+
+
+def read_tree(root: Path) -> dict[str, TemplateFile]:
+    tree: dict[str, TemplateFile] = {}
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for filename in filenames:
+            path = Path(dirpath) / filename
+            relative = path.relative_to(root).as_posix()
+            if relative == ANSWERS_FILENAME or path.is_symlink():
+                continue
+            tree[relative] = TemplateFile(path.read_bytes(), path.stat().st_mode & 0o7777)
+    return tree
+
+
+class TemplateSource(Protocol):
+    """Renders the project's template at its recorded version, and at a newer one."""
+
+    def known_target(self, to: str | None) -> TemplateVersion | None:
+        """The version an update goes to, if known without rendering it."""
+
+    def render_target(
+        self, to: str | None, data: Mapping[str, Any], *, trust: bool
+    ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]: ...
+
+    def render_current(
+        self, data: Mapping[str, Any], *, trust: bool
+    ) -> tuple[dict[str, TemplateFile], RenderedTemplate]: ...
+
+
+class BundledSource:
+    """The bundled template: versions are snapshots inside the package."""
+
+    def __init__(self, bundled: BundledTemplates, answers: Answers) -> None:
+        self.bundled = bundled
+        self.answers = answers
+        if answers.template_version is None:
+            raise AnswersFileError(
+                f"{ANSWERS_FILENAME} records no '_template_version': the template version the "
+                "project was generated from is unknown, so it cannot be updated."
+            )
+        self.current_version = answers.template_version
+
+    def known_target(self, to: str | None) -> TemplateVersion | None:
+        return TemplateVersion(self._target_version(to), None)
+
+    def _target_version(self, to: str | None) -> str:
+        # The recorded version first: a project from a newer release needs that release.
+        self.bundled.path_for(self.current_version)
+        version = to if to is not None else self.bundled.latest_version
+        known = self.bundled.versions()
+        if version not in known:
+            raise UsageError(
+                f"--to {version}: the bundled template has versions {', '.join(known)}."
+            )
+        if version_sort_key(version) < version_sort_key(self.current_version):
+            raise UsageError(
+                f"--to {version}: the project is at template version {self.current_version} "
+                "already; update only moves forward."
+            )
+        return version
+
+    def render_target(
+        self, to: str | None, data: Mapping[str, Any], *, trust: bool
+    ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
+        version = self._target_version(to)
+        tree, rendered = render_tree(
+            str(self.bundled.path_for(version)), vcs_ref=None, data=data, trust=trust
+        )
+        return TemplateVersion(version, None), tree, rendered
+
+    def render_current(
+        self, data: Mapping[str, Any], *, trust: bool
+    ) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
+        template = str(self.bundled.path_for(self.current_version))
+        return render_tree(template, vcs_ref=None, data=data, trust=trust)
+
+
+class GitSource:
+    """A git template: versions are its tags and commits, checked out by copier."""
+
+    def __init__(self, answers: Answers) -> None:
+        self.answers = answers
+        if answers.template_commit is None:
+            raise TemplateError(
+                f"The project's template '{answers.template}' is not a git repository (the "
+                f"answers file records no commit), so the version the project was generated "
+                "from cannot be rendered again. Updates need a git template with tags."
+            )
+        self.current_commit = answers.template_commit
+
+    def known_target(self, to: str | None) -> TemplateVersion | None:
+        return None  # which commit a tag or branch names is known once copier fetched it
+
+    def render_target(
+        self, to: str | None, data: Mapping[str, Any], *, trust: bool
+    ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
+        # Without --to, copier checks out the newest tag (PEP 440 order).
+        tree, rendered = render_tree(self.answers.template, vcs_ref=to, data=data, trust=trust)
+        target = TemplateVersion(rendered.version, rendered.commit)
+        if rendered.commit == self.current_commit:
+            target = TemplateVersion(self.answers.template_version, self.current_commit)
+        return target, tree, rendered
+
+    def render_current(
+        self, data: Mapping[str, Any], *, trust: bool
+    ) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
+        return render_tree(
+            self.answers.template, vcs_ref=self.current_commit, data=data, trust=trust
+        )
+
+
+def template_source(answers: Answers, bundled: BundledTemplates | None = None) -> TemplateSource:
+    """The versions of the template *answers* records (*bundled*: for tests)."""
+    if answers.template == BUNDLED_TEMPLATE:
+        return BundledSource(bundled or BundledTemplates.installed(), answers)
+    return GitSource(answers)

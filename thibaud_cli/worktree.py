@@ -1,0 +1,34 @@
+"""Whether a project's git working tree has changes a command could mix its own into."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from .errors import DirtyWorkingTreeError
+
+
+def refuse_uncommitted_changes(project_dir: Path) -> None:
+    """Raise :class:`DirtyWorkingTreeError` if the project is in a git tree with changes."""
+    try:
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except (FileNotFoundError, NotADirectoryError):
+        return  # no git, or no directory: load_answers() says which
+    if status.returncode != 0:
+        return  # not a git working tree: nothing to protect
+    changed = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+    if changed:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise DirtyWorkingTreeError(
+            f"'{project_dir}' has uncommitted changes ({shown}): commit or stash them first, "
+            "so that you can review the update with 'git diff' and undo it with "
+            "'git checkout'. Pass --allow-dirty to update anyway."
+        )
