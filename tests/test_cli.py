@@ -187,12 +187,16 @@ def test_public_surface_is_what_we_meant() -> None:
         "EntryPointChange",
         "StartedProject",
         "ThibaudCliError",
+        "UpdatePlan",
+        "UpdateResult",
         "UsageError",
         "add_asgi_middleware",
+        "check_for_update",
         "list_asgi_middleware",
         "regenerate_asgi",
         "remove_asgi_middleware",
         "start_project",
+        "update_project",
     ]
     for name in thibaud_cli.__all__:
         assert getattr(thibaud_cli, name).__module__.startswith("thibaud_cli.")
