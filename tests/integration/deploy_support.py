@@ -4,6 +4,7 @@ user would add to a generated project to see how each server runs their code."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shlex
 import subprocess
@@ -11,7 +12,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.helpers import BIN_DIR, RunningServer, free_port, project_env, run_server
+from tests.helpers import (
+    BIN_DIR,
+    RunningServer,
+    free_port,
+    project_env,
+    run_server,
+    stop_process,
+)
 from thibaud_cli.project import start_project
 
 #: The port every command of the generated README listens on; tests swap in a free one.
@@ -202,3 +210,61 @@ def pip_install_offline(line: str, project_dir: Path) -> subprocess.CompletedPro
         timeout=120,
         check=False,
     )
+
+
+@dataclass(frozen=True)
+class Exited:
+    """How a process that was expected to stop on its own ended."""
+
+    returncode: int
+    output: str
+
+
+def run_until_exit(
+    argv: list[str], project_dir: Path, env: Mapping[str, str], timeout: float = 60.0
+) -> Exited:
+    """Run *argv* in its own process group; a process still running after *timeout* is
+    a hang: it is stopped (all of it) and the test fails."""
+    process = subprocess.Popen(
+        argv,
+        cwd=project_dir,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_process(process)
+        raise AssertionError(f"{argv} still running after {timeout}s") from None
+    finally:
+        stop_process(process)
+    return Exited(process.returncode, output.decode("utf-8", errors="replace"))
+
+
+def readme_production_env(project_dir: Path) -> dict[str, str]:
+    """The ``THIBAUD_*`` variables the README's production block exports, evaluated by
+    the shell exactly as a reader pasting them would."""
+    block = readme_blocks(project_dir)["Production settings"][0]
+    exports = [line for line in block if line.startswith("export ")]
+    script = "\n".join(
+        [
+            "set -e",
+            *exports,
+            'python -c "import json, os; print(json.dumps({k: v for k, v in os.environ.items()'
+            " if k.startswith('THIBAUD_')}))\"",
+        ]
+    )
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=project_dir,
+        env=project_env(project_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    variables: dict[str, str] = json.loads(result.stdout)
+    return variables

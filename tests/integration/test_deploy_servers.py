@@ -4,6 +4,7 @@ command line (only the port differs)."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,7 +72,9 @@ class TestEachServer:
         assert response.status_code == 404
 
     def test_shutdown_is_clean(self, served: RunningServer) -> None:
-        assert stop_process(served.process) == 0
+        # A single uvicorn process re-raises the SIGTERM it handled once it has shut
+        # down, so its parent sees it; the others exit 0. Both are clean.
+        assert stop_process(served.process) in (0, -signal.SIGTERM)
         log = served.log()
         assert "Traceback" not in log
         assert "Error" not in log
