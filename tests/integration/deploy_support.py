@@ -101,8 +101,8 @@ def generate_project(root: Path, name: str = "mysite") -> Path:
     return directory
 
 
-def readme_blocks(project_dir: Path) -> dict[str, list[list[str]]]:
-    """The ``sh`` code blocks of the generated README, by the heading above them:
+def readme_blocks(project_dir: Path, language: str = "sh") -> dict[str, list[list[str]]]:
+    """The *language* code blocks of the project's README, by the heading above them:
     ``{heading: [[line, ...], ...]}``."""
     text = (project_dir / "README.md").read_text("utf-8")
     blocks: dict[str, list[list[str]]] = {}
@@ -114,7 +114,7 @@ def readme_blocks(project_dir: Path) -> dict[str, list[list[str]]]:
                 in_block = False
             else:
                 blocks[heading][-1].append(line)
-        elif line.startswith("```sh"):
+        elif line == "```" + language:
             in_block = True
             blocks.setdefault(heading, []).append([])
         elif line.startswith("#"):
