@@ -181,18 +181,34 @@ def test_production_without_a_secret_key_stops_at_startup(
     assert "THIBAUD_SECRET_KEY is not set" in exited.output
 
 
-def test_an_unreadable_boolean_names_the_variable(project: Path) -> None:
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("THIBAUD_DEBUG", "maybe"), ("THIBAUD_SECURE_HSTS_SECONDS", "one year")],
+)
+def test_an_unreadable_value_names_the_variable(project: Path, variable: str, value: str) -> None:
     result = subprocess.run(
         ["python", "manage.py", "check"],
         cwd=project,
-        env=project_env(project, {"THIBAUD_DEBUG": "maybe"}),
+        env=project_env(project, {variable: value}),
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert result.returncode != 0
-    assert "THIBAUD_DEBUG='maybe'" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"ValueError: {variable}={value!r}: ")
+
+
+def test_behind_a_tls_proxy_thibaud_trusts_x_forwarded_proto(project: Path) -> None:
+    """For a server that leaves the scheme alone (Daphne without --proxy-headers)."""
+    line = readme_command(project, "Daphne", "daphne ")
+    headers = {"X-Forwarded-Proto": "https"}
+    with serve_readme_command(line, project, env={"THIBAUD_BEHIND_TLS_PROXY": "1"}) as server:
+        behind = httpx.get(server.base_url + "/checks/whoami/", headers=headers).json()
+    with serve_readme_command(line, project) as server:
+        direct = httpx.get(server.base_url + "/checks/whoami/", headers=headers).json()
+    assert behind["secure"] is True
+    assert direct["secure"] is False
 
 
 HOST = "example.com"
