@@ -175,10 +175,17 @@ def render_template(
             "nothing was written. If you trust the template, pass --trust."
         ) from error
     except jinja2.TemplateSyntaxError as error:
-        where = _template_location(error.filename, error.lineno, source)
-        raise TemplateError(f"{where}: Jinja syntax error: {error.message}") from error
+        file, line = _template_location(error.filename, error.lineno, source)
+        raise TemplateError(
+            f"{_where(file, line)}: Jinja syntax error: {error.message}",
+            template_file=file,
+            line=line,
+        ) from error
     except jinja2.UndefinedError as error:
-        raise TemplateError(f"{_undefined_location(error, source)}: {error.message}") from error
+        file, line = _undefined_location(error, source)
+        raise TemplateError(
+            f"{_where(file, line)}: {error.message}", template_file=file, line=line
+        ) from error
     except jinja2.TemplateError as error:
         raise TemplateError(f"The template failed to render: {error}") from error
     except CopierError as error:
@@ -188,24 +195,33 @@ def render_template(
         raise TemplateError(f"The template failed to render: {error}") from error
 
 
-def _template_location(filename: str | None, lineno: int | None, source: str) -> str:
+def _where(file: str | None, line: int | None) -> str:
+    if file is None:
+        return "<template>"
+    return f"{file}:{line}" if line else file
+
+
+def _template_location(
+    filename: str | None, lineno: int | None, source: str
+) -> tuple[str | None, int | None]:
+    """(the template file relative to *source*, the line), or (None, None) for a string."""
     if not filename:
-        return "<template string>"
+        return "<template string>", lineno
     path = Path(filename)
     try:
         path = path.relative_to(source)
     except ValueError:
         pass
-    return f"{path}:{lineno}" if lineno else str(path)
+    return str(path), lineno
 
 
-def _undefined_location(error: BaseException, source: str) -> str:
+def _undefined_location(error: BaseException, source: str) -> tuple[str | None, int | None]:
     """The template file and line an UndefinedError came from.
 
     Jinja rewrites tracebacks so that template frames carry the template's file
     name and line; the innermost such frame is where the variable was used.
     """
-    location = "<template>"
+    location: tuple[str | None, int | None] = (None, None)
     for frame, lineno in traceback.walk_tb(error.__traceback__):
         filename = frame.f_code.co_filename
         if not filename.endswith(".py") and not filename.startswith("<"):
