@@ -217,11 +217,14 @@ def check_asgi(project_dir: Path, project_name: str) -> CheckResult:
     started = time.perf_counter()
     try:
         module = importlib.import_module(f"{project_name}.asgi")
-        app = module.application
     except Exception as error:
         return _failure(
             "asgi", f"{project_name}/asgi.py does not import", error, project_dir, started
         )
+    app = getattr(module, "application", None)
+    if app is None:
+        message = f"{project_name}/asgi.py defines no `application`"
+        return _result("asgi", "failed", message, f"{project_name}/asgi.py", started=started)
     try:
         problem = asyncio.run(_lifespan(app))
     except Exception as error:
@@ -252,11 +255,14 @@ def check_wsgi(project_dir: Path, project_name: str) -> CheckResult:
     started = time.perf_counter()
     try:
         module = importlib.import_module(f"{project_name}.wsgi")
-        app = module.application
     except Exception as error:
         return _failure(
             "wsgi", f"{project_name}/wsgi.py does not import", error, project_dir, started
         )
+    app = getattr(module, "application", None)
+    if app is None:
+        message = f"{project_name}/wsgi.py defines no `application`"
+        return _result("wsgi", "failed", message, f"{project_name}/wsgi.py", started=started)
     environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
     setup_testing_defaults(environ)
     statuses: list[str] = []
@@ -345,12 +351,20 @@ def boot(project_dir: Path, project_name: str) -> list[CheckResult]:
         return [settings] + [
             _result(name, "skipped", skipped) for name in ("asgi", "wsgi", "manage-check")
         ]
-    return [
-        settings,
-        check_asgi(project_dir, project_name),
-        check_wsgi(project_dir, project_name),
-        check_manage(project_dir),
+    pristine = dict(os.environ)
+    checks: list[Callable[[], CheckResult]] = [
+        lambda: check_asgi(project_dir, project_name),
+        lambda: check_wsgi(project_dir, project_name),
+        lambda: check_manage(project_dir),
     ]
+    results = [settings]
+    for check in checks:
+        # Each entry point sets the settings default itself, as it would in its own
+        # server process: one that sets a wrong one must not pass it on to the next.
+        os.environ.clear()
+        os.environ.update(pristine)
+        results.append(check())
+    return results
 
 
 def main() -> int:

@@ -292,6 +292,15 @@ def regenerate_asgi(dry_run: bool, project_dir: Path) -> None:
     _report_change(change, dry_run=dry_run, done=done)
 
 
+def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    # Refused before the run, not after minutes of validation.
+    if value is not None and not value.absolute().parent.is_dir():
+        raise click.BadParameter(
+            f"the directory '{value.absolute().parent}' does not exist: create it first."
+        )
+    return value
+
+
 @main.command("validate-template")
 @click.argument("template", required=False, metavar="[TEMPLATE]")
 @click.option(
@@ -323,6 +332,7 @@ def regenerate_asgi(dry_run: bool, project_dir: Path) -> None:
 @click.option(
     "--junit-xml",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    callback=_report_path,
     help="Also write a JUnit XML report (a testcase per check per variant) to this file.",
 )
 @click.option(

@@ -47,7 +47,10 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
             try:
                 documents = [doc for doc in yaml.safe_load_all(path.read_text("utf-8")) if doc]
             except (yaml.YAMLError, UnicodeDecodeError) as error:
-                raise TemplateError(f"{path} is not valid YAML: {error}") from error
+                problem, line = describe_yaml_error(error)
+                raise TemplateError(
+                    f"{path} is not valid YAML: {problem}", template_file=name, line=line
+                ) from error
             config: dict[str, Any] = {}
             for document in documents:
                 if not isinstance(document, dict):
@@ -58,6 +61,17 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
         f"'{template_dir}' is not a copier template: it has no copier.yml. "
         "Give a directory with a copier.yml, or a git URL."
     )
+
+
+def describe_yaml_error(error: Exception) -> tuple[str, int | None]:
+    """One line saying what is wrong with a YAML document, and the line it is on."""
+    problem = getattr(error, "problem", None)
+    mark = getattr(error, "problem_mark", None)
+    if problem is None:
+        return str(error).splitlines()[0], None
+    line = mark.line + 1 if mark is not None else None
+    where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}", line
 
 
 def is_git_url(source: str) -> bool:
@@ -204,7 +218,7 @@ def _where(file: str | None, line: int | None) -> str:
 def _template_location(
     filename: str | None, lineno: int | None, source: str
 ) -> tuple[str | None, int | None]:
-    """(the template file relative to *source*, the line), or (None, None) for a string."""
+    """(the template file relative to *source*, the line)."""
     if not filename:
         return "<template string>", lineno
     path = Path(filename)

@@ -34,10 +34,10 @@ def _summarise(
     duration = time.perf_counter() - started
     if not problems:
         return CheckResult(name, "passed", passed, duration=duration)
-    file, line, _ = problems[0]
-    message = "; ".join(
-        f"{where}:{at}: {what}" if at else f"{where}: {what}" for where, at, what in problems
-    )
+    # The first problem's place is the check's file and line; the others say their own.
+    file, line, message = problems[0]
+    for where, at, what in problems[1:]:
+        message += f"; {where}:{at}: {what}" if at else f"; {where}: {what}"
     return CheckResult(name, "failed", message, file=file, line=line, duration=duration)
 
 
@@ -119,7 +119,8 @@ def _defines(tree: ast.Module, name: str) -> bool:
 
 
 def _settings_defaults(tree: ast.Module) -> list[tuple[int, str, str]]:
-    """Every ``os.environ.setdefault("VAR", "value")`` with literal arguments."""
+    """(line, variable, value) of every ``os.environ.setdefault("VAR", "value")`` with
+    literal arguments."""
     found = []
     for node in ast.walk(tree):
         if not (
@@ -132,8 +133,9 @@ def _settings_defaults(tree: ast.Module) -> list[tuple[int, str, str]]:
             continue
         variable, value = node.args
         if isinstance(variable, ast.Constant) and isinstance(variable.value, str):
-            shown = value.value if isinstance(value, ast.Constant) else ast.unparse(value)
-            found.append((node.lineno, variable.value, str(shown)))
+            # A computed value (e.g. honouring another variable) is not the default.
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found.append((node.lineno, variable.value, value.value))
     return found
 
 

@@ -108,10 +108,15 @@ def load_matrix(path: Path, data: Mapping[str, Any]) -> list[Variant]:
     over *data*."""
     import yaml
 
+    from .rendering import describe_yaml_error
+
     try:
         entries = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise MatrixFileError(f"--matrix {path}: cannot be read: {error}") from error
+    except OSError as error:
+        raise MatrixFileError(f"--matrix {path}: cannot be read: {error.strerror}") from error
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        problem, _ = describe_yaml_error(error)
+        raise MatrixFileError(f"--matrix {path}: is not valid YAML or JSON: {problem}") from error
     example = 'e.g. [{"python_version": "3.12"}, {"python_version": "3.13"}]'
     if not isinstance(entries, list) or not entries:
         raise MatrixFileError(
@@ -294,20 +299,30 @@ def _plan(
     template: str | None, data: Mapping[str, Any], matrix: Path | None
 ) -> tuple[str, dict[str, Any], list[Variant], list[str], CheckResult | None]:
     """(copier source, template config, variants, notes, a config problem if any)."""
-    from .rendering import read_template_config, resolve_template_source
+    from .rendering import BUNDLED_TEMPLATE, read_template_config, resolve_template_source
 
-    try:
-        source, local = resolve_template_source(template)
-    except TemplateError as error:
-        # The TEMPLATE argument names nothing usable: a usage error, not a broken template.
-        raise UsageError(str(error)) from error
     config: dict[str, Any] = {}
     problem = None
+    candidate = Path(template).expanduser() if template not in (None, BUNDLED_TEMPLATE) else None
+    if candidate is not None and any(
+        (candidate / name).is_file() for name in ("copier.yml", "copier.yaml")
+    ):
+        # A template, maybe a broken one: what is wrong with it belongs in the report.
+        local: Path | None = candidate.resolve()
+        source = str(local)
+    else:
+        try:
+            source, local = resolve_template_source(template)
+        except TemplateError as error:
+            # TEMPLATE names nothing usable: a usage error, not a broken template.
+            raise UsageError(str(error)) from error
     if local is not None:
         try:
             config = read_template_config(local)
         except TemplateError as error:
-            problem = CheckResult("render", "failed", str(error), file="copier.yml")
+            problem = CheckResult(
+                "render", "failed", str(error), file=error.template_file, line=error.line
+            )
     if matrix is not None:
         return source, config, load_matrix(matrix, data), [], problem
     variants, notes = default_variants(config, data)
