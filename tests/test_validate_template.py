@@ -400,6 +400,23 @@ def test_variants_never_share_imported_modules(runner: CliRunner, tmp_path: Path
     )
 
 
+def test_project_that_kills_its_interpreter_fails_every_boot_check(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    template = copy_bundled_template(tmp_path / "template")
+    append(
+        template,
+        f"{PACKAGE}/settings.py.jinja",
+        "\nimport sys\n\nprint('settings gave up', file=sys.stderr)\nos._exit(3)\n",
+    )
+    result = validate(runner, template, *ONE_VARIANT, "--format", "json")
+    assert result.exit_code == 1, result.output
+    checks = checks_by_name(json.loads(result.output))
+    for name in ("settings", "asgi", "wsgi", "manage-check"):
+        assert checks[name]["status"] == "failed"
+        assert checks[name]["message"] == "the boot process exited with 3: settings gave up"
+
+
 def test_invalid_copier_yml_is_a_failed_render_not_a_crash(
     runner: CliRunner, tmp_path: Path
 ) -> None:

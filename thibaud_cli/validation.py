@@ -208,9 +208,8 @@ def _boot_environment() -> dict[str, str]:
     return env
 
 
-def _probe_failure(
-    process: subprocess.Popen[str], log_path: Path, why: str
-) -> tuple[CheckResult, ...]:
+def _probe_failure(log_path: Path, why: str) -> tuple[CheckResult, ...]:
+    """Every boot check failed, when the probe itself died: its last words say why."""
     lines = [
         line for line in log_path.read_text("utf-8", errors="replace").splitlines() if line.strip()
     ]
@@ -263,14 +262,14 @@ def _boot(
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        boot_checks = _probe_failure(process, log_path, f"did not finish in {BOOT_TIMEOUT:.0f} s")
+        boot_checks = _probe_failure(log_path, f"did not finish in {BOOT_TIMEOUT:.0f} s")
     else:
         if results_path.is_file():
             boot_checks = tuple(
                 CheckResult(**result) for result in json.loads(results_path.read_text("utf-8"))
             )
         else:
-            boot_checks = _probe_failure(process, log_path, f"exited with {process.returncode}")
+            boot_checks = _probe_failure(log_path, f"exited with {process.returncode}")
     server_checks: tuple[CheckResult, ...] = ()
     if server:
         from .server_check import check_server
