@@ -368,6 +368,7 @@ def boot(project_dir: Path, project_name: str) -> list[CheckResult]:
 
 
 def main() -> int:
+    """Preload, read the job, boot, write the results; exits the process itself."""
     _preload_framework()
     line = sys.stdin.readline()
     if not line.strip():
@@ -378,7 +379,11 @@ def main() -> int:
     sys.path.insert(0, str(project_dir))
     results = boot(project_dir, job["project_name"])
     Path(job["results"]).write_text(json.dumps(results), "utf-8")
-    return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The results are written: skip the interpreter's teardown (joining the framework's
+    # thread pools, finalising every module), which the parent would otherwise wait for.
+    os._exit(0)
 
 
 if __name__ == "__main__":
