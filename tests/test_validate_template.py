@@ -400,6 +400,23 @@ def test_variants_never_share_imported_modules(runner: CliRunner, tmp_path: Path
     )
 
 
+def test_system_check_error_fails_manage_check_only(runner: CliRunner, tmp_path: Path) -> None:
+    template = copy_bundled_template(tmp_path / "template")
+    # The admin needs the messages middleware (admin.E409); GET / does not.
+    edit(
+        template,
+        f"{PACKAGE}/settings.py.jinja",
+        '    "thibaud.contrib.messages.middleware.MessageMiddleware",\n',
+        "",
+    )
+    junit = tmp_path / "report.xml"
+    result = validate(runner, template, *ONE_VARIANT, "--junit-xml", junit)
+    assert result.exit_code == 1, result.output
+    assert "FAIL manage-check: manage.py: manage.py check failed: " in result.output
+    assert "admin.E409" in result.output
+    assert set(junit_failures(junit)) == {("python_version=3.12", "manage-check")}
+
+
 def test_project_that_kills_its_interpreter_fails_every_boot_check(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -1,6 +1,6 @@
 """Checks of a rendered project that read its files without running them.
 
-Each returns one :class:`~thibaud_cli.validation.CheckResult`; when several files fail
+Each returns one :class:`~thibaud_cli.checks.CheckResult`; when several files fail
 the same check, the first one gives the file and line and the message lists them all.
 """
 

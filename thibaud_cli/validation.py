@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,14 @@ def _skipped(names: Sequence[str], why: str) -> tuple[CheckResult, ...]:
     return tuple(CheckResult(name, "skipped", f"not run: {why}") for name in names)
 
 
+def _without_location(check: CheckResult) -> CheckResult:
+    """The check without the ``file:line: `` its message starts with (reports add it)."""
+    prefix = f"{check.location}: "
+    if check.location is None or not check.message.startswith(prefix):
+        return check
+    return replace(check, message=check.message.removeprefix(prefix))
+
+
 def _render(
     variant: Variant,
     source: str,
@@ -171,13 +179,15 @@ def _render(
             source, destination, data=render_data, trust=trust, strict_undefined=True
         )
     except ThibaudCliError as error:
-        failed = CheckResult(
-            "render",
-            "failed",
-            str(error),
-            file=getattr(error, "template_file", None),
-            line=getattr(error, "line", None),
-            duration=time.perf_counter() - started,
+        failed = _without_location(
+            CheckResult(
+                "render",
+                "failed",
+                str(error),
+                file=getattr(error, "template_file", None),
+                line=getattr(error, "line", None),
+                duration=time.perf_counter() - started,
+            )
         )
         return _Rendered((failed, *_skipped(CHECK_NAMES[1:], "the template did not render")))
     project_name = str(rendered.answers.get("project_name", render_data.get("project_name")))
