@@ -34,3 +34,11 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install(*TYPECHECK_TOOLS, "-e", ".")
     session.run("mypy", "--strict", "thibaud_cli")
+
+
+@nox.session
+def templates(session: nox.Session) -> None:
+    """thibaud-admin validate-template on the bundled template: every variant rendered
+    and booted through ASGI, WSGI and manage.py check."""
+    session.install("-e", ".")
+    session.run("thibaud-admin", "validate-template", "templates/project", *session.posargs)

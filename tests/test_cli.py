@@ -184,12 +184,15 @@ def test_public_surface_is_what_we_meant() -> None:
 
     assert sorted(thibaud_cli.__all__) == [
         "ChainListing",
+        "CheckResult",
         "EntryPointChange",
         "StartedProject",
         "ThibaudCliError",
         "UpdatePlan",
         "UpdateResult",
         "UsageError",
+        "ValidationReport",
+        "VariantResult",
         "add_asgi_middleware",
         "check_for_update",
         "list_asgi_middleware",
@@ -197,6 +200,7 @@ def test_public_surface_is_what_we_meant() -> None:
         "remove_asgi_middleware",
         "start_project",
         "update_project",
+        "validate_template",
     ]
     for name in thibaud_cli.__all__:
         assert getattr(thibaud_cli, name).__module__.startswith("thibaud_cli.")

@@ -32,7 +32,18 @@ class DestinationError(ThibaudCliError):
 
 
 class TemplateError(ThibaudCliError):
-    """The template is missing, is not a copier template, or failed to render."""
+    """The template is missing, is not a copier template, or failed to render.
+
+    When the failure is in one template file, *template_file* (relative to the
+    template) and *line* say where, so reports can point at it.
+    """
+
+    def __init__(
+        self, message: str, *, template_file: str | None = None, line: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.template_file = template_file
+        self.line = line
 
 
 class UnsafeTemplateError(TemplateError):
@@ -73,3 +84,7 @@ class DirtyWorkingTreeError(ThibaudCliError):
 
 class UpdateConflictError(MergeConflictError):
     """Updating to the newer template conflicts with the user's edits; nothing was written."""
+
+
+class MatrixFileError(UsageError):
+    """A ``--matrix`` file is unreadable or is not a list of answer sets."""

@@ -47,7 +47,10 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
             try:
                 documents = [doc for doc in yaml.safe_load_all(path.read_text("utf-8")) if doc]
             except (yaml.YAMLError, UnicodeDecodeError) as error:
-                raise TemplateError(f"{path} is not valid YAML: {error}") from error
+                problem, line = describe_yaml_error(error)
+                raise TemplateError(
+                    f"{path} is not valid YAML: {problem}", template_file=name, line=line
+                ) from error
             config: dict[str, Any] = {}
             for document in documents:
                 if not isinstance(document, dict):
@@ -58,6 +61,17 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
         f"'{template_dir}' is not a copier template: it has no copier.yml. "
         "Give a directory with a copier.yml, or a git URL."
     )
+
+
+def describe_yaml_error(error: Exception) -> tuple[str, int | None]:
+    """One line saying what is wrong with a YAML document, and the line it is on."""
+    problem = getattr(error, "problem", None)
+    mark = getattr(error, "problem_mark", None)
+    if problem is None:
+        return str(error).splitlines()[0], None
+    line = mark.line + 1 if mark is not None else None
+    where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}", line
 
 
 def is_git_url(source: str) -> bool:
@@ -175,10 +189,17 @@ def render_template(
             "nothing was written. If you trust the template, pass --trust."
         ) from error
     except jinja2.TemplateSyntaxError as error:
-        where = _template_location(error.filename, error.lineno, source)
-        raise TemplateError(f"{where}: Jinja syntax error: {error.message}") from error
+        file, line = _template_location(error.filename, error.lineno, source)
+        raise TemplateError(
+            f"{_where(file, line)}: Jinja syntax error: {error.message}",
+            template_file=file,
+            line=line,
+        ) from error
     except jinja2.UndefinedError as error:
-        raise TemplateError(f"{_undefined_location(error, source)}: {error.message}") from error
+        file, line = _undefined_location(error, source)
+        raise TemplateError(
+            f"{_where(file, line)}: {error.message}", template_file=file, line=line
+        ) from error
     except jinja2.TemplateError as error:
         raise TemplateError(f"The template failed to render: {error}") from error
     except CopierError as error:
@@ -188,24 +209,33 @@ def render_template(
         raise TemplateError(f"The template failed to render: {error}") from error
 
 
-def _template_location(filename: str | None, lineno: int | None, source: str) -> str:
+def _where(file: str | None, line: int | None) -> str:
+    if file is None:
+        return "<template>"
+    return f"{file}:{line}" if line else file
+
+
+def _template_location(
+    filename: str | None, lineno: int | None, source: str
+) -> tuple[str | None, int | None]:
+    """(the template file relative to *source*, the line)."""
     if not filename:
-        return "<template string>"
+        return "<template string>", lineno
     path = Path(filename)
     try:
         path = path.relative_to(source)
     except ValueError:
         pass
-    return f"{path}:{lineno}" if lineno else str(path)
+    return str(path), lineno
 
 
-def _undefined_location(error: BaseException, source: str) -> str:
+def _undefined_location(error: BaseException, source: str) -> tuple[str | None, int | None]:
     """The template file and line an UndefinedError came from.
 
     Jinja rewrites tracebacks so that template frames carry the template's file
     name and line; the innermost such frame is where the variable was used.
     """
-    location = "<template>"
+    location: tuple[str | None, int | None] = (None, None)
     for frame, lineno in traceback.walk_tb(error.__traceback__):
         filename = frame.f_code.co_filename
         if not filename.endswith(".py") and not filename.startswith("<"):

@@ -1,0 +1,390 @@
+"""Boot a rendered project through ASGI, WSGI and ``manage.py check``, in a fresh interpreter.
+
+``validation.py`` runs this file as a script (``python -P boot_probe.py``), one process
+per variant, so variants never share ``sys.modules``. It is never imported by the
+tool itself, and it uses only the standard library and the installed Thibaud.
+
+Protocol: the process starts, imports the framework (while the parent is still
+rendering the variant), then reads one JSON line from standard input, ``{"project_dir":
+..., "project_name": ..., "results": ...}``, boots that project and writes its check
+results as a JSON list to the ``results`` file. End of input without a line means
+the variant needs no boot (it failed to render): the process exits quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import io
+import json
+import os
+import runpy
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+#: How long one ASGI exchange (lifespan or request) may take before it counts as hung.
+ASGI_TIMEOUT = 20.0
+#: Every request carries this Host: Thibaud's development defaults accept it.
+HOST = "127.0.0.1"
+
+CheckResult = dict[str, Any]
+
+
+def _preload_framework() -> None:
+    """Import what every project needs, before the project is known: the slow part."""
+    import thibaud.core.asgi  # noqa: F401
+    import thibaud.core.management  # noqa: F401
+    import thibaud.core.signals  # noqa: F401
+    import thibaud.core.wsgi  # noqa: F401
+
+
+def _result(
+    name: str,
+    status: str,
+    message: str = "",
+    file: str | None = None,
+    line: int | None = None,
+    started: float | None = None,
+) -> CheckResult:
+    duration = time.perf_counter() - started if started is not None else 0.0
+    return {
+        "name": name,
+        "status": status,
+        "message": message,
+        "file": file,
+        "line": line,
+        "duration": duration,
+    }
+
+
+def _location(error: BaseException, project_dir: Path) -> tuple[str | None, int | None]:
+    """The innermost frame of *error* inside the project: where the project went wrong."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        filename = Path(frame.f_code.co_filename)
+        if filename.is_absolute() and filename.is_relative_to(project_dir):
+            found = (str(filename.relative_to(project_dir)), lineno)
+    if found == (None, None) and isinstance(error, SyntaxError) and error.filename:
+        filename = Path(error.filename)
+        if filename.is_relative_to(project_dir):
+            found = (str(filename.relative_to(project_dir)), error.lineno)
+    return found
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def _failure(
+    name: str, what: str, error: BaseException, project_dir: Path, started: float
+) -> CheckResult:
+    file, line = _location(error, project_dir)
+    return _result(name, "failed", f"{what}: {_describe(error)}", file, line, started)
+
+
+@contextlib.contextmanager
+def _request_exceptions() -> Iterator[list[BaseException]]:
+    """Collect the exceptions Thibaud turns into error responses, to name their cause."""
+    from thibaud.core.signals import got_request_exception
+
+    caught: list[BaseException] = []
+
+    def record(sender: object, **kwargs: object) -> None:
+        # Sent from inside Thibaud's ``except`` block, in the thread that ran the view.
+        error = sys.exc_info()[1]
+        if error is not None:
+            caught.append(error)
+
+    got_request_exception.connect(record, weak=False)
+    try:
+        yield caught
+    finally:
+        got_request_exception.disconnect(record)
+
+
+def _status_result(
+    name: str,
+    interface: str,
+    status: int | None,
+    caught: list[BaseException],
+    project_dir: Path,
+    started: float,
+) -> CheckResult:
+    if status is not None and status < 500:
+        return _result(name, "passed", f"GET / answered {status}", started=started)
+    if caught:
+        file, line = _location(caught[-1], project_dir)
+        message = f"GET / through {interface} answered {status}: {_describe(caught[-1])}"
+        return _result(name, "failed", message, file, line, started)
+    message = (
+        f"GET / through {interface} answered {status}"
+        if status is not None
+        else f"GET / through {interface} sent no response status"
+    )
+    return _result(name, "failed", message, started=started)
+
+
+# ASGI -------------------------------------------------------------------------
+
+
+async def _lifespan(app: Callable[..., Any]) -> str | None:
+    """Run lifespan startup and shutdown; the problem, or None when fine or unsupported.
+
+    An application that raises, or returns, without answering ``lifespan.startup`` does
+    not implement the protocol (Thibaud's own handler refuses every non-HTTP scope):
+    servers then carry on without it, and so do we.
+    """
+    incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+    task = asyncio.ensure_future(app(scope, incoming.get, outgoing.put))
+    try:
+        for phase in ("startup", "shutdown"):
+            await incoming.put({"type": f"lifespan.{phase}"})
+            getter = asyncio.ensure_future(outgoing.get())
+            done, _ = await asyncio.wait(
+                {getter, task}, timeout=ASGI_TIMEOUT, return_when="FIRST_COMPLETED"
+            )
+            if getter not in done:
+                getter.cancel()
+                if task in done:
+                    # Raised or returned without answering: lifespan not supported.
+                    with contextlib.suppress(BaseException):
+                        task.result()
+                    return None
+                return f"the application did not complete lifespan {phase} in {ASGI_TIMEOUT:.0f} s"
+            message = getter.result()
+            if message.get("type") == f"lifespan.{phase}.failed":
+                return f"lifespan {phase} failed: {message.get('message', '')}".rstrip(": ")
+            if message.get("type") != f"lifespan.{phase}.complete":
+                return f"the application answered lifespan.{phase} with {message.get('type')!r}"
+        return None
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+
+async def _asgi_get(app: Callable[..., Any]) -> int | None:
+    """GET / through the ASGI interface; the response status (None if none was sent)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", HOST.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": (HOST, 80),
+        "state": {},
+    }
+    status: int | None = None
+    request_sent = False
+    finished = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        nonlocal request_sent
+        if not request_sent:
+            request_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        # The client stays connected until the whole response has arrived.
+        await finished.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            finished.set()
+
+    await asyncio.wait_for(app(scope, receive, send), ASGI_TIMEOUT)
+    return status
+
+
+def check_asgi(project_dir: Path, project_name: str) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        module = importlib.import_module(f"{project_name}.asgi")
+    except Exception as error:
+        return _failure(
+            "asgi", f"{project_name}/asgi.py does not import", error, project_dir, started
+        )
+    app = getattr(module, "application", None)
+    if app is None:
+        message = f"{project_name}/asgi.py defines no `application`"
+        return _result("asgi", "failed", message, f"{project_name}/asgi.py", started=started)
+    try:
+        problem = asyncio.run(_lifespan(app))
+    except Exception as error:
+        return _failure("asgi", "lifespan", error, project_dir, started)
+    if problem is not None:
+        return _result("asgi", "failed", problem, f"{project_name}/asgi.py", started=started)
+    with _request_exceptions() as caught:
+        try:
+            status = asyncio.run(_asgi_get(app))
+        except TimeoutError:
+            return _result(
+                "asgi",
+                "failed",
+                f"GET / through ASGI took over {ASGI_TIMEOUT:.0f} s",
+                started=started,
+            )
+        except Exception as error:
+            return _failure("asgi", "GET / through ASGI raised", error, project_dir, started)
+    return _status_result("asgi", "ASGI", status, caught, project_dir, started)
+
+
+# WSGI -------------------------------------------------------------------------
+
+
+def check_wsgi(project_dir: Path, project_name: str) -> CheckResult:
+    from wsgiref.util import setup_testing_defaults
+
+    started = time.perf_counter()
+    try:
+        module = importlib.import_module(f"{project_name}.wsgi")
+    except Exception as error:
+        return _failure(
+            "wsgi", f"{project_name}/wsgi.py does not import", error, project_dir, started
+        )
+    app = getattr(module, "application", None)
+    if app is None:
+        message = f"{project_name}/wsgi.py defines no `application`"
+        return _result("wsgi", "failed", message, f"{project_name}/wsgi.py", started=started)
+    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        statuses.append(status)
+        return lambda data: None
+
+    with _request_exceptions() as caught:
+        try:
+            body = app(environ, start_response)
+            try:
+                for _chunk in body:
+                    pass
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+        except Exception as error:
+            return _failure("wsgi", "GET / through WSGI raised", error, project_dir, started)
+    status = int(statuses[-1].split()[0]) if statuses else None
+    return _status_result("wsgi", "WSGI", status, caught, project_dir, started)
+
+
+# manage.py check -------------------------------------------------------------
+
+
+def check_manage(project_dir: Path) -> CheckResult:
+    """``python manage.py check``, run as ``__main__`` in this interpreter: the project's
+    own manage.py, without paying for another interpreter and another framework import."""
+    started = time.perf_counter()
+    manage = project_dir / "manage.py"
+    if not manage.is_file():
+        return _result("manage-check", "failed", "the project has no manage.py", started=started)
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    sys.argv = [str(manage), "check"]
+    code: object = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            runpy.run_path(str(manage), run_name="__main__")
+    except SystemExit as exit_:
+        code = exit_.code
+    except Exception as error:
+        return _failure("manage-check", "manage.py check raised", error, project_dir, started)
+    finally:
+        sys.argv = argv
+    if code not in (0, None):
+        lines = [line for line in err.getvalue().splitlines() if line.strip()]
+        detail = " ".join(lines[:6]) or f"exit status {code}"
+        return _result(
+            "manage-check",
+            "failed",
+            f"manage.py check failed: {detail}",
+            "manage.py",
+            started=started,
+        )
+    summary = out.getvalue().strip().splitlines()
+    return _result("manage-check", "passed", summary[-1] if summary else "", started=started)
+
+
+# The whole boot ----------------------------------------------------------------
+
+
+def check_settings(project_dir: Path, project_name: str) -> CheckResult:
+    from thibaud.conf import ENVIRONMENT_VARIABLE
+
+    started = time.perf_counter()
+    module = os.environ.get(ENVIRONMENT_VARIABLE, f"{project_name}.settings")
+    try:
+        importlib.import_module(module)
+    except Exception as error:
+        return _failure(
+            "settings", f"settings module {module} does not import", error, project_dir, started
+        )
+    return _result("settings", "passed", f"{module} imports", started=started)
+
+
+def boot(project_dir: Path, project_name: str) -> list[CheckResult]:
+    """Every boot check of one project, in order; later ones skip when settings fail."""
+    settings = check_settings(project_dir, project_name)
+    if settings["status"] != "passed":
+        skipped = "not run: the settings module does not import"
+        return [settings] + [
+            _result(name, "skipped", skipped) for name in ("asgi", "wsgi", "manage-check")
+        ]
+    pristine = dict(os.environ)
+    checks: list[Callable[[], CheckResult]] = [
+        lambda: check_asgi(project_dir, project_name),
+        lambda: check_wsgi(project_dir, project_name),
+        lambda: check_manage(project_dir),
+    ]
+    results = [settings]
+    for check in checks:
+        # Each entry point sets the settings default itself, as it would in its own
+        # server process: one that sets a wrong one must not pass it on to the next.
+        os.environ.clear()
+        os.environ.update(pristine)
+        results.append(check())
+    return results
+
+
+def main() -> int:
+    """Preload, read the job, boot, write the results; exits the process itself."""
+    _preload_framework()
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0
+    job = json.loads(line)
+    project_dir = Path(job["project_dir"]).resolve()
+    os.chdir(project_dir)
+    sys.path.insert(0, str(project_dir))
+    results = boot(project_dir, job["project_name"])
+    Path(job["results"]).write_text(json.dumps(results), "utf-8")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The results are written: skip the interpreter's teardown (joining the framework's
+    # thread pools, finalising every module), which the parent would otherwise wait for.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Checks of a rendered project that read its files without running them.
+
+Each returns one :class:`~thibaud_cli.checks.CheckResult`; when several files fail
+the same check, the first one gives the file and line and the message lists them all.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .checks import CheckResult
+
+#: Unrendered Jinja as template authors write it: ``{{ name }}`` or ``{% tag ... %}``.
+#: The spaces inside the braces are required so that an f-string's escaped braces
+#: (``f"{{x}}"``) are not mistaken for a forgotten template suffix.
+_UNRENDERED = re.compile(r"\{\{-?\s+[^{}\n]+?\s+-?\}\}|\{%-?\s*[a-z]+\b[^\n]*?%\}")
+
+
+def _files(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for filename in sorted(filenames):
+            yield Path(dirpath) / filename
+
+
+def _summarise(
+    name: str, problems: list[tuple[str, int | None, str]], passed: str, started: float
+) -> CheckResult:
+    duration = time.perf_counter() - started
+    if not problems:
+        return CheckResult(name, "passed", passed, duration=duration)
+    # The first problem's place is the check's file and line; the others say their own.
+    file, line, message = problems[0]
+    for where, at, what in problems[1:]:
+        message += f"; {where}:{at}: {what}" if at else f"; {where}: {what}"
+    return CheckResult(name, "failed", message, file=file, line=line, duration=duration)
+
+
+def check_leftovers(project_dir: Path, templates_suffix: str) -> CheckResult:
+    """No file keeps the template suffix, and no Python file holds unrendered Jinja."""
+    started = time.perf_counter()
+    problems: list[tuple[str, int | None, str]] = []
+    for path in _files(project_dir):
+        relative = str(path.relative_to(project_dir))
+        if templates_suffix and path.name.endswith(templates_suffix):
+            problems.append((relative, None, f"still has the template suffix {templates_suffix}"))
+        elif path.suffix == ".py":
+            text = path.read_text("utf-8", errors="replace")
+            for number, line in enumerate(text.splitlines(), start=1):
+                match = _UNRENDERED.search(line)
+                if match:
+                    problems.append(
+                        (relative, number, f"unrendered template code {match.group(0)!r}")
+                    )
+                    break
+    return _summarise("leftovers", problems, "no unrendered template code", started)
+
+
+def check_compiles(project_dir: Path) -> CheckResult:
+    """Every ``.py`` file is valid Python."""
+    started = time.perf_counter()
+    problems: list[tuple[str, int | None, str]] = []
+    count = 0
+    for path in _files(project_dir):
+        if path.suffix != ".py":
+            continue
+        count += 1
+        relative = str(path.relative_to(project_dir))
+        try:
+            compile(path.read_bytes(), relative, "exec", dont_inherit=True)
+        except SyntaxError as error:
+            problems.append((relative, error.lineno, f"{type(error).__name__}: {error.msg}"))
+        except ValueError as error:  # e.g. a null byte in the source
+            problems.append((relative, None, f"cannot be compiled: {error}"))
+    return _summarise("compile", problems, f"{count} Python files compile", started)
+
+
+def _top_level(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Module-level statements, including those under top-level if/try blocks."""
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        statement = pending.pop(0)
+        yield statement
+        if isinstance(statement, ast.If | ast.Try):
+            pending.extend(statement.body)
+            pending.extend(statement.orelse)
+            if isinstance(statement, ast.Try):
+                pending.extend(statement.finalbody)
+                for handler in statement.handlers:
+                    pending.extend(handler.body)
+
+
+def _defines(tree: ast.Module, name: str) -> bool:
+    for statement in _top_level(tree):
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
+            targets = [statement.target]
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if statement.name == name:
+                return True
+            continue
+        elif isinstance(statement, ast.Import | ast.ImportFrom):
+            if any((alias.asname or alias.name) == name for alias in statement.names):
+                return True
+            continue
+        else:
+            continue
+        for target in targets:
+            names = target.elts if isinstance(target, ast.Tuple) else [target]
+            if any(isinstance(node, ast.Name) and node.id == name for node in names):
+                return True
+    return False
+
+
+def _settings_defaults(tree: ast.Module) -> list[tuple[int, str, str]]:
+    """(line, variable, value) of every ``os.environ.setdefault("VAR", "value")`` with
+    literal arguments."""
+    found = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setdefault"
+            and ast.unparse(node.func.value) in {"os.environ", "environ"}
+            and len(node.args) == 2
+        ):
+            continue
+        variable, value = node.args
+        if isinstance(variable, ast.Constant) and isinstance(variable.value, str):
+            # A computed value (e.g. honouring another variable) is not the default.
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found.append((node.lineno, variable.value, value.value))
+    return found
+
+
+def _entry_point_problems(
+    path: Path, relative: str, settings_variable: str, settings_module: str
+) -> list[tuple[str, int | None, str]]:
+    if not path.is_file():
+        return [(relative, None, "is missing")]
+    try:
+        tree = ast.parse(path.read_bytes(), relative)
+    except (SyntaxError, ValueError) as error:
+        return [(relative, getattr(error, "lineno", None), "does not compile")]
+    problems: list[tuple[str, int | None, str]] = []
+    defaults = _settings_defaults(tree)
+    ours = [(line, value) for line, variable, value in defaults if variable == settings_variable]
+    if not any(value == settings_module for _, value in ours):
+        expected = f"os.environ.setdefault({settings_variable!r}, {settings_module!r})"
+        if ours:
+            line, value = ours[-1]
+            problems.append(
+                (relative, line, f"defaults {settings_variable} to {value!r}, not {expected}")
+            )
+        else:
+            others = [(line, variable) for line, variable, _ in defaults]
+            hint = (
+                f" ({others[0][1]} is set, but the installed Thibaud reads {settings_variable})"
+                if others
+                else ""
+            )
+            problems.append(
+                (relative, others[0][0] if others else None, f"does not call {expected}{hint}")
+            )
+    if not _defines(tree, "application"):
+        problems.append((relative, None, "does not define `application`"))
+    return problems
+
+
+def check_entry_points(project_dir: Path, project_name: str) -> CheckResult:
+    """``asgi.py`` and ``wsgi.py`` set the settings default the installed Thibaud reads
+    to ``<project_name>.settings`` and define ``application``."""
+    from thibaud.conf import ENVIRONMENT_VARIABLE
+
+    started = time.perf_counter()
+    problems: list[tuple[str, int | None, str]] = []
+    for module in ("asgi", "wsgi"):
+        relative = f"{project_name}/{module}.py"
+        problems += _entry_point_problems(
+            project_dir / relative, relative, ENVIRONMENT_VARIABLE, f"{project_name}.settings"
+        )
+    return _summarise(
+        "entry-points",
+        problems,
+        f"asgi.py and wsgi.py default {ENVIRONMENT_VARIABLE} to {project_name}.settings "
+        "and define application",
+        started,
+    )
