@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .containment import RenderBudget, contain, refuse_escaping_symlinks
 from .errors import TemplateError, UnsafeTemplateError
 
 #: How the bundled template is named on the command line and in answers files: a
@@ -165,7 +166,15 @@ def render_template(
             ) as worker:
                 if strict_undefined:
                     worker.jinja_env.undefined = jinja2.StrictUndefined
+                if worker.template.config_data.get("migrations") and not trust:
+                    # copier only checks migrations when updating; they run code all the same.
+                    raise UnsafeTemplateError(
+                        "The template has migrations, which run code on this machine: "
+                        "nothing was written. If you trust the template, pass --trust."
+                    )
+                contain(worker.jinja_env, RenderBudget())
                 worker.run_copy()
+                refuse_escaping_symlinks(destination)
                 template_info = worker.template
                 secret = set(template_info.secret_questions)
                 answers = {

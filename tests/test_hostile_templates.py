@@ -1,0 +1,222 @@
+"""Templates from strangers, given with --template: refused or contained, and nothing
+is ever written outside the target."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import build_file_tree, tree_snapshot
+from thibaud_cli.cli import main
+
+BASE = {
+    "copier.yml": "_templates_suffix: .jinja\n",
+    "{{ project_name }}/__init__.py": "",
+    "{{ project_name }}/asgi.py.jinja": "application = None\n",
+}
+
+
+def make_template(root: Path, extra: dict[str, str], config: str = "") -> Path:
+    spec = dict(BASE)
+    spec["copier.yml"] += config
+    spec.update(extra)
+    return build_file_tree(root / "template", spec)
+
+
+def start(runner: CliRunner, root: Path, template: Path, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(
+        main,
+        ["startproject", "shop", str(root / "out" / "shop"), "--template", str(template), *extra],
+    )
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "out").mkdir()
+    return tmp_path
+
+
+def assert_nothing_written(root: Path, before: dict[str, str]) -> None:
+    after = tree_snapshot(root)
+    assert after == before, sorted(set(after) ^ set(before))
+
+
+@pytest.mark.parametrize(
+    ("name", "files"),
+    [
+        ("dot-dot directory", {"{{ '..' }}/escaped.txt": "out\n"}),
+        ("dot-dot twice", {"{{ '..' }}/{{ '..' }}/escaped.txt": "out\n"}),
+        ("absolute path", {"{{ '%ctmp%cthibaud-escaped'|format(47, 47) }}.txt": "out\n"}),
+    ],
+)
+def test_rendered_paths_that_escape_are_refused(
+    runner: CliRunner, root: Path, name: str, files: dict[str, str]
+) -> None:
+    template = make_template(root, files)
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "Traceback" not in output
+    assert_nothing_written(root, before)
+    assert not Path("/tmp/thibaud-escaped.txt").exists()
+
+
+def test_a_symlink_to_a_file_outside_the_template_is_refused(runner: CliRunner, root: Path) -> None:
+    (root / "secret.txt").write_text("private\n")
+    template = make_template(root, {})
+    os.symlink(root / "secret.txt", template / "leak.txt")
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1 and "leak.txt" in output
+    assert_nothing_written(root, before)
+
+
+def test_a_symlink_to_a_directory_outside_the_template_is_refused(
+    runner: CliRunner, root: Path
+) -> None:
+    build_file_tree(root / "elsewhere", {"private.txt": "private\n"})
+    template = make_template(root, {})
+    os.symlink(root / "elsewhere", template / "linked")
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1 and "linked" in output
+    assert_nothing_written(root, before)
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../outside", "{{ '/etc' }}"])
+def test_preserved_symlinks_leading_outside_the_project_are_refused(
+    runner: CliRunner, root: Path, target: str
+) -> None:
+    template = make_template(root, {}, config="_preserve_symlinks: true\n")
+    link = "leak.jinja" if "{{" in target else "leak"
+    os.symlink(target, template / link)
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "outside the project" in output
+    assert_nothing_written(root, before)
+
+
+def test_a_preserved_symlink_inside_the_project_is_kept(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root, {"docs/index.md": "# docs\n"}, config="_preserve_symlinks: true\n"
+    )
+    os.symlink("docs/index.md", template / "INDEX.md")
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert os.readlink(root / "out" / "shop" / "INDEX.md") == "docs/index.md"
+
+
+TASK_MARKER = "task-ran.txt"
+
+
+@pytest.mark.parametrize(
+    ("config", "feature"),
+    [
+        (f"_tasks:\n  - touch {TASK_MARKER}\n", "tasks"),
+        ("_migrations:\n  - version: v2\n    command: touch migrated.txt\n", "migrations"),
+        ("_jinja_extensions:\n  - jinja2.ext.debug\n", "jinja_extensions"),
+    ],
+)
+def test_code_running_features_need_trust(
+    runner: CliRunner, root: Path, config: str, feature: str
+) -> None:
+    template = make_template(root, {}, config=config)
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1
+    assert feature in output and "pass --trust" in output
+    assert_nothing_written(root, before)
+
+
+def test_trust_lets_tasks_run(runner: CliRunner, root: Path) -> None:
+    template = make_template(root, {}, config=f"_tasks:\n  - touch {TASK_MARKER}\n")
+    code, output = start(runner, root, template, "--trust")
+    assert code == 0, output
+    assert (root / "out" / "shop" / TASK_MARKER).exists()
+
+
+# CVE-2024-56201: a template whose *file name* carries code, imported from. Fixed Jinja
+# escapes the name; the code must never run.
+MARKER = "cve-2024-56201-ran"
+EVIL_NAME = "x{__import__('pathlib').Path('" + MARKER + "').touch()}.txt.jinja"
+
+
+def test_cve_2024_56201_malicious_file_name(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = make_template(
+        root,
+        {
+            "lib.txt.jinja": "{% macro there() %}x{% endmacro %}",
+            EVIL_NAME: '{% from "lib.txt.jinja" import nothing %}ok\n',
+        },
+    )
+    monkeypatch.chdir(root)
+    start(runner, root, template)
+    assert not list(root.rglob(MARKER))
+    assert not Path(MARKER).exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # CVE-2024-56326: a stored reference to str.format, called later.
+        '{% set f = "{0.__class__.__mro__}".format %}{{ f(1) }}',
+        '{% set f = "{0.__class__.__base__.__subclasses__}".format_map %}{{ f({"0": 1}) }}',
+        # CVE-2025-27516: the attr filter reaching str.format.
+        '{% set f = "{0.__class__.__mro__}"|attr("format") %}{{ f(1) }}',
+        '{{ ("{0.__class__.__mro__}"|attr("format"))(1) }}',
+        # The classic escape, for good measure.
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    ],
+)
+def test_jinja_sandbox_escapes_are_contained(runner: CliRunner, root: Path, payload: str) -> None:
+    template = make_template(root, {"payload.txt.jinja": payload + "\n"})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    if code == 0:
+        rendered = (root / "out" / "shop" / "payload.txt").read_text()
+        assert "<class" not in rendered, rendered
+    else:
+        assert code == 1 and "Traceback" not in output
+        assert_nothing_written(root, before)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ "x" * 10000000000 }}',
+        '{{ ["x"] * 10000000000 }}',
+        '{{ "x"|center(10000000000) }}',
+        '{{ "x".ljust(10000000000) }}',
+        "{{ 7 ** 1000000000 }}",
+        "{% for i in range(100000) %}{% for j in range(100000) %}xxxxxxxxxx"
+        "{% endfor %}{% endfor %}",
+    ],
+)
+def test_huge_output_is_refused_before_it_exhausts_memory(
+    runner: CliRunner, root: Path, payload: str
+) -> None:
+    template = make_template(root, {"huge.txt.jinja": payload})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "refused, nothing was written" in output
+    assert_nothing_written(root, before)
+
+
+def test_many_files_from_one_template_are_bounded(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root,
+        {"{% yield n from range(100000) %}f{{ n }}{% endyield %}.txt.jinja": "{{ 'y' * 5000 }}"},
+    )
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "refused" in output
+    assert_nothing_written(root, before)
