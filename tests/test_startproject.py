@@ -344,3 +344,25 @@ def test_no_prompt_without_stdin_or_tty(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "mysite" / "mysite" / "asgi.py").is_file()
+
+
+@pytest.mark.parametrize("scheme", ["file://", "git+file://"])
+def test_a_git_url_template_is_rendered_at_its_latest_tag(
+    runner: CliRunner, tmp_path: Path, scheme: str
+) -> None:
+    from tests.helpers import git_commit_all
+
+    repo = build_file_tree(tmp_path / "repo", CUSTOM_TEMPLATE)
+    git_commit_all(repo, "first", tag="v1")
+    (repo / "{{ project_name }}" / "settings.py.jinja").write_text(
+        'SECRET_KEY = "{{ secret_key }}"\nV = 2\n'
+    )
+    git_commit_all(repo, "second", tag="v2")
+    url = f"{scheme}{repo}"
+    result = runner.invoke(main, ["startproject", "shop", str(tmp_path / "out"), "--template", url])
+    assert result.exit_code == 0, result.output
+    assert "V = 2" in (tmp_path / "out" / "shop" / "settings.py").read_text()
+    answers = load_answers(tmp_path / "out")
+    assert answers.template == url
+    assert answers.template_commit == "v2"
+    assert answers.template_version == "2"

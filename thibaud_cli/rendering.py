@@ -98,6 +98,9 @@ def resolve_template_source(template: str | None) -> tuple[str, Path | None]:
             )
         read_template_config(path)  # raises if it is not a copier template
         return str(path.resolve()), path.resolve()
+    if template.startswith("file://"):
+        # copier reads a file:// URL as a git repository only with the git+ prefix.
+        return f"git+{template}", None
     if is_git_url(template):
         return template, None
     raise TemplateError(
