@@ -34,3 +34,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install(*TYPECHECK_TOOLS, "-e", ".")
     session.run("mypy", "--strict", "thibaud_cli")
+
+
+@nox.session
+def load(session: nox.Session) -> None:
+    """The load tests (20,000 requests per case through Uvicorn), figures printed."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "load", "--load", "-rA", *session.posargs)
