@@ -42,3 +42,10 @@ def templates(session: nox.Session) -> None:
     and booted through ASGI, WSGI and manage.py check."""
     session.install("-e", ".")
     session.run("thibaud-admin", "validate-template", "templates/project", *session.posargs)
+
+
+@nox.session
+def load(session: nox.Session) -> None:
+    """The load tests (20,000 requests per case through Uvicorn), figures printed."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "load", "--load", "-rA", *session.posargs)

@@ -24,3 +24,21 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         return directory
 
     return make
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--load",
+        action="store_true",
+        help="also run the tests marked load (tens of thousands of requests each)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A load case takes longer than a minute on a two-core machine: opt in with --load.
+    if config.getoption("--load"):
+        return
+    skip = pytest.mark.skip(reason="a load test: run it with --load (nox -s load)")
+    for item in items:
+        if item.get_closest_marker("load") is not None:
+            item.add_marker(skip)

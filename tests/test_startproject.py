@@ -28,6 +28,7 @@ EXPECTED_FILES = {
     "pyproject.toml",
     "mysite/__init__.py",
     "mysite/asgi.py",
+    "mysite/asgi_guard.py",
     "mysite/settings.py",
     "mysite/urls.py",
     "mysite/views.py",
