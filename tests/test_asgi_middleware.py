@@ -164,7 +164,7 @@ def test_a_conflict_writes_nothing_and_shows_the_hunk(runner: CliRunner, project
     result = invoke(runner, project, "remove-asgi-middleware", PROXY)
     assert result.exit_code == 1
     assert "conflicts with your edits" in result.output and "nothing was written" in result.output
-    assert "<<<<<<< yours" in result.output and ">>>>>>> template" in result.output
+    assert "<<<<<<< ours" in result.output and ">>>>>>> template" in result.output
     assert 'trusted_hosts="*"' in result.output
     assert tree_snapshot(project) == before
 
@@ -455,3 +455,24 @@ def test_library_errors_are_the_projects_own(project: Path) -> None:
 
     with pytest.raises(ThibaudCliError):
         add_asgi_middleware(project, "nosuch_pkg.mw:M")
+
+
+def test_the_project_stays_ruff_clean_with_its_own_and_third_party_middleware(
+    runner: CliRunner, project: Path
+) -> None:
+    import subprocess
+
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for spec in ("mysite.asgi_guard.RequestGuard", PROXY, CORRELATION):
+        assert invoke(runner, project, "add-asgi-middleware", spec).exit_code == 0
+    source = asgi(project)
+    # isort's sections: third-party imports, a blank line, then the project's own.
+    assert (
+        "from asgi_correlation_id import CorrelationIdMiddleware  # noqa: E402\n"
+        "from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware  # noqa: E402\n"
+        "\n"
+        "from mysite.asgi_guard import RequestGuard  # noqa: E402\n"
+    ) in source
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr

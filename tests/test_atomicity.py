@@ -70,3 +70,21 @@ def test_startproject_cleans_up_after_a_killed_run(runner: CliRunner, tmp_path: 
     result = runner.invoke(main, ["startproject", "mysite", str(tmp_path / "mysite")])
     assert result.exit_code == 0, result.output
     assert not stale.exists()
+
+
+def test_atomic_writes_keep_or_give_the_usual_permissions(tmp_path: Path) -> None:
+    from thibaud_cli.atomic import write_text_atomic
+
+    existing = tmp_path / "existing.py"
+    existing.write_text("old")
+    existing.chmod(0o640)
+    write_text_atomic(existing, "new")
+    assert existing.stat().st_mode & 0o777 == 0o640
+    created = tmp_path / "created.py"
+    old_mask = os.umask(0o022)
+    try:
+        write_text_atomic(created, "new")
+    finally:
+        os.umask(old_mask)
+    assert created.stat().st_mode & 0o777 == 0o644
+    assert created.read_text() == "new"

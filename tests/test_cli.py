@@ -176,7 +176,10 @@ def test_an_unexpected_error_says_how_to_report_it(
     assert "unexpected internal error (RuntimeError: boom)" in result.output
     assert cli.ISSUES_URL in result.output
     assert "Traceback" not in result.output
-    assert "RuntimeError: boom" in (tmp_path / "thibaud-admin-error.log").read_text()
+    (log,) = tmp_path.glob("thibaud-admin-error-*.log")
+    assert str(log) in result.output
+    assert "RuntimeError: boom" in log.read_text()
+    assert log.stat().st_mode & 0o077 == 0
 
 
 def test_public_surface_is_what_we_meant() -> None:
@@ -225,3 +228,28 @@ def test_the_command_delegates_to_the_library(
     assert calls == [
         ("shop", tmp_path, {"template": None, "data": {"a": "b"}, "dry_run": True, "trust": True})
     ]
+
+
+def test_django_settings_module_is_honoured_by_forwarded_commands(make_project) -> None:  # type: ignore[no-untyped-def]
+    project = make_project()
+    (project / "mysite" / "tokyo.py").write_text(
+        'from .settings import *  # noqa: F403\nTIME_ZONE = "Asia/Tokyo"\n'
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "mysite.tokyo", "PYTHONPATH": str(project)}
+    result = _run(["diffsettings"], project, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "TIME_ZONE = 'Asia/Tokyo'" in result.stdout
+    # THIBAUD_SETTINGS_MODULE, when set too, wins.
+    both = _run(
+        ["diffsettings"], project, env={**env, "THIBAUD_SETTINGS_MODULE": "mysite.settings"}
+    )
+    assert "Asia/Tokyo" not in both.stdout
+
+
+def test_a_forwarded_commands_own_error_is_not_reported_as_ours(make_project) -> None:  # type: ignore[no-untyped-def]
+    project = make_project()
+    result = _run(["shell", "-c", "1/0"], project)
+    assert result.returncode == 1
+    assert "ZeroDivisionError" in result.stderr
+    assert "internal error" not in result.stderr + result.stdout
+    assert cli.ISSUES_URL not in result.stderr + result.stdout

@@ -7,16 +7,18 @@ ASGI middleware chain. SECRET_KEY is never written to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .atomic import write_text_atomic
 from .errors import AnswersFileError, ProjectNotFoundError
-from .middleware import MiddlewareEntry
+from .middleware import MiddlewareEntry, template_data
 
 ANSWERS_FILENAME = ".thibaud-answers.yml"
+#: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
+SECRET_PLACEHOLDER = "regenerated-without-secret"
 
 _HEADER = """\
 # Written by thibaud-admin when it generated this project; commit it.
@@ -50,6 +52,22 @@ class Answers:
     asgi_middleware: tuple[MiddlewareEntry, ...] = ()
     #: Set only while a chain change is being written (see entrypoint.py).
     pending_asgi_middleware: tuple[MiddlewareEntry, ...] | None = None
+
+    def render_data(self, chain: Sequence[MiddlewareEntry] | None = None) -> dict[str, Any]:
+        """What the template is rendered with to regenerate files: the recorded answers,
+        the middleware chain (*chain*, else the recorded one), and a placeholder key.
+
+        SECRET_KEY is not recorded. Renders compared with each other share the same
+        placeholder, so the line holding the user's real key merges as unchanged.
+        """
+        return {
+            **self.template_answers,
+            "project_name": self.project_name,
+            "secret_key": SECRET_PLACEHOLDER,
+            **template_data(
+                self.asgi_middleware if chain is None else chain, first_party=self.project_name
+            ),
+        }
 
     def with_chain(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
         return replace(self, asgi_middleware=chain, pending_asgi_middleware=None)

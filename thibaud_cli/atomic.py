@@ -16,6 +16,12 @@ from pathlib import Path
 TEMP_PREFIX = ".thibaud-tmp-"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _temp_prefix() -> str:
     return f"{TEMP_PREFIX}{os.getpid()}-"
 
@@ -37,8 +43,14 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temp_path, path.stat().st_mode & 0o7777)
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            # mkstemp makes the file private (0600); a new file gets the mode any
+            # other new file would, so that a server running as another user can
+            # read it.
+            mode = 0o666 & ~_umask()
+        os.chmod(temp_path, mode)
         os.replace(temp_path, path)
     except BaseException:
         temp_path.unlink(missing_ok=True)

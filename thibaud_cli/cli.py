@@ -45,12 +45,15 @@ def _failure(message: str, exit_code: int) -> click.ClickException:
 
 
 def _internal_error(error: BaseException) -> NoReturn:
-    log = Path(tempfile.gettempdir()) / "thibaud-admin-error.log"
+    where = ""
     try:
-        log.write_text("".join(traceback.format_exception(error)), "utf-8")
+        # A private file of its own: never a fixed name another user could plant.
+        descriptor, log = tempfile.mkstemp(prefix="thibaud-admin-error-", suffix=".log")
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            handle.write("".join(traceback.format_exception(error)))
         where = f" The details are in {log}."
     except OSError:
-        where = ""
+        pass
     raise CommandFailed(
         f"thibaud-admin hit an unexpected internal error ({type(error).__name__}: {error})."
         f"{where} Please report it at {ISSUES_URL} with the command you ran."
@@ -76,10 +79,11 @@ class ThibaudAdmin(click.Group):
             raise _failure(str(error), error.exit_code) from error
         except OSError as error:
             # The file system said no (disk full, permission...): not a bug of ours.
-            target = f" ({error.filename})" if error.filename else ""
-            raise CommandFailed(
-                f"{error.strerror or error}{target}. Nothing was changed."
-            ) from error
+            # Writes are atomic, and an interrupted middleware change is repaired by
+            # the next command, so the project is consistent either way.
+            target = f": {error.filename}" if error.filename else ""
+            reason = error.strerror or str(error).splitlines()[0]
+            raise CommandFailed(f"{reason}{target}.") from error
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as error:  # noqa: BLE001 - the one place that reports bugs
@@ -91,7 +95,12 @@ def _forwarded_command(name: str) -> click.Command:
     def forward(ctx: click.Context) -> None:
         from .forwarding import forward_to_thibaud
 
-        ctx.exit(forward_to_thibaud([name, *ctx.args]))
+        try:
+            code = forward_to_thibaud([name, *ctx.args])
+        except Exception:  # noqa: BLE001 - the command's own error, shown as Thibaud does
+            traceback.print_exc()
+            code = 1
+        ctx.exit(code)
 
     return click.Command(
         name,

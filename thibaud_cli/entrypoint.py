@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .answers import Answers, load_answers, save_answers
 from .atomic import remove_stale_temporaries, write_text_atomic
@@ -33,13 +32,9 @@ from .middleware import (
     describe_chain,
     find_in_chain,
     parse_options,
-    template_data,
 )
 from .rendering import BUNDLED_TEMPLATE, render_template
 from .verify import verify_importable
-
-# SECRET_KEY is not recorded; asgi.py does not use it, but templates may demand it.
-_SECRET_PLACEHOLDER = "regenerated-without-secret"
 
 
 @dataclass(frozen=True)
@@ -70,12 +65,7 @@ def asgi_relative_path(answers: Answers) -> str:
 
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry]) -> str:
     """``asgi.py`` as the project's template renders it for *chain*."""
-    data: dict[str, Any] = {
-        **answers.template_answers,
-        "project_name": answers.project_name,
-        "secret_key": _SECRET_PLACEHOLDER,
-        **template_data(chain),
-    }
+    data = answers.render_data(chain)
     relative = asgi_relative_path(answers)
     template = None if answers.template == BUNDLED_TEMPLATE else answers.template
     with tempfile.TemporaryDirectory(prefix="thibaud-render-") as scratch:

@@ -14,6 +14,7 @@ from pathlib import Path
 from .answers import ANSWERS_FILENAME
 
 SETTINGS_VARIABLE = "THIBAUD_SETTINGS_MODULE"
+DJANGO_SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
 
 
 def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
@@ -42,8 +43,18 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
 
 
 def forward_to_thibaud(argv: Sequence[str], *, prog_name: str = "thibaud-admin") -> int:
-    """Run Thibaud's ``execute_from_command_line`` with *argv*; return its exit code."""
+    """Run Thibaud's ``execute_from_command_line`` with *argv*; return its exit code.
+
+    Exceptions other than Thibaud's own exits propagate: they are the command's (a
+    failing migration, a broken settings module), reported as Thibaud reports them,
+    not as thibaud-admin's.
+    """
     cwd = Path.cwd()
+    django_settings = os.environ.get(DJANGO_SETTINGS_VARIABLE)
+    if django_settings and not os.environ.get(SETTINGS_VARIABLE):
+        # As the generated manage.py does: a deployment configured with Django's
+        # name for the variable must not silently run the default settings.
+        os.environ[SETTINGS_VARIABLE] = django_settings
     settings_default = _project_settings_default(argv, cwd)
     if settings_default is not None:
         os.environ[SETTINGS_VARIABLE] = settings_default

@@ -21,7 +21,7 @@ class Conflict:
     theirs: tuple[str, ...]
 
     def describe(
-        self, path: str, *, ours_label: str = "yours", theirs_label: str = "template"
+        self, path: str, *, ours_label: str = "ours", theirs_label: str = "template"
     ) -> str:
         """The hunk in git's conflict style, headed by where it is."""
         return (
@@ -75,31 +75,33 @@ def merge_texts(
     merged: list[str] = []
     marked: list[str] = []
     conflicts: list[Conflict] = []
-    our_line = 1
-    for group in Merge3(base_lines, our_lines, their_lines).merge_groups():
-        if group[0] == "conflict":
-            _, base_part, our_part, their_part = group
+    merge = Merge3(base_lines, our_lines, their_lines)
+    for region in merge.merge_regions():
+        kind = region[0]
+        if len(region) == 7:  # a conflict: where it is in base, ours and theirs
+            _, base_start, base_end, our_start, our_end, their_start, their_end = region
+            our_part = our_lines[our_start:our_end]
+            their_part = their_lines[their_start:their_end]
             conflicts.append(
                 Conflict(
-                    line=our_line,
-                    base=tuple(base_part),
+                    line=our_start + 1,
+                    base=tuple(base_lines[base_start:base_end]),
                     ours=tuple(our_part),
                     theirs=tuple(their_part),
                 )
             )
             merged.extend(our_part)
             marked.append(f"<<<<<<< {ours_label}\n")
-            marked.extend(_ended(list(our_part)))
+            marked.extend(_ended(our_part))
             marked.append("=======\n")
-            marked.extend(_ended(list(their_part)))
+            marked.extend(_ended(their_part))
             marked.append(f">>>>>>> {theirs_label}\n")
-            our_line += len(our_part)
-        else:
-            kind, lines = group
-            merged.extend(lines)
-            marked.extend(lines)
-            if kind in ("unchanged", "a", "same"):
-                our_line += len(lines)
+            continue
+        start, end = region[1], region[2]
+        source = {"unchanged": base_lines, "a": our_lines, "same": our_lines, "b": their_lines}
+        lines = source[kind][start:end]
+        merged.extend(lines)
+        marked.extend(lines)
     return MergeResult(
         text="".join(merged),
         conflicts=tuple(conflicts),

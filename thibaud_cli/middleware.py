@@ -233,7 +233,7 @@ class ChainCode:
     wraps: tuple[str, ...]
 
 
-def chain_code(chain: Iterable[MiddlewareEntry]) -> ChainCode:
+def chain_code(chain: Iterable[MiddlewareEntry], *, first_party: str | None = None) -> ChainCode:
     """Build the import and wrap lines for *chain*, innermost first.
 
     Each imported object is bound to a name unique in ``asgi.py``: its own name when
@@ -264,7 +264,7 @@ def chain_code(chain: Iterable[MiddlewareEntry]) -> ChainCode:
             expression = bind(value.reference) if value.reference else value.source
             arguments.append(f"{key}={expression}")
         wraps.append(_call_line(name, arguments))
-    return ChainCode(imports=_import_lines(bound), wraps=tuple(wraps))
+    return ChainCode(imports=_import_lines(bound, first_party), wraps=tuple(wraps))
 
 
 def _member_order(name: str) -> tuple[int, str, str]:
@@ -278,7 +278,17 @@ def _member_order(name: str) -> tuple[int, str, str]:
     return rank, name.lower(), name
 
 
-def _import_lines(bound: Mapping[ObjectPath, str]) -> tuple[str, ...]:
+def _import_lines(bound: Mapping[ObjectPath, str], first_party: str | None) -> tuple[str, ...]:
+    """Third-party imports, then (after a blank line) the project's own, as isort groups them."""
+    ours = {path: name for path, name in bound.items() if path.module.split(".")[0] == first_party}
+    theirs = {path: name for path, name in bound.items() if path not in ours}
+    groups = [_sorted_imports(group) for group in (theirs, ours) if group]
+    return tuple(
+        line for index, group in enumerate(groups) for line in (*([""] if index else []), *group)
+    )
+
+
+def _sorted_imports(bound: Mapping[ObjectPath, str]) -> tuple[str, ...]:
     plain: dict[str, list[str]] = {}
     statements: list[tuple[str, str, str]] = []
     for path, name in bound.items():
@@ -326,9 +336,11 @@ def find_in_chain(chain: Iterable[MiddlewareEntry], target: ObjectPath) -> list[
     return [index for index, entry in enumerate(chain) if entry.target == target]
 
 
-def template_data(chain: Iterable[MiddlewareEntry]) -> dict[str, list[str]]:
-    """The variables a template receives for the chain."""
-    code = chain_code(chain)
+def template_data(
+    chain: Iterable[MiddlewareEntry], *, first_party: str | None = None
+) -> dict[str, list[str]]:
+    """The variables a template receives for the chain (*first_party*: the project's package)."""
+    code = chain_code(chain, first_party=first_party)
     return {
         "asgi_middleware_imports": list(code.imports),
         "asgi_middleware_wraps": list(code.wraps),

@@ -31,7 +31,6 @@ from .errors import (
     UpdateConflictError,
     UsageError,
 )
-from .middleware import template_data
 from .project import RESERVED_DATA_KEYS
 from .template_history import BundledTemplates
 from .template_sources import TemplateVersion, template_source
@@ -41,11 +40,6 @@ from .worktree import refuse_uncommitted_changes
 from .write_journal import WriteJournal
 
 ConflictMode = Literal["refuse", "inline"]
-
-# Base and theirs are rendered with the same stand-in for the unrecorded SECRET_KEY,
-# so the template never seems to change the line and the user's key stays.
-_SECRET_PLACEHOLDER = "regenerated-without-secret"
-
 
 # How the summary names each action, and why a file was left alone.
 _VERBS = {
@@ -149,11 +143,11 @@ def plan_update(
     current = TemplateVersion(answers.template_version, answers.template_commit)
     if source.known_target(to) == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
-    theirs_data = {**_render_data(answers), **user_data}
+    theirs_data = {**answers.render_data(), **user_data}
     target, theirs, rendered = source.render_target(to, theirs_data, trust=trust)
     if target == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
-    base, _ = source.render_current(_render_data(answers), trust=trust)
+    base, _ = source.render_current(answers.render_data(), trust=trust)
     ours = _read_ours(project_dir, set(base) | set(theirs))
     new_answers = replace(
         answers,
@@ -226,15 +220,6 @@ def apply_plan(plan: UpdatePlan) -> None:
     except BaseException:
         journal.undo()
         raise
-
-
-def _render_data(answers: Answers) -> dict[str, Any]:
-    return {
-        **answers.template_answers,
-        "project_name": answers.project_name,
-        "secret_key": _SECRET_PLACEHOLDER,
-        **template_data(answers.asgi_middleware),
-    }
 
 
 def _read_ours(project_dir: Path, paths: set[str]) -> dict[str, bytes]:
