@@ -1,0 +1,384 @@
+"""The benchmark run: every section side by side, the targets judged, RESULTS.md written.
+
+``python -m bench`` from the repository root, in an environment holding the peers
+(``nox -s bench`` makes one). ``--quick`` does fewer runs, for trying the harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from thibaud_cli.rendering import bundled_template_path
+
+from . import projects, served
+from .peers import build_cookiecutter_template
+from .report import Row, Section, Target, markdown, print_progress
+from .timing import Timing, time_command
+
+BIN = projects.BIN_DIR
+PY = sys.executable
+TA = projects.THIBAUD_ADMIN
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+@dataclass(frozen=True)
+class Settings:
+    startup_runs: int
+    generation_runs: int
+    requests: int
+    rounds: int
+    wrk_seconds: int
+    http_rounds: int
+    concurrency: int = 32
+
+    def describe(self) -> str:
+        return (
+            f"medians of {self.startup_runs} start-up and {self.generation_runs} generation runs; "
+            f"in-process: {self.requests} requests x {self.rounds} rounds, "
+            f"{self.concurrency} concurrent; uvicorn: {self.wrk_seconds} s x "
+            f"{self.http_rounds} rounds, {self.concurrency} connections"
+        )
+
+
+FULL = Settings(
+    startup_runs=10, generation_runs=10, requests=800, rounds=5, wrk_seconds=3, http_rounds=3
+)
+QUICK = Settings(
+    startup_runs=3, generation_runs=3, requests=300, rounds=1, wrk_seconds=2, http_rounds=1
+)
+
+
+def _seconds(timing: Timing) -> str:
+    return f"{timing.median:.3f} s"
+
+
+def _ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.2f}x"
+
+
+def check_our_script() -> None:
+    """Thibaud installs a ``thibaud-admin`` too: make sure ours is the one measured."""
+    completed = subprocess.run([TA, "--version"], capture_output=True, text=True, check=False)
+    if not completed.stdout.startswith("thibaud-admin "):
+        sys.exit(
+            f"{TA} is not thibaud-cli's (it printed {completed.stdout!r}): "
+            "reinstall thibaud-cli after Thibaud (pip install -e .)."
+        )
+
+
+def startup(settings: Settings) -> tuple[Section, list[Target]]:
+    print_progress("start-up ...")
+    complete_env = {
+        **os.environ,
+        "_THIBAUD_ADMIN_COMPLETE": "bash_complete",
+        "COMP_WORDS": "thibaud-admin st",
+        "COMP_CWORD": "1",
+    }
+    commands: list[tuple[str, list[str], dict[str, str] | None]] = [
+        ("django-admin --help", [str(BIN / "django-admin"), "--help"], None),
+        ("thibaud-admin --help", [TA, "--help"], None),
+        ("thibaud-admin completion (bash, 'st')", [TA], complete_env),
+        ("python -m thibaud help", [PY, "-m", "thibaud", "help"], None),
+        ("python -c pass (interpreter floor)", [PY, "-c", "pass"], None),
+    ]
+    timings = {
+        name: time_command(argv, runs=settings.startup_runs, env=env)
+        for name, argv, env in commands
+    }
+    reference = timings["django-admin --help"].median
+    section = Section(
+        "Start-up",
+        ("command", "median", "vs django-admin --help", "peak memory"),
+        [
+            Row(name, _seconds(t), _ratio(t.median, reference), t.memory())
+            for name, t in timings.items()
+        ],
+    )
+    ours = timings["thibaud-admin --help"].median
+    target = Target(
+        "`thibaud-admin --help` no slower than `django-admin --help`",
+        f"{ours:.3f} s vs {reference:.3f} s ({_ratio(ours, reference)})",
+        ours <= reference,
+    )
+    return section, [target]
+
+
+def generation(settings: Settings, workdir: Path) -> tuple[Section, list[Target]]:
+    print_progress("generation ...")
+    template = bundled_template_path()
+    cookiecutter_template = build_cookiecutter_template(
+        template, workdir / "cookiecutter-template", {"project_name": "mysite", "secret_key": "y"}
+    )
+    commands: list[tuple[str, list[str]]] = [
+        ("python -c 'import copier' (floor)", [PY, "-c", "import copier"]),
+        ("thibaud-admin startproject", [TA, "startproject", "mysite"]),
+        ("python -m thibaud startproject (stock)", [PY, "-m", "thibaud", "startproject", "mysite"]),
+        ("django-admin startproject", [str(BIN / "django-admin"), "startproject", "mysite"]),
+        (
+            "copier copy (our template)",
+            [str(BIN / "copier"), "copy", "--quiet", "--defaults", "--data", "project_name=mysite"]
+            + ["--data", "secret_key=y", str(template), "mysite"],
+        ),
+        (
+            "cookiecutter (same files)",
+            [str(BIN / "cookiecutter"), "--no-input", str(cookiecutter_template), "-o", "."],
+        ),
+    ]
+    timings: dict[str, Timing] = {}
+    for index, (name, argv) in enumerate(commands):
+        timings[name] = time_command(
+            argv, runs=settings.generation_runs, cwd=_fresh_directory(workdir / f"gen{index}")
+        )
+    floor = timings["python -c 'import copier' (floor)"].median
+    stock = timings["python -m thibaud startproject (stock)"].median
+    section = Section(
+        "Generation",
+        ("command", "median", "over the import copier floor", "vs the stock command"),
+        [
+            Row(name, _seconds(t), f"{t.median - floor:+.3f} s", _ratio(t.median, stock))
+            for name, t in timings.items()
+        ],
+    )
+    ours = timings["thibaud-admin startproject"].median
+    target = Target(
+        "`thibaud-admin startproject` within 0.25 s of the `import copier` floor",
+        f"{ours:.3f} s - {floor:.3f} s = {ours - floor:+.3f} s",
+        ours - floor <= 0.25,
+    )
+    return section, [target]
+
+
+def _fresh_directory(parent: Path) -> Callable[[int], Path]:
+    """A new empty directory for each run, so every run generates from scratch."""
+
+    def make(run: int) -> Path:
+        directory = parent / f"run{run + 1}"
+        directory.mkdir(parents=True)
+        return directory
+
+    return make
+
+
+def regeneration(settings: Settings, workdir: Path) -> Section:
+    print_progress("regeneration ...")
+    pristine = projects.ours(workdir, "mysite")
+    (pristine.root / "mysite" / "passthrough.py").write_text(projects.PASS_THROUGH, "utf-8")
+    copies = workdir / "copies"
+
+    def copy(run: int) -> Path:
+        destination = copies / f"run{run + 1}"
+        shutil.copytree(pristine.root, destination)
+        return destination
+
+    add = [TA, "add-asgi-middleware", "mysite.passthrough:First"]
+    timings = {
+        "add-asgi-middleware": time_command(add, runs=settings.generation_runs, cwd=copy),
+        "add-asgi-middleware --dry-run": time_command(
+            [*add, "--dry-run"], runs=settings.generation_runs, cwd=pristine.root
+        ),
+        "add-asgi-middleware --no-verify": time_command(
+            [*add, "--no-verify"],
+            runs=settings.generation_runs,
+            cwd=lambda run: copy(run + 1000),
+        ),
+    }
+    return Section(
+        "Regeneration",
+        ("command", "median", "", "peak memory"),
+        [Row(name, _seconds(t), "", t.memory()) for name, t in timings.items()],
+        note="On a freshly generated project; the verify step imports the middleware in a "
+        "subprocess of the project's interpreter.",
+    )
+
+
+def validate_template(settings: Settings) -> tuple[Section, list[Target]]:
+    print_progress("validate-template ...")
+    section = Section("validate-template", ("command", "median", "marginal", ""))
+    targets = [
+        Target("`validate-template` of the bundled template under 1.5 s", "", None),
+        Target("each extra variant under 0.5 s", "", None),
+    ]
+    probe = subprocess.run(
+        [TA, "validate-template", "--help"], capture_output=True, text=True, check=False
+    )
+    if probe.returncode != 0:
+        section.note = "not available: this branch has no `thibaud-admin validate-template`."
+        targets = [Target(t.what, "not available", None) for t in targets]
+        return section, targets
+    base = [TA, "validate-template", str(bundled_template_path())]
+    if subprocess.run(base, capture_output=True, check=False).returncode != 0:
+        base = [TA, "validate-template"]
+    timing = time_command(base, runs=settings.generation_runs)
+    section.rows.append(Row(" ".join(["thibaud-admin", *base[1:2]]), _seconds(timing)))
+    targets[0] = Target(targets[0].what, _seconds(timing), timing.median < 1.5)
+    if "--variant" in probe.stdout:
+        variant = time_command(
+            [*base, "--variant", "python_version=3.13"], runs=settings.generation_runs
+        )
+        marginal = variant.median - timing.median
+        section.rows.append(
+            Row("... with one extra --variant", _seconds(variant), f"{marginal:+.3f} s")
+        )
+        targets[1] = Target(targets[1].what, f"{marginal:+.3f} s", marginal < 0.5)
+    else:
+        targets[1] = Target(targets[1].what, "no --variant option", None)
+    return section, targets
+
+
+def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Target]]:
+    print_progress("served projects ...")
+    ours = projects.ours(workdir)
+    stock = projects.stock(workdir)
+    chained = projects.ours_with_middleware(workdir)
+    configs: list[tuple[projects.Project, str, str]] = [
+        (project, kind, f"/hello/{kind}/")
+        for kind in ("sync", "async")
+        for project in (stock, ours, chained)
+    ]
+    configs.append((served.RAW, "raw", "/"))
+
+    def in_process(project: projects.Project, path: str) -> served.Throughput:
+        requests = settings.requests * 20 if project is served.RAW else settings.requests
+        return served.in_process(
+            project,
+            path,
+            requests=requests,
+            concurrency=settings.concurrency,
+            warmup=max(requests // 10, 50),
+        )
+
+    def over_http(project: projects.Project, path: str) -> served.Throughput:
+        return served.over_uvicorn(
+            project, path, seconds=settings.wrk_seconds, concurrency=settings.concurrency
+        )
+
+    client = "wrk" if served.wrk_available() else "a Python client"
+    in_proc = _rounds("in-process", in_process, configs, settings.rounds)
+    http = _rounds(f"uvicorn + {client}", over_http, configs, settings.http_rounds)
+    link_us = served.pass_through_cost_us(chained, requests=settings.requests * 50)
+
+    sections = [
+        _throughput_section("Served project: in-process ASGI calls", in_proc, stock, configs),
+        _throughput_section(f"Served project: uvicorn, loaded by {client}", http, stock, configs),
+    ]
+    targets: list[Target] = []
+    for where, figures in (("in-process", in_proc), ("uvicorn", http)):
+        for kind in ("sync", "async"):
+            ratio = _paired(figures, ours, stock, kind, lambda a, b: a.rps / b.rps)
+            targets.append(
+                Target(
+                    f"generated project >= 0.95x the stock project's req/s ({kind}, {where})",
+                    f"{ratio:.3f}x",
+                    ratio >= 0.95,
+                )
+            )
+    for kind in ("sync", "async"):
+        # The chain's extra time per request, per link, as a share of a request.
+        share = _paired(in_proc, chained, ours, kind, lambda a, b: (b.rps / a.rps - 1) / 3)
+        isolated = link_us * 1e-6 * statistics.median(r.rps for r in in_proc[(ours, kind)])
+        targets.append(
+            Target(
+                f"each generated pass-through middleware < 5% of a request ({kind})",
+                f"{share:+.2%} per link in the project; {link_us:.2f} us alone = {isolated:.3%}",
+                share < 0.05,
+            )
+        )
+    return sections, targets
+
+
+Figures = dict[tuple[projects.Project, str], list[served.Throughput]]
+
+
+def _rounds(
+    what: str,
+    measure: Callable[[projects.Project, str], served.Throughput],
+    configs: list[tuple[projects.Project, str, str]],
+    rounds: int,
+) -> Figures:
+    """Each round measures every configuration once, so a slow spell on the shared
+    machine hits them all alike and each round's ratios are fair."""
+    figures: Figures = {}
+    for number in range(rounds):
+        print_progress(f"  {what}: round {number + 1}/{rounds}")
+        for project, kind, path in configs:
+            figures.setdefault((project, kind), []).append(measure(project, path))
+    return figures
+
+
+def _paired(
+    figures: Figures,
+    a: projects.Project,
+    b: projects.Project,
+    kind: str,
+    compare: Callable[[served.Throughput, served.Throughput], float],
+) -> float:
+    """The median over rounds of a comparison made within each round."""
+    return statistics.median(
+        compare(x, y) for x, y in zip(figures[(a, kind)], figures[(b, kind)], strict=True)
+    )
+
+
+def _throughput_section(
+    title: str,
+    figures: Figures,
+    stock: projects.Project,
+    configs: list[tuple[projects.Project, str, str]],
+) -> Section:
+    section = Section(title, ("project (view)", "req/s", "vs stock", "p50 / p99 (errors)"))
+    for project, kind, _ in configs:
+        figure = served.median_throughput(figures[(project, kind)])
+        relative = (
+            f"{_paired(figures, project, stock, kind, lambda a, b: a.rps / b.rps):.2f}x"
+            if (stock, kind) in figures
+            else ""
+        )
+        section.rows.append(
+            Row(
+                f"{project.label} ({kind})",
+                f"{figure.rps:,.0f}",
+                relative,
+                f"{figure.p50_ms:.2f} / {figure.p99_ms:.2f} ms ({figure.errors})",
+            )
+        )
+    section.note = (
+        "Hello views added to each project; medians over rounds, and ratios taken within "
+        "each round."
+    )
+    return section
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer runs, to try the harness")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write results")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    check_our_script()
+    sections: list[Section] = []
+    targets: list[Target] = []
+    with tempfile.TemporaryDirectory(prefix="thibaud-bench-") as temporary:
+        workdir = Path(temporary)
+        for step in (startup, validate_template):
+            section, found = step(settings)
+            sections.append(section)
+            targets += found
+        section, found = generation(settings, workdir / "generation")
+        sections.insert(1, section)
+        targets[1:1] = found
+        sections.insert(2, regeneration(settings, workdir / "regeneration"))
+        serving_sections, found = serving(settings, workdir / "served")
+        sections += serving_sections
+        targets += found
+    text = markdown(sections, targets, settings.describe())
+    args.output.write_text(text, "utf-8")
+    print(text)
+    print_progress(f"written to {args.output}")

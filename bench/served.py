@@ -1,0 +1,179 @@
+"""The served project: in-process ASGI calls, and uvicorn loaded by wrk."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers import free_port, project_env, run_server
+
+from .projects import BIN_DIR, PASS_THROUGH_CLASSES, Project
+
+REPO = Path(__file__).resolve().parent.parent
+RAW = Project("raw ASGI hello (ceiling)", REPO, "bench.raw_asgi")
+
+
+@dataclass(frozen=True)
+class Throughput:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _env(project: Project) -> dict[str, str]:
+    extra = {"PYTHONPATH": f"{project.root}:{REPO}"}
+    if project is not RAW:
+        extra["THIBAUD_SETTINGS_MODULE"] = f"{project.package}.settings"
+    return project_env(project.root, extra)
+
+
+def _target(project: Project) -> str:
+    return "bench.raw_asgi:app" if project is RAW else project.application
+
+
+def in_process(
+    project: Project,
+    path: str,
+    *,
+    requests: int,
+    concurrency: int,
+    warmup: int,
+    wrap: tuple[str, ...] = (),
+) -> Throughput:
+    """One run of the in-process driver, in a fresh interpreter (settings are global)."""
+    argv = [sys.executable, "-m", "bench.asgi_driver", _target(project), path]
+    argv += ["-n", str(requests), "-c", str(concurrency), "--warmup", str(warmup)]
+    for middleware in wrap:
+        argv += ["--wrap", middleware]
+    completed = subprocess.run(
+        argv, cwd=project.root, env=_env(project), capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the ASGI driver failed on {project.label}:\n{completed.stderr}")
+    data = json.loads(completed.stdout.splitlines()[-1])
+    return Throughput(data["rps"], data["p50_ms"], data["p99_ms"], data["errors"])
+
+
+def median_throughput(runs: list[Throughput]) -> Throughput:
+    """Medians of each figure over repeated runs; errors are summed, not hidden."""
+    return Throughput(
+        rps=statistics.median(run.rps for run in runs),
+        p50_ms=statistics.median(run.p50_ms for run in runs),
+        p99_ms=statistics.median(run.p99_ms for run in runs),
+        errors=sum(run.errors for run in runs),
+    )
+
+
+def pass_through_cost_us(chained: Project, *, requests: int) -> float:
+    """What one generated pass-through link costs, in microseconds.
+
+    Around a Thibaud request the cost is lost in the noise, so it is measured
+    around the raw ASGI app: (time with the 3-link chain - time without) / 3.
+    """
+    links = tuple(f"{chained.package}.passthrough:{name}" for name in PASS_THROUGH_CLASSES)
+    project = Project(RAW.label, chained.root, RAW.package)
+    bare, wrapped = [], []
+    for _ in range(3):
+        bare.append(_raw_in(project, (), requests))
+        wrapped.append(_raw_in(project, links, requests))
+    per_request = statistics.median(wrapped) - statistics.median(bare)
+    return per_request / len(links) * 1e6
+
+
+def _raw_in(project: Project, wrap: tuple[str, ...], requests: int) -> float:
+    argv = [sys.executable, "-m", "bench.asgi_driver", "bench.raw_asgi:app", "/"]
+    argv += ["-n", str(requests), "-c", "32", "--warmup", str(requests // 10)]
+    for middleware in wrap:
+        argv += ["--wrap", middleware]
+    env = project_env(project.root, {"PYTHONPATH": f"{project.root}:{REPO}"})
+    completed = subprocess.run(
+        argv, cwd=project.root, env=env, capture_output=True, text=True, check=True
+    )
+    return 1 / float(json.loads(completed.stdout.splitlines()[-1])["rps"])
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def over_uvicorn(project: Project, path: str, *, seconds: int, concurrency: int) -> Throughput:
+    """Serve *project* with uvicorn on 127.0.0.1 and load it for *seconds*."""
+    port = free_port()
+    argv = [str(BIN_DIR / "uvicorn"), _target(project), "--host", "127.0.0.1"]
+    argv += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    argv += ["--lifespan", "off"]
+    with run_server(
+        argv, cwd=project.root, port=port, env=_env(project), ready_path=path
+    ) as server:
+        url = server.base_url + path
+        if wrk_available():
+            return _wrk(url, seconds=seconds, concurrency=concurrency)
+        return _python_client(url, seconds=seconds, concurrency=concurrency)
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _wrk(url: str, *, seconds: int, concurrency: int) -> Throughput:
+    completed = subprocess.run(
+        ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    )
+    out = completed.stdout
+
+    def latency(percent: str) -> float:
+        match = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if match is None:
+            raise RuntimeError(f"unexpected wrk output:\n{out}")
+        return float(match[1]) * _UNITS[match[2]]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rps is None:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    errors = sum(
+        int(count)
+        for count in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        + re.findall(r"(?:connect|read|write|timeout) (\d+)", out)
+    )
+    return Throughput(float(rps[1]), latency("50"), latency("99"), errors)
+
+
+def _python_client(url: str, *, seconds: int, concurrency: int) -> Throughput:
+    """A bounded load generator for machines without wrk: C clients for *seconds*."""
+    import asyncio
+    import time
+
+    import httpx
+
+    async def load() -> tuple[float, list[float], int]:
+        latencies: list[float] = []
+        errors = 0
+        limits = httpx.Limits(max_connections=concurrency)
+        async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+            deadline = time.perf_counter() + seconds
+
+            async def worker() -> None:
+                nonlocal errors
+                while time.perf_counter() < deadline:
+                    started = time.perf_counter()
+                    response = await client.get(url)
+                    latencies.append(time.perf_counter() - started)
+                    errors += response.status_code != 200
+
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            return time.perf_counter() - started, latencies, errors
+
+    elapsed, latencies, errors = asyncio.run(load())
+    quantiles = statistics.quantiles(sorted(latencies), n=100, method="inclusive")
+    return Throughput(len(latencies) / elapsed, quantiles[49] * 1e3, quantiles[98] * 1e3, errors)
