@@ -10,8 +10,6 @@ shell completion stay fast.
 from __future__ import annotations
 
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -44,6 +42,10 @@ def _failure(message: str, exit_code: int) -> click.ClickException:
 
 
 def _internal_error(error: BaseException) -> NoReturn:
+    # Imported here, not at the top: only a bug needs them, and --help should not pay.
+    import tempfile
+    import traceback
+
     log = Path(tempfile.gettempdir()) / "thibaud-admin-error.log"
     try:
         log.write_text("".join(traceback.format_exception(error)), "utf-8")
