@@ -244,10 +244,10 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
         for kind in ("sync", "async")
         for project in (stock, ours, chained)
     ]
-    configs.append((served.RAW, "raw", "/"))
+    configs.append((served.raw(workdir / "raw"), "raw", "/"))
 
     def in_process(project: projects.Project, path: str) -> served.Throughput:
-        requests = settings.requests * 20 if project is served.RAW else settings.requests
+        requests = settings.requests * 20 if served.is_raw(project) else settings.requests
         return served.in_process(
             project,
             path,

@@ -16,7 +16,17 @@ from tests.helpers import free_port, project_env, run_server
 from .projects import BIN_DIR, PASS_THROUGH_CLASSES, Project
 
 REPO = Path(__file__).resolve().parent.parent
-RAW = Project("raw ASGI hello (ceiling)", REPO, "bench.raw_asgi")
+RAW_PACKAGE = "bench.raw_asgi"
+
+
+def raw(workdir: Path) -> Project:
+    """The raw ASGI app, run from *workdir* (servers write their logs there)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return Project("raw ASGI hello (ceiling)", workdir, RAW_PACKAGE)
+
+
+def is_raw(project: Project) -> bool:
+    return project.package == RAW_PACKAGE
 
 
 @dataclass(frozen=True)
@@ -29,13 +39,13 @@ class Throughput:
 
 def _env(project: Project) -> dict[str, str]:
     extra = {"PYTHONPATH": f"{project.root}:{REPO}"}
-    if project is not RAW:
+    if not is_raw(project):
         extra["THIBAUD_SETTINGS_MODULE"] = f"{project.package}.settings"
     return project_env(project.root, extra)
 
 
 def _target(project: Project) -> str:
-    return "bench.raw_asgi:app" if project is RAW else project.application
+    return f"{RAW_PACKAGE}:app" if is_raw(project) else project.application
 
 
 def in_process(
@@ -78,7 +88,7 @@ def pass_through_cost_us(chained: Project, *, requests: int) -> float:
     around the raw ASGI app: (time with the 3-link chain - time without) / 3.
     """
     links = tuple(f"{chained.package}.passthrough:{name}" for name in PASS_THROUGH_CLASSES)
-    project = Project(RAW.label, chained.root, RAW.package)
+    project = Project("raw ASGI hello + chain", chained.root, RAW_PACKAGE)
     bare, wrapped = [], []
     for _ in range(3):
         bare.append(_raw_in(project, (), requests))
