@@ -34,3 +34,17 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install(*TYPECHECK_TOOLS, "-e", ".")
     session.run("mypy", "--strict", "thibaud_cli")
+
+
+#: The peers and load tools the benchmarks need, and nothing else needs.
+BENCH_TOOLS = ["django", "cookiecutter", "uvicorn", "httpx"]
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the peers; writes bench/RESULTS.md (``-- --quick`` to try it)."""
+    session.install(*BENCH_TOOLS, "-e", ".")
+    # Thibaud installs a thibaud-admin script too: reinstalling ours last makes
+    # sure the script measured is thibaud-cli's (the harness checks it).
+    session.install("--no-deps", "--force-reinstall", "-e", ".")
+    session.run("python", "-m", "bench", *session.posargs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -62,5 +63,7 @@ def build_cookiecutter_template(
             target.write_text(bindings + source.read_text("utf-8"), "utf-8")
         else:
             target.write_bytes(source.read_bytes())
+        # cookiecutter, like copier, gives each file its template file's mode.
+        shutil.copymode(source, target)
     (destination / "cookiecutter.json").write_text(json.dumps(scalars, indent=2), "utf-8")
     return destination
