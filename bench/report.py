@@ -70,7 +70,8 @@ def markdown(sections: list[Section], targets: list[Target], settings: str) -> s
         lines += ["", f"## {section.title}", ""]
         if section.note:
             lines += [section.note, ""]
-        lines += _table(section)
+        if section.rows:
+            lines += _table(section)
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -22,7 +23,7 @@ from thibaud_cli.rendering import bundled_template_path
 from . import projects, served
 from .peers import build_cookiecutter_template
 from .report import Row, Section, Target, markdown, print_progress
-from .timing import Timing, time_command
+from .timing import Command, CommandFailed, Timing, time_commands
 
 BIN = projects.BIN_DIR
 PY = sys.executable
@@ -50,7 +51,7 @@ class Settings:
 
 
 FULL = Settings(
-    startup_runs=10, generation_runs=10, requests=800, rounds=5, wrk_seconds=3, http_rounds=3
+    startup_runs=10, generation_runs=10, requests=500, rounds=5, wrk_seconds=2, http_rounds=5
 )
 QUICK = Settings(
     startup_runs=3, generation_runs=3, requests=300, rounds=1, wrk_seconds=2, http_rounds=1
@@ -90,10 +91,10 @@ def startup(settings: Settings) -> tuple[Section, list[Target]]:
         ("python -m thibaud help", [PY, "-m", "thibaud", "help"], None),
         ("python -c pass (interpreter floor)", [PY, "-c", "pass"], None),
     ]
-    timings = {
-        name: time_command(argv, runs=settings.startup_runs, env=env)
-        for name, argv, env in commands
-    }
+    timings = time_commands(
+        {name: Command(argv, env=env) for name, argv, env in commands},
+        runs=settings.startup_runs,
+    )
     reference = timings["django-admin --help"].median
     section = Section(
         "Start-up",
@@ -133,11 +134,13 @@ def generation(settings: Settings, workdir: Path) -> tuple[Section, list[Target]
             [str(BIN / "cookiecutter"), "--no-input", str(cookiecutter_template), "-o", "."],
         ),
     ]
-    timings: dict[str, Timing] = {}
-    for index, (name, argv) in enumerate(commands):
-        timings[name] = time_command(
-            argv, runs=settings.generation_runs, cwd=_fresh_directory(workdir / f"gen{index}")
-        )
+    timings = time_commands(
+        {
+            name: Command(argv, cwd=_fresh_directory(workdir / f"gen{index}"))
+            for index, (name, argv) in enumerate(commands)
+        },
+        runs=settings.generation_runs,
+    )
     floor = timings["python -c 'import copier' (floor)"].median
     stock = timings["python -m thibaud startproject (stock)"].median
     section = Section(
@@ -180,17 +183,16 @@ def regeneration(settings: Settings, workdir: Path) -> Section:
         return destination
 
     add = [TA, "add-asgi-middleware", "mysite.passthrough:First"]
-    timings = {
-        "add-asgi-middleware": time_command(add, runs=settings.generation_runs, cwd=copy),
-        "add-asgi-middleware --dry-run": time_command(
-            [*add, "--dry-run"], runs=settings.generation_runs, cwd=pristine.root
-        ),
-        "add-asgi-middleware --no-verify": time_command(
-            [*add, "--no-verify"],
-            runs=settings.generation_runs,
-            cwd=lambda run: copy(run + 1000),
-        ),
-    }
+    timings = time_commands(
+        {
+            "add-asgi-middleware": Command(add, cwd=copy),
+            "add-asgi-middleware --dry-run": Command([*add, "--dry-run"], cwd=pristine.root),
+            "add-asgi-middleware --no-verify": Command(
+                [*add, "--no-verify"], cwd=lambda run: copy(run + 1000)
+            ),
+        },
+        runs=settings.generation_runs,
+    )
     return Section(
         "Regeneration",
         ("command", "median", "", "peak memory"),
@@ -217,13 +219,19 @@ def validate_template(settings: Settings) -> tuple[Section, list[Target]]:
     base = [TA, "validate-template", str(bundled_template_path())]
     if subprocess.run(base, capture_output=True, check=False).returncode != 0:
         base = [TA, "validate-template"]
-    timing = time_command(base, runs=settings.generation_runs)
+    commands = {"base": Command(base)}
+    if "--variant" in probe.stdout:
+        commands["variant"] = Command([*base, "--variant", "python_version=3.13"])
+    try:
+        timings = time_commands(commands, runs=settings.generation_runs)
+    except CommandFailed as error:
+        section.note = f"failed: {error}"
+        return section, [Target(t.what, "failed", False) for t in targets]
+    timing = timings["base"]
     section.rows.append(Row(" ".join(["thibaud-admin", *base[1:2]]), _seconds(timing)))
     targets[0] = Target(targets[0].what, _seconds(timing), timing.median < 1.5)
-    if "--variant" in probe.stdout:
-        variant = time_command(
-            [*base, "--variant", "python_version=3.13"], runs=settings.generation_runs
-        )
+    if "variant" in timings:
+        variant = timings["variant"]
         marginal = variant.median - timing.median
         section.rows.append(
             Row("... with one extra --variant", _seconds(variant), f"{marginal:+.3f} s")
@@ -256,14 +264,24 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
             warmup=max(requests // 10, 50),
         )
 
-    def over_http(project: projects.Project, path: str) -> served.Throughput:
-        return served.over_uvicorn(
-            project, path, seconds=settings.wrk_seconds, concurrency=settings.concurrency
-        )
-
     client = "wrk" if served.wrk_available() else "a Python client"
     in_proc = _rounds("in-process", in_process, configs, settings.rounds)
-    http = _rounds(f"uvicorn + {client}", over_http, configs, settings.http_rounds)
+    with contextlib.ExitStack() as servers:
+        # One server per project for all the rounds: idle servers cost nothing,
+        # and not restarting them leaves time for more, shorter rounds.
+        base_urls: dict[projects.Project, str] = {}
+        for project, _kind, path in configs:
+            if project not in base_urls:
+                base_urls[project] = servers.enter_context(served.uvicorn(project, path))
+
+        def over_http(project: projects.Project, path: str) -> served.Throughput:
+            return served.load(
+                base_urls[project] + path,
+                seconds=settings.wrk_seconds,
+                concurrency=settings.concurrency,
+            )
+
+        http = _rounds(f"uvicorn + {client}", over_http, configs, settings.http_rounds)
     link_us = served.pass_through_cost_us(chained, requests=settings.requests * 50)
 
     sections = [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,19 +115,24 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def over_uvicorn(project: Project, path: str, *, seconds: int, concurrency: int) -> Throughput:
-    """Serve *project* with uvicorn on 127.0.0.1 and load it for *seconds*."""
+@contextlib.contextmanager
+def uvicorn(project: Project, ready_path: str) -> Iterator[str]:
+    """Serve *project* with uvicorn on 127.0.0.1; yield its base URL; always stop it."""
     port = free_port()
     argv = [str(BIN_DIR / "uvicorn"), _target(project), "--host", "127.0.0.1"]
     argv += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
     argv += ["--lifespan", "off"]
     with run_server(
-        argv, cwd=project.root, port=port, env=_env(project), ready_path=path
+        argv, cwd=project.root, port=port, env=_env(project), ready_path=ready_path
     ) as server:
-        url = server.base_url + path
-        if wrk_available():
-            return _wrk(url, seconds=seconds, concurrency=concurrency)
-        return _python_client(url, seconds=seconds, concurrency=concurrency)
+        yield server.base_url
+
+
+def load(url: str, *, seconds: int, concurrency: int) -> Throughput:
+    """Load *url* for *seconds* with *concurrency* connections (wrk, else Python)."""
+    if wrk_available():
+        return _wrk(url, seconds=seconds, concurrency=concurrency)
+    return _python_client(url, seconds=seconds, concurrency=concurrency)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}

@@ -75,21 +75,35 @@ def peak_memory_mib(
             return None
 
 
-def time_command(
-    argv: Sequence[str],
-    *,
-    runs: int,
-    cwd: Path | Callable[[int], Path] | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Timing:
-    """Run a command *runs* times, after one untimed warm-up run (which fills the
-    OS file cache and writes byte-code), then once more under GNU time for its
-    memory. *cwd* may be a function of the run number, for a fresh directory each."""
-    seconds: list[float] = []
+@dataclass(frozen=True)
+class Command:
+    """A command to time; *cwd* may be a function of the run number (a fresh
+    directory for each run of a command that writes)."""
+
+    argv: Sequence[str]
+    cwd: Path | Callable[[int], Path] | None = None
+    env: Mapping[str, str] | None = None
+
+    def directory(self, run: int) -> Path | None:
+        return self.cwd(run) if callable(self.cwd) else self.cwd
+
+
+def time_commands(commands: Mapping[str, Command], *, runs: int) -> dict[str, Timing]:
+    """Time each command *runs* times, interleaved: run 1 of every command, then
+    run 2 of every command... so a slow spell on a shared machine hits them all
+    rather than whichever command happened to be running. One untimed warm-up
+    run first (it fills the OS file cache and writes byte-code), and one more
+    run per command under GNU time for its memory."""
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
     for run in range(-1, runs):
-        directory = cwd(run) if callable(cwd) else cwd
-        elapsed = run_once(argv, cwd=directory, env=env)
-        if run >= 0:
-            seconds.append(elapsed)
-    directory = cwd(runs) if callable(cwd) else cwd
-    return Timing(seconds=tuple(seconds), peak_mib=peak_memory_mib(argv, cwd=directory, env=env))
+        for name, command in commands.items():
+            elapsed = run_once(command.argv, cwd=command.directory(run), env=command.env)
+            if run >= 0:
+                seconds[name].append(elapsed)
+    return {
+        name: Timing(
+            seconds=tuple(seconds[name]),
+            peak_mib=peak_memory_mib(command.argv, cwd=command.directory(runs), env=command.env),
+        )
+        for name, command in commands.items()
+    }
