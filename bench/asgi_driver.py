@@ -2,7 +2,8 @@
 
 Run as ``python -m bench.asgi_driver MODULE:ATTR PATH`` in the project's directory
 (with THIBAUD_SETTINGS_MODULE set for a Thibaud project); prints one JSON line:
-requests per second, p50 and p99 latency in milliseconds, and the error count.
+requests per second, CPU microseconds per request, p50 and p99 latency in
+milliseconds, and the error count.
 No network and no server: what is measured is the application and its middleware.
 """
 
@@ -82,19 +83,22 @@ async def _drive(app: Any, path: str, requests: int, concurrency: int) -> list[t
 def measure(app: Any, path: str, *, requests: int, concurrency: int, warmup: int) -> Message:
     """Warm up, then time *requests* calls of *app* with *concurrency* in flight."""
 
-    async def run() -> tuple[float, list[tuple[float, bool]]]:
+    async def run() -> tuple[float, float, list[tuple[float, bool]]]:
         await _drive(app, path, warmup, concurrency)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         results = await _drive(app, path, requests, concurrency)
-        return time.perf_counter() - started, results
+        return time.perf_counter() - started, time.process_time() - cpu_started, results
 
-    elapsed, results = asyncio.run(run())
+    elapsed, cpu, results = asyncio.run(run())
     latencies = sorted(latency for latency, _ in results)
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     return {
         "requests": len(results),
         "errors": sum(1 for _, ok in results if not ok),
         "rps": len(results) / elapsed,
+        # CPU time of the whole process (the sync views' threads included) per
+        # request: unlike req/s, barely moved by other work on a shared machine.
+        "cpu_us": cpu / len(results) * 1e6,
         "p50_ms": quantiles[49] * 1000,
         "p99_ms": quantiles[98] * 1000,
     }
@@ -119,6 +123,9 @@ def main(argv: list[str] | None = None) -> None:
         metavar="MODULE:CLASS",
         help="wrap the application in this middleware (repeatable, innermost first)",
     )
+    parser.add_argument(
+        "--stay", action="store_true", help='then measure "REQUESTS PATH" lines from stdin'
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, ".")
     app = load(args.target)
@@ -127,7 +134,17 @@ def main(argv: list[str] | None = None) -> None:
     result = measure(
         app, args.path, requests=args.requests, concurrency=args.concurrency, warmup=args.warmup
     )
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+    if args.stay:
+        # Further measurements on request, "REQUESTS PATH" per line, until stdin
+        # closes: the benchmark keeps one warm process per project and
+        # interleaves short bursts, rather than paying a start-up per burst.
+        for line in sys.stdin:
+            requests, path = line.split()
+            result = measure(
+                app, path, requests=int(requests), concurrency=args.concurrency, warmup=0
+            )
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -16,12 +16,16 @@ class Row:
     #: The figure relative to the section's reference, e.g. "1.00x" or "+0.12 s".
     relative: str = ""
     extra: str = ""
+    more: tuple[str, ...] = ()
+
+    def cells(self) -> tuple[str, ...]:
+        return (self.name, self.figure, self.relative, self.extra, *self.more)
 
 
 @dataclass
 class Section:
     title: str
-    columns: tuple[str, str, str, str]
+    columns: tuple[str, ...]
     rows: list[Row] = field(default_factory=list)
     note: str = ""
 
@@ -41,9 +45,10 @@ def machine() -> str:
 
 
 def _table(section: Section) -> list[str]:
-    lines = [f"| {' | '.join(section.columns)} |", "|---|---:|---:|---|"]
+    rule = "|---|" + "---:|" * (len(section.columns) - 1)
+    lines = [f"| {' | '.join(section.columns)} |", rule]
     for row in section.rows:
-        lines.append(f"| {row.name} | {row.figure} | {row.relative} | {row.extra} |")
+        lines.append(f"| {' | '.join(row.cells()[: len(section.columns)])} |")
     return lines
 
 

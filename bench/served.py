@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tests.helpers import free_port, project_env, run_server
@@ -37,6 +38,8 @@ class Throughput:
     p50_ms: float
     p99_ms: float
     errors: int
+    #: CPU time the application's process spent per request, when known.
+    cpu_us: float | None = None
 
 
 def _env(project: Project) -> dict[str, str]:
@@ -50,27 +53,53 @@ def _target(project: Project) -> str:
     return f"{RAW_PACKAGE}:app" if is_raw(project) else project.application
 
 
-def in_process(
-    project: Project,
-    path: str,
-    *,
-    requests: int,
-    concurrency: int,
-    warmup: int,
-    wrap: tuple[str, ...] = (),
-) -> Throughput:
-    """One run of the in-process driver, in a fresh interpreter (settings are global)."""
-    argv = [sys.executable, "-m", "bench.asgi_driver", _target(project), path]
-    argv += ["-n", str(requests), "-c", str(concurrency), "--warmup", str(warmup)]
-    for middleware in wrap:
-        argv += ["--wrap", middleware]
-    completed = subprocess.run(
-        argv, cwd=project.root, env=_env(project), capture_output=True, text=True, check=False
+class Driver:
+    """A warm in-process driver for one project: a fresh interpreter (settings
+    are global), kept alive to measure burst after burst on request."""
+
+    def __init__(self, process: subprocess.Popen[str], label: str) -> None:
+        self._process = process
+        self._label = label
+
+    def measure(self, path: str, requests: int) -> Throughput:
+        assert self._process.stdin is not None and self._process.stdout is not None  # noqa: S101
+        self._process.stdin.write(f"{requests} {path}\n")
+        self._process.stdin.flush()
+        return _throughput(self._process.stdout.readline(), self._label)
+
+
+def _throughput(line: str, label: str) -> Throughput:
+    if not line:
+        raise RuntimeError(f"the ASGI driver of {label} stopped (see its stderr above)")
+    data = json.loads(line)
+    return Throughput(data["rps"], data["p50_ms"], data["p99_ms"], data["errors"], data["cpu_us"])
+
+
+@contextlib.contextmanager
+def driver(project: Project, path: str, *, concurrency: int, warmup: int) -> Iterator[Driver]:
+    """Start *project*'s driver, warm it up on *path*; always stop it."""
+    argv = [sys.executable, "-m", "bench.asgi_driver", _target(project), path, "--stay"]
+    argv += ["-n", str(warmup), "-c", str(concurrency), "--warmup", str(warmup)]
+    process = subprocess.Popen(
+        argv,
+        cwd=project.root,
+        env=_env(project),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"the ASGI driver failed on {project.label}:\n{completed.stderr}")
-    data = json.loads(completed.stdout.splitlines()[-1])
-    return Throughput(data["rps"], data["p50_ms"], data["p99_ms"], data["errors"])
+    try:
+        assert process.stdout is not None  # noqa: S101 - stdout=PIPE
+        _throughput(process.stdout.readline(), project.label)  # the warm-up
+        yield Driver(process, project.label)
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def median_throughput(runs: list[Throughput]) -> Throughput:
@@ -80,6 +109,11 @@ def median_throughput(runs: list[Throughput]) -> Throughput:
         p50_ms=statistics.median(run.p50_ms for run in runs),
         p99_ms=statistics.median(run.p99_ms for run in runs),
         errors=sum(run.errors for run in runs),
+        cpu_us=(
+            statistics.median(run.cpu_us for run in runs if run.cpu_us is not None)
+            if all(run.cpu_us is not None for run in runs)
+            else None
+        ),
     )
 
 
@@ -115,9 +149,25 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process *pid* so far (Linux /proc; else None)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime are fields 14 and 15 of stat(5), counted after "(comm)".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def uvicorn(project: Project, ready_path: str) -> Iterator[str]:
-    """Serve *project* with uvicorn on 127.0.0.1; yield its base URL; always stop it."""
+def uvicorn(project: Project, ready_path: str) -> Iterator[Server]:
+    """Serve *project* with uvicorn on 127.0.0.1; yield it; always stop it."""
     port = free_port()
     argv = [str(BIN_DIR / "uvicorn"), _target(project), "--host", "127.0.0.1"]
     argv += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
@@ -125,14 +175,23 @@ def uvicorn(project: Project, ready_path: str) -> Iterator[str]:
     with run_server(
         argv, cwd=project.root, port=port, env=_env(project), ready_path=ready_path
     ) as server:
-        yield server.base_url
+        yield Server(server.base_url, server.process.pid)
 
 
-def load(url: str, *, seconds: int, concurrency: int) -> Throughput:
-    """Load *url* for *seconds* with *concurrency* connections (wrk, else Python)."""
+def load(server: Server, path: str, *, seconds: int, concurrency: int) -> Throughput:
+    """Load *server* for *seconds* with *concurrency* connections (wrk, else Python),
+    and count the server's CPU time per request."""
+    url = server.base_url + path
+    cpu_before = cpu_seconds(server.pid)
     if wrk_available():
-        return _wrk(url, seconds=seconds, concurrency=concurrency)
-    return _python_client(url, seconds=seconds, concurrency=concurrency)
+        result = _wrk(url, seconds=seconds, concurrency=concurrency)
+    else:
+        result = _python_client(url, seconds=seconds, concurrency=concurrency)
+    cpu_after = cpu_seconds(server.pid)
+    if cpu_before is None or cpu_after is None:
+        return result
+    served_requests = result.rps * seconds
+    return replace(result, cpu_us=(cpu_after - cpu_before) / served_requests * 1e6)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
