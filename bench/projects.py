@@ -98,10 +98,12 @@ def ours(workdir: Path, package: str = "ours") -> Project:
     return project
 
 
-def stock(workdir: Path, package: str = "stock") -> Project:
+def stock(
+    workdir: Path, package: str = "stock", label: str = "python -m thibaud startproject"
+) -> Project:
     workdir.mkdir(parents=True, exist_ok=True)
     run([sys.executable, "-m", "thibaud", "startproject", package], workdir)
-    project = Project("python -m thibaud startproject", workdir / package, package)
+    project = Project(label, workdir / package, package)
     add_hello_views(project)
     return project
 

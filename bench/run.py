@@ -51,7 +51,7 @@ class Settings:
 
 
 FULL = Settings(
-    startup_runs=10, generation_runs=10, requests=250, rounds=15, wrk_seconds=2, http_rounds=5
+    startup_runs=10, generation_runs=10, requests=250, rounds=12, wrk_seconds=2, http_rounds=5
 )
 QUICK = Settings(
     startup_runs=3, generation_runs=3, requests=200, rounds=2, wrk_seconds=1, http_rounds=2
@@ -246,6 +246,9 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
     print_progress("served projects ...")
     ours = projects.ours(workdir)
     stock = projects.stock(workdir)
+    # A/A control: a second stock project, measured like the others. How far its
+    # ratio to the first strays from 1.00x is the noise of this run.
+    control = projects.stock(workdir, "stockagain", "python -m thibaud startproject, again (A/A)")
     chained = projects.ours_with_middleware(workdir)
     configs: list[tuple[projects.Project, str, str]] = [
         (project, kind, f"/hello/{kind}/")
@@ -253,11 +256,12 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
         for project in (stock, ours, chained)
     ]
     configs.append((served.raw(workdir / "raw"), "raw", "/"))
+    in_configs = [*configs, *[(control, kind, f"/hello/{kind}/") for kind in ("sync", "async")]]
 
     client = "wrk" if served.wrk_available() else "a Python client"
     with contextlib.ExitStack() as drivers:
         warm: dict[projects.Project, served.Driver] = {}
-        for project, _kind, path in configs:
+        for project, _kind, path in in_configs:
             if project not in warm:
                 warm[project] = drivers.enter_context(
                     served.driver(
@@ -269,9 +273,9 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
             scale = 50 if served.is_raw(project) else 1
             return warm[project].measure(path, settings.requests * scale)
 
-        for project, _kind, path in configs:
+        for project, _kind, path in in_configs:
             in_process(project, path)  # each path warmed up once, untimed
-        in_proc = _rounds("in-process", in_process, configs, settings.rounds)
+        in_proc = _rounds("in-process", in_process, in_configs, settings.rounds)
     with contextlib.ExitStack() as servers:
         # One server per project for all the rounds: idle servers cost nothing,
         # and not restarting them leaves time for more, shorter rounds.
@@ -292,13 +296,16 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
     link_us = served.pass_through_cost_us(chained, requests=settings.requests * 50)
 
     sections = [
-        _throughput_section("Served project: in-process ASGI calls", in_proc, stock, configs),
+        _throughput_section("Served project: in-process ASGI calls", in_proc, stock, in_configs),
         _throughput_section(f"Served project: uvicorn, loaded by {client}", http, stock, configs),
     ]
     targets: list[Target] = []
     for where, figures in (("in-process", in_proc), ("uvicorn", http)):
         for kind in ("sync", "async"):
             ratio, unit = _speed_ratio(figures, ours, stock, kind)
+            if (control, kind) in figures:
+                noise, _ = _speed_ratio(figures, control, stock, kind)
+                unit += f"; the A/A control measured {noise:.3f}x"
             targets.append(
                 Target(
                     f"generated project serves >= 0.95x the stock project ({kind}, {where})",
@@ -333,11 +340,13 @@ def _rounds(
     rounds: int,
 ) -> Figures:
     """Each round measures every configuration once, so a slow spell on the shared
-    machine hits them all alike and each round's ratios are fair."""
+    machine hits them all alike and each round's ratios are fair; the order
+    rotates from round to round, so no configuration always goes first."""
     figures: Figures = {}
     for number in range(rounds):
         print_progress(f"  {what}: round {number + 1}/{rounds}")
-        for project, kind, path in configs:
+        shift = number % len(configs)
+        for project, kind, path in configs[shift:] + configs[:shift]:
             figures.setdefault((project, kind), []).append(measure(project, path))
     return figures
 

@@ -43,7 +43,9 @@ class Throughput:
 
 
 def _env(project: Project) -> dict[str, str]:
-    extra = {"PYTHONPATH": f"{project.root}:{REPO}"}
+    # One hash seed for every process: with randomised hashing, two processes of
+    # identical code can differ by a few percent from dict layout alone.
+    extra = {"PYTHONPATH": f"{project.root}:{REPO}", "PYTHONHASHSEED": "0"}
     if not is_raw(project):
         extra["THIBAUD_SETTINGS_MODULE"] = f"{project.package}.settings"
     return project_env(project.root, extra)
