@@ -281,7 +281,7 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
         # One server per project for all the rounds: idle servers cost nothing,
         # and not restarting them leaves time for more, shorter rounds.
         running: dict[projects.Project, served.Server] = {}
-        for project, _kind, path in configs:
+        for project, _kind, path in in_configs:
             if project not in running:
                 running[project] = servers.enter_context(served.uvicorn(project, path))
 
@@ -293,13 +293,15 @@ def serving(settings: Settings, workdir: Path) -> tuple[list[Section], list[Targ
                 concurrency=settings.concurrency,
             )
 
-        http = _rounds(f"uvicorn + {client}", over_http, configs, settings.http_rounds)
+        http = _rounds(f"uvicorn + {client}", over_http, in_configs, settings.http_rounds)
     # Enough calls of the 2-microsecond raw app for a sub-microsecond difference.
     link_us = served.pass_through_cost_us(chained, requests=settings.requests * 400)
 
     sections = [
         _throughput_section("Served project: in-process ASGI calls", in_proc, stock, in_configs),
-        _throughput_section(f"Served project: uvicorn, loaded by {client}", http, stock, configs),
+        _throughput_section(
+            f"Served project: uvicorn, loaded by {client}", http, stock, in_configs
+        ),
     ]
     targets: list[Target] = []
     for where, figures in (("in-process", in_proc), ("uvicorn", http)):
