@@ -49,3 +49,17 @@ def load(session: nox.Session) -> None:
     """The load tests (20,000 requests per case through Uvicorn), figures printed."""
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "load", "--load", "-rA", *session.posargs)
+
+
+#: The peers and load tools the benchmarks need, and nothing else needs.
+BENCH_TOOLS = ["django", "cookiecutter", "uvicorn", "httpx"]
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the peers; writes bench/RESULTS.md (``-- --quick`` to try it)."""
+    session.install(*BENCH_TOOLS, "-e", ".")
+    # Thibaud installs a thibaud-admin script too: reinstalling ours last makes
+    # sure the script measured is thibaud-cli's (the harness checks it).
+    session.install("--no-deps", "--force-reinstall", "-e", ".")
+    session.run("python", "-m", "bench", *session.posargs)

@@ -4,19 +4,25 @@ The command line is ``thibaud-admin``; this package is its library. The public
 surface is what ``__all__`` lists.
 """
 
-from .checks import CheckResult, ValidationReport, VariantResult
-from .entrypoint import (
-    ChainListing,
-    EntryPointChange,
-    add_asgi_middleware,
-    list_asgi_middleware,
-    regenerate_asgi,
-    remove_asgi_middleware,
-)
-from .errors import ThibaudCliError, UsageError
-from .project import StartedProject, start_project
-from .update import UpdatePlan, UpdateResult, check_for_update, update_project
-from .validation import validate_template
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checks import CheckResult, ValidationReport, VariantResult
+    from .entrypoint import (
+        ChainListing,
+        EntryPointChange,
+        add_asgi_middleware,
+        list_asgi_middleware,
+        regenerate_asgi,
+        remove_asgi_middleware,
+    )
+    from .errors import ThibaudCliError, UsageError
+    from .project import StartedProject, start_project
+    from .update import UpdatePlan, UpdateResult, check_for_update, update_project
+    from .validation import validate_template
 
 __all__ = [
     "ChainListing",
@@ -38,3 +44,40 @@ __all__ = [
     "update_project",
     "validate_template",
 ]
+
+#: Where each public name lives. They are imported on first use (PEP 562), not
+#: here: every ``thibaud-admin`` run imports this package first, and importing
+#: all the modules eagerly made ``thibaud-admin --help`` pay for the whole library.
+_HOMES = {
+    "CheckResult": "checks",
+    "ValidationReport": "checks",
+    "VariantResult": "checks",
+    "ChainListing": "entrypoint",
+    "EntryPointChange": "entrypoint",
+    "add_asgi_middleware": "entrypoint",
+    "list_asgi_middleware": "entrypoint",
+    "regenerate_asgi": "entrypoint",
+    "remove_asgi_middleware": "entrypoint",
+    "ThibaudCliError": "errors",
+    "UsageError": "errors",
+    "StartedProject": "project",
+    "start_project": "project",
+    "UpdatePlan": "update",
+    "UpdateResult": "update",
+    "check_for_update": "update",
+    "update_project": "update",
+    "validate_template": "validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

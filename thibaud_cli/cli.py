@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -45,6 +43,10 @@ def _failure(message: str, exit_code: int) -> click.ClickException:
 
 
 def _internal_error(error: BaseException) -> NoReturn:
+    # Imported here, not at the top: only a bug needs them, and --help should not pay.
+    import tempfile
+    import traceback
+
     where = ""
     try:
         # A private file of its own: never a fixed name another user could plant.
@@ -98,6 +100,8 @@ def _forwarded_command(name: str) -> click.Command:
         try:
             code = forward_to_thibaud([name, *ctx.args])
         except Exception:  # noqa: BLE001 - the command's own error, shown as Thibaud does
+            import traceback
+
             traceback.print_exc()
             code = 1
         ctx.exit(code)

@@ -1,0 +1,5 @@
+"""``python -m bench``: run every benchmark and write bench/RESULTS.md."""
+
+from .run import main
+
+main()

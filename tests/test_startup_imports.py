@@ -1,0 +1,60 @@
+"""``thibaud-admin --help`` stays fast: the package imports nothing heavy up front,
+and its public surface is still all there."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import thibaud_cli
+
+#: What start-up must not import: each costs tens of milliseconds or more.
+HEAVY = ("copier", "jinja2", "thibaud", "yaml", "pydantic", "questionary", "importlib.metadata")
+
+
+def _modules_after(statement: str) -> set[str]:
+    # The list goes last, on stderr: --help writes to stdout.
+    code = f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(completed.stderr.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("statement", ["import thibaud_cli", "import thibaud_cli.cli"])
+def test_start_up_imports_nothing_heavy(statement: str) -> None:
+    loaded = _modules_after(statement)
+    assert sorted(name for name in HEAVY if name in loaded) == []
+
+
+def test_help_imports_nothing_heavy() -> None:
+    statement = (
+        "from thibaud_cli.cli import main\n"
+        "try:\n    main(['--help'], prog_name='thibaud-admin')\nexcept SystemExit:\n    pass"
+    )
+    loaded = _modules_after(statement)
+    assert sorted(name for name in HEAVY if name in loaded) == []
+
+
+def test_public_surface_resolves_to_the_library_objects() -> None:
+    from thibaud_cli import checks, entrypoint, errors, project, update, validation
+
+    homes = {
+        **vars(checks),
+        **vars(entrypoint),
+        **vars(errors),
+        **vars(project),
+        **vars(update),
+        **vars(validation),
+    }
+    for name in thibaud_cli.__all__:
+        assert getattr(thibaud_cli, name) is homes[name]
+    assert set(thibaud_cli.__all__) <= set(dir(thibaud_cli))
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'start_projects'"):
+        _ = thibaud_cli.start_projects  # type: ignore[attr-defined]
