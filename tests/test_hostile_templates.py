@@ -220,3 +220,56 @@ def test_many_files_from_one_template_are_bounded(runner: CliRunner, root: Path)
     assert code == 1, output
     assert "refused" in output
     assert_nothing_written(root, before)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # Over the sandbox's range() limit.
+        "{% for i in range(10000000) %}{% endfor %}",
+        # join and + build big strings out of parts that are each within bounds.
+        '{% set a = "x" * 100000000 %}{{ ([a] * 3)|join|length }}',
+        '{% set a = "x" * 100000000 %}{{ (a + a)|length }}',
+    ],
+)
+def test_other_ways_to_compute_too_much_are_refused(
+    runner: CliRunner, root: Path, payload: str
+) -> None:
+    template = make_template(root, {"big.txt.jinja": payload})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "refused, nothing was written" in output
+    assert "internal error" not in output
+    assert_nothing_written(root, before)
+
+
+def test_a_render_that_never_ends_is_stopped(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loops that produce nothing are bounded by time only (120 s by default).
+    monkeypatch.setattr("thibaud_cli.containment.RENDER_TIMEOUT_SECONDS", 1.0)
+    payload = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    template = make_template(root, {"slow.txt.jinja": payload})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "took longer than 1 s to render" in output
+    assert_nothing_written(root, before)
+
+
+def test_a_git_template_that_cannot_be_fetched_is_one_line(runner: CliRunner, root: Path) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "startproject",
+            "shop",
+            str(root / "out" / "shop"),
+            "--template",
+            "file:///no/such/repo.git",
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: git could not fetch the template: ")
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (root / "out" / "shop").exists()

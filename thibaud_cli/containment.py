@@ -10,9 +10,12 @@ produced), and the rendered tree is checked for symlinks that lead outside it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,8 @@ MAX_RENDERED_PIECES = 4000
 MAX_INTEGER_ARGUMENT = 10_000_000
 #: The largest integer a template may compute with ``**``, in bits.
 _MAX_POWER_BITS = 100_000
+#: How long one render may take: loops that produce nothing are bounded by time only.
+RENDER_TIMEOUT_SECONDS = 120.0
 
 
 class RenderBudget:
@@ -70,12 +75,18 @@ def _check_argument(value: Any) -> None:
         raise _refuse(f"with the number {value}, larger than {MAX_INTEGER_ARGUMENT}")
 
 
+def _check_size(value: Any) -> Any:
+    if isinstance(value, str | bytes | list | tuple) and len(value) > MAX_RENDERED_BYTES:
+        raise _refuse(f"a value of {len(value)} items")
+    return value
+
+
 def _bounded(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)  # keeps jinja_pass_arg, which filters rely on
     def bounded(*args: Any, **kwargs: Any) -> Any:
         for value in (*args, *kwargs.values()):
             _check_argument(value)
-        return function(*args, **kwargs)
+        return _check_size(function(*args, **kwargs))
 
     return bounded
 
@@ -86,6 +97,10 @@ def _bounded_binop(environment: Any, context: Any, operator: str, left: Any, rig
             if isinstance(sized, str | bytes | list | tuple) and isinstance(count, int):
                 if len(sized) * count > MAX_RENDERED_BYTES:
                     raise _refuse(f"a repetition of {len(sized)} items {count} times")
+    elif operator == "+":
+        if isinstance(left, str | bytes | list | tuple) and isinstance(right, type(left)):
+            if len(left) + len(right) > MAX_RENDERED_BYTES:
+                raise _refuse(f"a concatenation of {len(left) + len(right)} items")
     elif operator == "**" and isinstance(left, int) and isinstance(right, int):
         if right > 0 and abs(left) > 1 and abs(left).bit_length() * right > _MAX_POWER_BITS:
             raise _refuse(f"{left} ** {right}")
@@ -95,7 +110,7 @@ def _bounded_binop(environment: Any, context: Any, operator: str, left: Any, rig
 def contain(environment: Any, budget: RenderBudget) -> None:
     """Bound a copier (sandboxed) Jinja environment: sizes, numbers, repetitions."""
     environment.concat = budget.concat
-    environment.intercepted_binops = frozenset({"*", "**"})
+    environment.intercepted_binops = frozenset({"*", "**", "+"})
     environment.call_binop = functools.partial(_bounded_binop, environment)
     original_call = environment.call
 
@@ -107,6 +122,32 @@ def contain(environment: Any, budget: RenderBudget) -> None:
     environment.call = call
     for name, function in list(environment.filters.items()):
         environment.filters[name] = _bounded(function)
+
+
+@contextlib.contextmanager
+def render_deadline(seconds: float | None = None) -> Iterator[None]:
+    """Refuse a render that takes longer than *seconds* (default RENDER_TIMEOUT_SECONDS).
+
+    A timer signal interrupts the render; it only works in the main thread, which
+    is where thibaud-admin renders. Elsewhere the render is not timed.
+    """
+    limit = RENDER_TIMEOUT_SECONDS if seconds is None else seconds
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TemplateError(
+            f"The template took longer than {limit:g} s to render: refused, nothing was written."
+        )
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def refuse_escaping_symlinks(root: Path) -> None:

@@ -15,7 +15,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from .containment import RenderBudget, contain, refuse_escaping_symlinks
+from .containment import RenderBudget, contain, refuse_escaping_symlinks, render_deadline
 from .errors import TemplateError, UnsafeTemplateError
 
 #: How the bundled template is named on the command line and in answers files: a
@@ -151,6 +151,7 @@ def render_template(
     from copier._settings import SettingsModel
     from copier.errors import CopierError
     from copier.errors import UnsafeTemplateError as CopierUnsafeTemplateError
+    from plumbum.commands.processes import ProcessExecutionError  # copier's git runner
 
     try:
         with warnings.catch_warnings():
@@ -174,14 +175,16 @@ def render_template(
             ) as worker:
                 if strict_undefined:
                     worker.jinja_env.undefined = jinja2.StrictUndefined
-                if worker.template.config_data.get("migrations") and not trust:
+                # Re-rendering one file (run_tasks false) runs nothing, migrations included.
+                if run_tasks and worker.template.config_data.get("migrations") and not trust:
                     # copier only checks migrations when updating; they run code all the same.
                     raise UnsafeTemplateError(
                         "The template has migrations, which run code on this machine: "
                         "nothing was written. If you trust the template, pass --trust."
                     )
                 contain(worker.jinja_env, RenderBudget())
-                worker.run_copy()
+                with render_deadline():
+                    worker.run_copy()
                 refuse_escaping_symlinks(destination)
                 template_info = worker.template
                 secret = set(template_info.secret_questions)
@@ -217,13 +220,30 @@ def render_template(
         raise TemplateError(
             f"{_where(file, line)}: {error.message}", template_file=file, line=line
         ) from error
-    except jinja2.TemplateError as error:
-        raise TemplateError(f"The template failed to render: {error}") from error
-    except CopierError as error:
-        raise TemplateError(f"The template failed to render: {error}") from error
-    except ValueError as error:
+    except (jinja2.TemplateError, CopierError, ValueError) as error:
         # copier raises plain ValueError for e.g. a required question without default.
-        raise TemplateError(f"The template failed to render: {error}") from error
+        raise TemplateError(f"The template failed to render: {_one_line(error)}") from error
+    except (OverflowError, MemoryError, RecursionError) as error:
+        # The sandbox's range() limit, or a computation too big for memory.
+        raise TemplateError(
+            f"The template computes something too large ({type(error).__name__}: "
+            f"{_one_line(error)}): refused, nothing was written."
+        ) from error
+    except ProcessExecutionError as error:
+        raise TemplateError(
+            f"git could not fetch the template: {_git_reason(error)}. Check the URL and "
+            "your network, or give a local directory."
+        ) from error
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _git_reason(error: Any) -> str:
+    lines = [line.strip() for line in str(getattr(error, "stderr", "")).splitlines()]
+    reasons = [line for line in lines if line]
+    return reasons[-1] if reasons else _one_line(error)
 
 
 def _is_git_checkout(path: Path) -> bool:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .middleware import ObjectPath
 _CHECK_SCRIPT = r"""
 import importlib, importlib.util, json, os, sys
 project_dir, settings_module, targets = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+results_path = sys.argv[4]
 sys.path.insert(0, project_dir)
 os.environ.setdefault("THIBAUD_SETTINGS_MODULE", settings_module)
 results = []
@@ -27,6 +29,9 @@ for module_name, attribute in targets:
         found = importlib.util.find_spec(module_name) is not None
     except (ImportError, ValueError):
         found = False
+    except BaseException as error:  # the parent package itself failed to import
+        results.append({"problem": "import", "detail": f"{type(error).__name__}: {error}"})
+        continue
     if not found:
         results.append({"problem": "module", "detail": ""})
         continue
@@ -39,7 +44,9 @@ for module_name, attribute in targets:
         results.append({"problem": "attribute", "detail": ""})
     else:
         results.append({"problem": None, "detail": ""})
-print(json.dumps(results))
+# A file, not stdout: whatever the imported modules print cannot garble the results.
+with open(results_path, "w", encoding="utf-8") as handle:
+    json.dump(results, handle)
 """
 
 
@@ -60,35 +67,39 @@ def verify_importable(project_dir: Path, project_name: str, targets: Iterable[Ob
     if not targets:
         return
     interpreter = project_interpreter(project_dir)
-    try:
-        completed = subprocess.run(
-            [
-                interpreter,
-                "-c",
-                _CHECK_SCRIPT,
-                str(project_dir.resolve()),
-                f"{project_name}.settings",
-                json.dumps([[t.module, t.attribute] for t in targets]),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-            cwd=project_dir,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise MiddlewareNotFoundError(
-            f"Could not check the middleware with {interpreter}: {error}. "
-            "Pass --no-verify to skip the check."
-        ) from error
-    try:
-        results = json.loads(completed.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise MiddlewareNotFoundError(
-            f"Could not check the middleware with {interpreter}: "
-            f"{completed.stderr.strip().splitlines()[-1:] or 'no output'}. "
-            "Pass --no-verify to skip the check."
-        ) from None
+    with tempfile.TemporaryDirectory(prefix="thibaud-verify-") as scratch:
+        results_path = Path(scratch) / "results.json"
+        try:
+            completed = subprocess.run(
+                [
+                    interpreter,
+                    "-c",
+                    _CHECK_SCRIPT,
+                    str(project_dir.resolve()),
+                    f"{project_name}.settings",
+                    json.dumps([[t.module, t.attribute] for t in targets]),
+                    str(results_path),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                stdin=subprocess.DEVNULL,
+                cwd=project_dir,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise MiddlewareNotFoundError(
+                f"Could not check the middleware with {interpreter}: {error}. "
+                "Pass --no-verify to skip the check."
+            ) from error
+        try:
+            results = json.loads(results_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            last_words = completed.stderr.strip().splitlines()
+            raise MiddlewareNotFoundError(
+                f"Could not check the middleware with {interpreter}: "
+                f"{last_words[-1] if last_words else 'it exited without a result'}. "
+                "Pass --no-verify to skip the check."
+            ) from None
     for target, result in zip(targets, results, strict=True):
         problem = result["problem"]
         if problem == "module":
