@@ -476,3 +476,25 @@ def test_the_project_stays_ruff_clean_with_its_own_and_third_party_middleware(
     for command in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_template_trusted_at_generation_needs_trust_again_to_re_render(
+    runner: CliRunner, make_project: MakeProject, tmp_path: Path
+) -> None:
+    spec = dict(CUSTOM_TEMPLATE)
+    spec["copier.yml"] += "_jinja_extensions:\n  - jinja2.ext.debug\n"
+    template = build_file_tree(tmp_path / "with-extension", spec)
+    generated = runner.invoke(
+        main,
+        ["startproject", "shop", str(tmp_path / "shop"), "--template", str(template), "--trust"],
+    )
+    assert generated.exit_code == 0, generated.output
+    project = tmp_path / "shop"
+    before = tree_snapshot(project)
+    refused = invoke(runner, project, "add-asgi-middleware", PROXY)
+    assert refused.exit_code == 1
+    assert "jinja_extensions" in refused.output and "pass --trust" in refused.output
+    assert tree_snapshot(project) == before
+    trusted = invoke(runner, project, "add-asgi-middleware", PROXY, "--trust")
+    assert trusted.exit_code == 0, trusted.output
+    assert wrap_calls((project / "shop" / "asgi.py").read_text()) == ["ProxyHeadersMiddleware"]

@@ -80,6 +80,12 @@ MATRIX = [
         1,
         "python_version",
     ),
+    (
+        "data-unknown-question",
+        ["startproject", "shop", "{root}/out1", "--data", "descripton=x"],
+        2,
+        "asks no such question",
+    ),
     # startproject: --template
     (
         "tpl-missing",

@@ -131,6 +131,12 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
         ctx.exit()
 
 
+trust_option = click.option(
+    "--trust",
+    is_flag=True,
+    help="Allow the project's template to use Jinja extensions when asgi.py is rendered again.",
+)
+
 project_dir_option = click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -239,6 +245,7 @@ def _report_change(change: Any, *, dry_run: bool, done: str) -> None:
     "--allow-duplicate", is_flag=True, help="Wrap again a middleware already in the chain."
 )
 @project_dir_option
+@trust_option
 def add_asgi_middleware(
     spec: str,
     options: tuple[str, ...],
@@ -246,6 +253,7 @@ def add_asgi_middleware(
     no_verify: bool,
     allow_duplicate: bool,
     project_dir: Path,
+    trust: bool,
 ) -> None:
     """Wrap the project's ASGI application in middleware SPEC (pkg.mod.Name or pkg.mod:Name).
 
@@ -260,6 +268,7 @@ def add_asgi_middleware(
         dry_run=dry_run,
         verify=not no_verify,
         allow_duplicate=allow_duplicate,
+        trust=trust,
     )
     _report_change(
         change, dry_run=dry_run, done=f"Added {change.chain[-1].target} to {change.relative_path}."
@@ -270,22 +279,24 @@ def add_asgi_middleware(
 @click.argument("spec")
 @click.option("--dry-run", is_flag=True, help="Print the diff of asgi.py; write nothing.")
 @project_dir_option
-def remove_asgi_middleware(spec: str, dry_run: bool, project_dir: Path) -> None:
+@trust_option
+def remove_asgi_middleware(spec: str, dry_run: bool, project_dir: Path, trust: bool) -> None:
     """Take middleware SPEC out of the project's ASGI application."""
     from .entrypoint import remove_asgi_middleware as remove
 
-    change = remove(project_dir, spec, dry_run=dry_run)
+    change = remove(project_dir, spec, dry_run=dry_run, trust=trust)
     _report_change(change, dry_run=dry_run, done=f"Removed {spec} from {change.relative_path}.")
 
 
 @main.command("list-asgi-middleware")
 @project_dir_option
-def list_asgi_middleware(project_dir: Path) -> None:
+@trust_option
+def list_asgi_middleware(project_dir: Path, trust: bool) -> None:
     """List the ASGI middleware chain, innermost first."""
     from .entrypoint import list_asgi_middleware as list_chain
     from .middleware import describe_chain
 
-    listing = list_chain(project_dir)
+    listing = list_chain(project_dir, trust=trust)
     if listing.recovery:
         click.echo(listing.recovery, err=True)
     lines = describe_chain(listing.chain)
@@ -295,11 +306,12 @@ def list_asgi_middleware(project_dir: Path) -> None:
 @main.command("regenerate-asgi")
 @click.option("--dry-run", is_flag=True, help="Print the diff of asgi.py; write nothing.")
 @project_dir_option
-def regenerate_asgi(dry_run: bool, project_dir: Path) -> None:
+@trust_option
+def regenerate_asgi(dry_run: bool, project_dir: Path, trust: bool) -> None:
     """Render asgi.py again from the template and the recorded answers, keeping your edits."""
     from .entrypoint import regenerate_asgi as regenerate
 
-    change = regenerate(project_dir, dry_run=dry_run)
+    change = regenerate(project_dir, dry_run=dry_run, trust=trust)
     done = (
         f"Regenerated {change.relative_path}."
         if change.changed

@@ -63,7 +63,7 @@ def asgi_relative_path(answers: Answers) -> str:
     return f"{answers.project_name}/asgi.py"
 
 
-def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry]) -> str:
+def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
     """``asgi.py`` as the project's template renders it for *chain*."""
     data = answers.render_data(chain)
     relative = asgi_relative_path(answers)
@@ -76,6 +76,7 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry]) -> str:
             data=data,
             # Re-rendering one file must not run the template's tasks again.
             run_tasks=False,
+            trust=trust,
             vcs_ref=answers.template_commit,
             exclude=("*", f"!{answers.project_name}", f"!{relative}"),
         )
@@ -98,14 +99,16 @@ def _read_entry_point(project_dir: Path, answers: Answers) -> tuple[Path, str]:
     return path, path.read_text("utf-8")
 
 
-def recover_interrupted_change(project_dir: Path, answers: Answers) -> tuple[Answers, str | None]:
+def recover_interrupted_change(
+    project_dir: Path, answers: Answers, *, trust: bool = False
+) -> tuple[Answers, str | None]:
     """Finish or roll back a chain change that was interrupted between its writes."""
     pending = answers.pending_asgi_middleware
     if pending is None:
         return answers, None
     path, ours = _read_entry_point(project_dir, answers)
-    old = render_asgi(answers, answers.asgi_middleware)
-    new = render_asgi(answers, pending)
+    old = render_asgi(answers, answers.asgi_middleware, trust=trust)
+    new = render_asgi(answers, pending, trust=trust)
     # If asgi.py already holds the new chain, merging the change in again changes
     # nothing: the write happened, only the answers file is behind.
     applied = merge_texts(old, ours, new)
@@ -128,10 +131,11 @@ def _apply_chain(
     *,
     dry_run: bool,
     recovery: str | None,
+    trust: bool = False,
 ) -> EntryPointChange:
     path, ours = _read_entry_point(project_dir, answers)
-    base = render_asgi(answers, answers.asgi_middleware)
-    theirs = render_asgi(answers, new_chain)
+    base = render_asgi(answers, answers.asgi_middleware, trust=trust)
+    theirs = render_asgi(answers, new_chain, trust=trust)
     merged = merge_texts(base, ours, theirs)
     relative = asgi_relative_path(answers)
     if not merged.clean:
@@ -159,12 +163,12 @@ def _apply_chain(
     return change
 
 
-def _load(project_dir: Path) -> tuple[Answers, str | None]:
+def _load(project_dir: Path, *, trust: bool = False) -> tuple[Answers, str | None]:
     answers = load_answers(project_dir)
     # Temporary files of a killed run (named after its pid) are of no use now.
     remove_stale_temporaries(project_dir)
     remove_stale_temporaries(project_dir / answers.project_name)
-    return recover_interrupted_change(project_dir, answers)
+    return recover_interrupted_change(project_dir, answers, trust=trust)
 
 
 def add_asgi_middleware(
@@ -175,11 +179,15 @@ def add_asgi_middleware(
     dry_run: bool = False,
     verify: bool = True,
     allow_duplicate: bool = False,
+    trust: bool = False,
 ) -> EntryPointChange:
-    """Wrap ``application`` in the middleware *spec* (outermost), with *options*."""
+    """Wrap ``application`` in the middleware *spec* (outermost), with *options*.
+
+    *trust* allows a template with Jinja extensions to be rendered again.
+    """
     target = ObjectPath.parse(spec)
     parsed_options = parse_options(options)
-    answers, recovery = _load(project_dir)
+    answers, recovery = _load(project_dir, trust=trust)
     chain = answers.asgi_middleware
     if find_in_chain(chain, target) and not allow_duplicate:
         raise MiddlewareChainError(
@@ -189,15 +197,17 @@ def add_asgi_middleware(
     entry = MiddlewareEntry(target=target, options=parsed_options)
     if verify:
         verify_importable(project_dir, answers.project_name, [target, *entry.references()])
-    return _apply_chain(project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery)
+    return _apply_chain(
+        project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery, trust=trust
+    )
 
 
 def remove_asgi_middleware(
-    project_dir: Path, spec: str, *, dry_run: bool = False
+    project_dir: Path, spec: str, *, dry_run: bool = False, trust: bool = False
 ) -> EntryPointChange:
     """Unwrap the middleware *spec* (its outermost occurrence if it is there twice)."""
     target = ObjectPath.parse(spec)
-    answers, recovery = _load(project_dir)
+    answers, recovery = _load(project_dir, trust=trust)
     chain = answers.asgi_middleware
     positions = find_in_chain(chain, target)
     if not positions:
@@ -207,7 +217,9 @@ def remove_asgi_middleware(
             "'thibaud-admin list-asgi-middleware' shows it."
         )
     new_chain = chain[: positions[-1]] + chain[positions[-1] + 1 :]
-    return _apply_chain(project_dir, answers, new_chain, dry_run=dry_run, recovery=recovery)
+    return _apply_chain(
+        project_dir, answers, new_chain, dry_run=dry_run, recovery=recovery, trust=trust
+    )
 
 
 @dataclass(frozen=True)
@@ -219,23 +231,26 @@ class ChainListing:
     recovery: str | None = None
 
 
-def list_asgi_middleware(project_dir: Path) -> ChainListing:
+def list_asgi_middleware(project_dir: Path, *, trust: bool = False) -> ChainListing:
     """The chain, innermost first (repairing an interrupted change first)."""
-    answers, recovery = _load(project_dir)
+    answers, recovery = _load(project_dir, trust=trust)
     return ChainListing(chain=answers.asgi_middleware, recovery=recovery)
 
 
-def regenerate_asgi(project_dir: Path, *, dry_run: bool = False) -> EntryPointChange:
+def regenerate_asgi(
+    project_dir: Path, *, dry_run: bool = False, trust: bool = False
+) -> EntryPointChange:
     """Render ``asgi.py`` again from the recorded answers.
 
     A missing ``asgi.py`` is written afresh. An existing one is merged three ways
-    with the template's render, so a template change reaches it and the user's own
-    edits stay.
+    with the render of the recorded answers (both base and theirs), which restores
+    nothing the user changed: it reports the file as up to date. A newer version of
+    the template reaches ``asgi.py`` through ``update``.
     """
-    answers, recovery = _load(project_dir)
+    answers, recovery = _load(project_dir, trust=trust)
     relative = asgi_relative_path(answers)
     path = project_dir / relative
-    theirs = render_asgi(answers, answers.asgi_middleware)
+    theirs = render_asgi(answers, answers.asgi_middleware, trust=trust)
     if not path.exists():
         change = EntryPointChange(
             path=path,
@@ -251,5 +266,10 @@ def regenerate_asgi(project_dir: Path, *, dry_run: bool = False) -> EntryPointCh
             write_text_atomic(path, theirs)
         return change
     return _apply_chain(
-        project_dir, answers, answers.asgi_middleware, dry_run=dry_run, recovery=recovery
+        project_dir,
+        answers,
+        answers.asgi_middleware,
+        dry_run=dry_run,
+        recovery=recovery,
+        trust=trust,
     )

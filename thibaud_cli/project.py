@@ -116,6 +116,7 @@ def start_project(
     with staging_directory(staging_parent) as staging:
         rendered_root = staging / "project"
         rendered = render_template(template, rendered_root, data=render_data, trust=trust)
+        _refuse_unknown_questions(user_data, rendered)
         answers = _answers_for(name, template, rendered)
         rendered_root.mkdir(exist_ok=True)
         (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
@@ -125,6 +126,17 @@ def start_project(
         if not dry_run:
             _publish(rendered_root, target, files, into_existing=target_exists)
     return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
+
+
+def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplate) -> None:
+    # copier ignores data no question asks for: a misspelt --data would go unnoticed.
+    unknown = sorted(set(data) - rendered.questions)
+    if unknown:
+        known = ", ".join(sorted(rendered.questions - RESERVED_DATA_KEYS)) or "none"
+        raise InvalidDataError(
+            f"--data {unknown[0]}: the template asks no such question (its questions: {known}). "
+            "Nothing was written."
+        )
 
 
 def _answers_for(name: str, template: str | None, rendered: RenderedTemplate) -> Answers:

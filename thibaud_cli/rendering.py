@@ -126,6 +126,8 @@ class RenderedTemplate:
     version: str | None
     #: The git commit (``git describe`` form) the template was rendered from, if any.
     commit: str | None
+    #: Every question the template declares.
+    questions: frozenset[str] = frozenset()
 
 
 def render_template(
@@ -201,6 +203,7 @@ def render_template(
                     answers=answers,
                     version=str(version) if version is not None else None,
                     commit=template_info.commit,
+                    questions=frozenset(map(str, template_info.questions_data)),
                 )
     except CopierUnsafeTemplateError as error:
         features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
