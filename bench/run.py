@@ -52,7 +52,7 @@ class Settings:
 
 
 FULL = Settings(
-    startup_runs=10, generation_runs=10, requests=300, rounds=16, wrk_seconds=2, http_rounds=6
+    startup_runs=10, generation_runs=10, requests=300, rounds=16, wrk_seconds=4, http_rounds=8
 )
 QUICK = Settings(
     startup_runs=3, generation_runs=3, requests=200, rounds=2, wrk_seconds=1, http_rounds=2
