@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # A load case takes longer than a minute on a two-core machine: opt in with --load.
+    # The load cases take both cores for a minute and a half: opt in with --load.
     if config.getoption("--load"):
         return
     skip = pytest.mark.skip(reason="a load test: run it with --load (nox -s load)")
