@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -342,13 +343,14 @@ def _rounds(
     rounds: int,
 ) -> Figures:
     """Each round measures every configuration once, so a slow spell on the shared
-    machine hits them all alike and each round's ratios are fair; the order
-    rotates from round to round, so no configuration always goes first."""
+    machine hits them all alike and each round's ratios are fair. The order is
+    shuffled from round to round (seeded, so runs are comparable): a rotation kept
+    the same neighbours, and a configuration measured right after a heavy one
+    inherits its aftermath (busy thread pools, sockets in TIME_WAIT)."""
     figures: Figures = {}
     for number in range(rounds):
         print_progress(f"  {what}: round {number + 1}/{rounds}")
-        shift = number % len(configs)
-        for project, kind, path in configs[shift:] + configs[:shift]:
+        for project, kind, path in random.Random(number).sample(configs, len(configs)):
             figures.setdefault((project, kind), []).append(measure(project, path))
     return figures
 
