@@ -33,7 +33,7 @@ from .middleware import (
     find_in_chain,
     parse_options,
 )
-from .rendering import BUNDLED_TEMPLATE, render_template
+from .rendering import render_template
 from .verify import verify_importable
 
 
@@ -67,11 +67,10 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bo
     """``asgi.py`` as the project's template renders it for *chain*."""
     data = answers.render_data(chain)
     relative = asgi_relative_path(answers)
-    template = None if answers.template == BUNDLED_TEMPLATE else answers.template
     with tempfile.TemporaryDirectory(prefix="thibaud-render-") as scratch:
         destination = Path(scratch) / "project"
         render_template(
-            template,
+            answers.template,  # "bundled" names the bundled template
             destination,
             data=data,
             # Re-rendering one file must not run the template's tasks again.

@@ -345,7 +345,3 @@ def template_data(
         "asgi_middleware_imports": list(code.imports),
         "asgi_middleware_wraps": list(code.wraps),
     }
-
-
-def option_mapping(options: Mapping[str, OptionValue]) -> dict[str, str]:
-    return {key: value.source for key, value in options.items()}

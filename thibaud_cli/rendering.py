@@ -34,10 +34,18 @@ def bundled_template_path() -> Path:
     return package_dir.parent / "templates" / "project"
 
 
+#: The key of ``copier.yml`` that holds a bundled template's version.
+TEMPLATE_VERSION_KEY = "_thibaud_template_version"
+
+
+def template_version(template_dir: Path) -> str:
+    """The version a bundled template (or one of its snapshots) declares."""
+    return str(read_template_config(template_dir).get(TEMPLATE_VERSION_KEY, "0"))
+
+
 def bundled_template_version() -> str:
     """The version of the bundled template, recorded in the answers of every project."""
-    config = read_template_config(bundled_template_path())
-    return str(config.get("_thibaud_template_version", "0"))
+    return template_version(bundled_template_path())
 
 
 def read_template_config(template_dir: Path) -> dict[str, Any]:

@@ -21,15 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TemplateError
-from .rendering import bundled_template_path, read_template_config
-
-#: The key of ``copier.yml`` that holds the bundled template's version.
-VERSION_KEY = "_thibaud_template_version"
-
-
-def template_version(template_dir: Path) -> str:
-    """The version a bundled template (or one of its snapshots) declares."""
-    return str(read_template_config(template_dir).get(VERSION_KEY, "0"))
+from .rendering import bundled_template_path, template_version
 
 
 def version_sort_key(version: str) -> tuple[int, ...] | tuple[float, str]:
