@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from thibaud_cli.project import start_project
+from thibaud_cli.operations.startproject import start_project
 
 
 @pytest.fixture

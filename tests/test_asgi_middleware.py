@@ -12,9 +12,9 @@ import yaml
 from click.testing import CliRunner, Result
 
 from tests.helpers import build_file_tree, tree_snapshot
-from thibaud_cli.answers import ANSWERS_FILENAME, load_answers
 from thibaud_cli.cli import main
 from thibaud_cli.errors import ThibaudCliError
+from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
 CORRELATION = "asgi_correlation_id:CorrelationIdMiddleware"
@@ -383,7 +383,7 @@ def test_a_crash_before_asgi_is_written_is_rolled_back(
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr("thibaud_cli.entrypoint.write_text_atomic", crash)
+        patch.setattr("thibaud_cli.operations.asgi_chain.write_text_atomic", crash)
         interrupted = invoke(runner, project, "add-asgi-middleware", PROXY)
     assert interrupted.exit_code == 1
     assert load_answers(project).pending_asgi_middleware is not None
@@ -398,7 +398,7 @@ def test_a_crash_before_asgi_is_written_is_rolled_back(
 def test_a_crash_after_asgi_is_written_is_completed(
     runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import thibaud_cli.entrypoint as entrypoint
+    import thibaud_cli.operations.asgi_chain as entrypoint
 
     real_save = entrypoint.save_answers
     calls = []

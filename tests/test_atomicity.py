@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from tests.fault_runner import WriteFaults
 from tests.helpers import build_file_tree, tree_snapshot
-from thibaud_cli.atomic import TEMP_PREFIX, remove_stale_temporaries, stale_temporaries
 from thibaud_cli.cli import main
+from thibaud_cli.fs.atomic import TEMP_PREFIX, remove_stale_temporaries, stale_temporaries
 
 
 def _leftovers(*directories: Path) -> list[str]:
@@ -73,7 +73,7 @@ def test_startproject_cleans_up_after_a_killed_run(runner: CliRunner, tmp_path: 
 
 
 def test_atomic_writes_keep_or_give_the_usual_permissions(tmp_path: Path) -> None:
-    from thibaud_cli.atomic import write_text_atomic
+    from thibaud_cli.fs.atomic import write_text_atomic
 
     existing = tmp_path / "existing.py"
     existing.write_text("old")

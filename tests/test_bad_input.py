@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import build_file_tree, tree_snapshot
-from thibaud_cli.answers import ANSWERS_FILENAME
+from thibaud_cli.asgi.spec import python_literal
 from thibaud_cli.cli import main
-from thibaud_cli.middleware import python_literal
-from thibaud_cli.project import start_project
+from thibaud_cli.operations.startproject import start_project
+from thibaud_cli.project.answers import ANSWERS_FILENAME
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
 

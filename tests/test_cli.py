@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from thibaud_cli import cli
+from thibaud_cli.cli import app as cli
 from thibaud_cli.cli import main
 
 BIN = Path(sys.executable).parent
@@ -169,7 +169,7 @@ def test_an_unexpected_error_says_how_to_report_it(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("thibaud_cli.project.start_project", broken)
+    monkeypatch.setattr("thibaud_cli.operations.startproject.start_project", broken)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     result = runner.invoke(main, ["startproject", "mysite"])
     assert result.exit_code == 1
@@ -216,11 +216,11 @@ def test_the_command_delegates_to_the_library(
 
     def recording(name: str, directory: Path | None, **kwargs: object) -> object:
         calls.append((name, directory, kwargs))
-        from thibaud_cli.project import StartedProject
+        from thibaud_cli.operations.startproject import StartedProject
 
         return StartedProject(name=name, directory=directory or Path(name), files=(), dry_run=True)
 
-    monkeypatch.setattr("thibaud_cli.project.start_project", recording)
+    monkeypatch.setattr("thibaud_cli.operations.startproject.start_project", recording)
     result = runner.invoke(
         main, ["startproject", "shop", str(tmp_path), "--data", "a=b", "--dry-run", "--trust"]
     )

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import build_file_tree, tree_snapshot
-from thibaud_cli.answers import ANSWERS_FILENAME, load_answers
-from thibaud_cli.atomic import TEMP_PREFIX
-from thibaud_cli.project import start_project
+from thibaud_cli.fs.atomic import TEMP_PREFIX
+from thibaud_cli.operations.startproject import start_project
+from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
 
 REPO = Path(__file__).resolve().parents[1]
 USER_EDIT = "# a line the user wrote\n"

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import build_file_tree, tree_snapshot
-from thibaud_cli.atomic import TEMP_PREFIX
 from thibaud_cli.cli import main
-from thibaud_cli.project import start_project
+from thibaud_cli.fs.atomic import TEMP_PREFIX
+from thibaud_cli.operations.startproject import start_project
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
 

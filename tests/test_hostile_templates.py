@@ -248,7 +248,7 @@ def test_a_render_that_never_ends_is_stopped(
     runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Loops that produce nothing are bounded by time only (120 s by default).
-    monkeypatch.setattr("thibaud_cli.containment.RENDER_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr("thibaud_cli.template.limits.RENDER_TIMEOUT_SECONDS", 1.0)
     payload = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
     template = make_template(root, {"slow.txt.jinja": payload})
     before = tree_snapshot(root)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from thibaud_cli.merging import merge_texts, unified_diff
+from thibaud_cli.merge.text import merge_texts, unified_diff
 
 BASE = "a\nb\nc\nd\ne\n"
 

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thibaud_cli.errors import MiddlewareSpecError
-from thibaud_cli.middleware import (
+from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
     OptionValue,
@@ -21,6 +20,7 @@ from thibaud_cli.middleware import (
     parse_options,
     python_literal,
 )
+from thibaud_cli.errors import MiddlewareSpecError
 
 RUFF = str(Path(sys.executable).parent / "ruff")
 

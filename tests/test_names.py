@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from thibaud_cli.errors import InvalidProjectName
-from thibaud_cli.names import suggest_identifier, validate_project_name
+from thibaud_cli.project.names import suggest_identifier, validate_project_name
 
 
 @pytest.mark.parametrize("name", ["mysite", "my_site", "Site2", "_private", "blog_project"])

@@ -40,7 +40,12 @@ def test_help_imports_nothing_heavy() -> None:
 
 
 def test_public_surface_resolves_to_the_library_objects() -> None:
-    from thibaud_cli import checks, entrypoint, errors, project, update, validation
+    from thibaud_cli import errors
+    from thibaud_cli.checks import results as checks
+    from thibaud_cli.operations import asgi_chain as entrypoint
+    from thibaud_cli.operations import startproject as project
+    from thibaud_cli.operations import update
+    from thibaud_cli.operations import validate as validation
 
     homes = {
         **vars(checks),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from thibaud_cli.tree_merge import Action, FileChange, TemplateFile, merge_trees
+from thibaud_cli.merge.tree import Action, FileChange, TemplateFile, merge_trees
 
 BASE = "one\ntwo\nthree\nfour\nfive\n"
 

@@ -20,13 +20,13 @@ from tests.helpers import (
     run_server,
     tree_snapshot,
 )
-from thibaud_cli.answers import load_answers
-from thibaud_cli.entrypoint import add_asgi_middleware
 from thibaud_cli.errors import DirtyWorkingTreeError, UpdateConflictError, UsageError
-from thibaud_cli.project import start_project
-from thibaud_cli.template_history import BundledTemplates
-from thibaud_cli.tree_merge import Action
-from thibaud_cli.update import apply_plan, check_for_update, plan_update, update_project
+from thibaud_cli.merge.tree import Action
+from thibaud_cli.operations.asgi_chain import add_asgi_middleware
+from thibaud_cli.operations.startproject import start_project
+from thibaud_cli.operations.update import apply_plan, check_for_update, plan_update, update_project
+from thibaud_cli.project.answers import load_answers
+from thibaud_cli.template.bundled import BundledTemplates
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
 ASGI_SERVE_LINE = "Serve it with any ASGI server, e.g. ``uvicorn mysite.asgi:application``."

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tests.helpers import copy_bundled_template, tree_snapshot
-from thibaud_cli.answers import answers_path
 from thibaud_cli.cli import main
+from thibaud_cli.project.answers import answers_path
 
 
 def test_fresh_project_is_up_to_date(runner: CliRunner, make_project: Callable[..., Path]) -> None:

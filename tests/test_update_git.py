@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import build_file_tree, git_commit_all, tree_snapshot
-from thibaud_cli.answers import load_answers
 from thibaud_cli.cli import main
-from thibaud_cli.project import start_project
+from thibaud_cli.operations.startproject import start_project
+from thibaud_cli.project.answers import load_answers
 
 COPIER_V1 = """\
 _templates_suffix: .jinja

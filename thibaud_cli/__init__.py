@@ -10,8 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .checks import CheckResult, ValidationReport, VariantResult
-    from .entrypoint import (
+    from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
+    from thibaud_cli.errors import ThibaudCliError, UsageError
+    from thibaud_cli.operations.asgi_chain import (
         ChainListing,
         EntryPointChange,
         add_asgi_middleware,
@@ -19,10 +20,14 @@ if TYPE_CHECKING:
         regenerate_asgi,
         remove_asgi_middleware,
     )
-    from .errors import ThibaudCliError, UsageError
-    from .project import StartedProject, start_project
-    from .update import UpdatePlan, UpdateResult, check_for_update, update_project
-    from .validation import validate_template
+    from thibaud_cli.operations.startproject import StartedProject, start_project
+    from thibaud_cli.operations.update import (
+        UpdatePlan,
+        UpdateResult,
+        check_for_update,
+        update_project,
+    )
+    from thibaud_cli.operations.validate import validate_template
 
 __all__ = [
     "ChainListing",
@@ -49,24 +54,24 @@ __all__ = [
 #: here: every ``thibaud-admin`` run imports this package first, and importing
 #: all the modules eagerly made ``thibaud-admin --help`` pay for the whole library.
 _HOMES = {
-    "CheckResult": "checks",
-    "ValidationReport": "checks",
-    "VariantResult": "checks",
-    "ChainListing": "entrypoint",
-    "EntryPointChange": "entrypoint",
-    "add_asgi_middleware": "entrypoint",
-    "list_asgi_middleware": "entrypoint",
-    "regenerate_asgi": "entrypoint",
-    "remove_asgi_middleware": "entrypoint",
+    "CheckResult": "checks.results",
+    "ValidationReport": "checks.results",
+    "VariantResult": "checks.results",
+    "ChainListing": "operations.asgi_chain",
+    "EntryPointChange": "operations.asgi_chain",
+    "add_asgi_middleware": "operations.asgi_chain",
+    "list_asgi_middleware": "operations.asgi_chain",
+    "regenerate_asgi": "operations.asgi_chain",
+    "remove_asgi_middleware": "operations.asgi_chain",
     "ThibaudCliError": "errors",
     "UsageError": "errors",
-    "StartedProject": "project",
-    "start_project": "project",
-    "UpdatePlan": "update",
-    "UpdateResult": "update",
-    "check_for_update": "update",
-    "update_project": "update",
-    "validate_template": "validation",
+    "StartedProject": "operations.startproject",
+    "start_project": "operations.startproject",
+    "UpdatePlan": "operations.update",
+    "UpdateResult": "operations.update",
+    "check_for_update": "operations.update",
+    "update_project": "operations.update",
+    "validate_template": "operations.validate",
 }
 
 

@@ -1,5 +1,5 @@
 """``python -m thibaud_cli``: the same program as ``thibaud-admin``."""
 
-from .cli import main
+from thibaud_cli.cli.app import main
 
 main(prog_name="thibaud-admin")

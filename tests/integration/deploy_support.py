@@ -20,7 +20,7 @@ from tests.helpers import (
     run_server,
     stop_process,
 )
-from thibaud_cli.project import start_project
+from thibaud_cli.operations.startproject import start_project
 
 #: The port every command of the generated README listens on; tests swap in a free one.
 README_PORT = "8000"

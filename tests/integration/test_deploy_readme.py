@@ -28,7 +28,7 @@ from tests.integration.deploy_support import (
     readme_blocks,
     readme_command,
 )
-from thibaud_cli.project import start_project
+from thibaud_cli.operations.startproject import start_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 START_PAGE_HEADING = "<h1>mysite is running</h1>"

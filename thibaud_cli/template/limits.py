@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import TemplateError
+from thibaud_cli.errors import TemplateError
 
 #: All the text one render may produce, across every file.
 MAX_RENDERED_BYTES = 128 * 1024 * 1024

@@ -1,6 +1,6 @@
 """Checks of a rendered project that read its files without running them.
 
-Each returns one :class:`~thibaud_cli.checks.CheckResult`; when several files fail
+Each returns one :class:`~thibaud_cli.checks.results.CheckResult`; when several files fail
 the same check, the first one gives the file and line and the message lists them all.
 """
 
@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .checks import CheckResult
+from thibaud_cli.checks.results import CheckResult
 
 #: Unrendered Jinja as template authors write it: ``{{ name }}`` or ``{% tag ... %}``.
 #: The spaces inside the braces are required so that an f-string's escaped braces

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_text_atomic
-from .errors import AnswersFileError, ProjectNotFoundError
-from .middleware import MiddlewareEntry, template_data
+from thibaud_cli.asgi.spec import MiddlewareEntry, template_data
+from thibaud_cli.errors import AnswersFileError, ProjectNotFoundError
+from thibaud_cli.fs.atomic import write_text_atomic
 
 ANSWERS_FILENAME = ".thibaud-answers.yml"
 #: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
@@ -159,7 +159,7 @@ def _optional_str(document: Mapping[str, Any], key: str, source: Path) -> str | 
 
 
 def _parse_chain(value: Any, source: Path, key: str) -> tuple[MiddlewareEntry, ...]:
-    from .errors import MiddlewareSpecError
+    from thibaud_cli.errors import MiddlewareSpecError
 
     if not isinstance(value, list):
         raise AnswersFileError(f"{source}: '{key}' must be a list of middleware.")

@@ -9,18 +9,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answers import ANSWERS_FILENAME, Answers
-from .atomic import remove_stale_temporaries, staging_directory
-from .errors import DestinationError, InvalidDataError
-from .middleware import template_data
-from .names import validate_project_name
-from .rendering import (
+from thibaud_cli.asgi.spec import template_data
+from thibaud_cli.errors import DestinationError, InvalidDataError
+from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
+from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
+from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
+from thibaud_cli.project.names import validate_project_name
+from thibaud_cli.template.render import (
     BUNDLED_TEMPLATE,
     RenderedTemplate,
     bundled_template_version,
     render_template,
 )
-from .versions import thibaud_cli_version, thibaud_version
 
 # The characters Thibaud's own get_random_secret_key() uses.
 _SECRET_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"

@@ -17,24 +17,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answers import Answers, load_answers, save_answers
-from .atomic import remove_stale_temporaries, write_text_atomic
-from .errors import (
-    MergeConflictError,
-    MiddlewareChainError,
-    ProjectNotFoundError,
-    TemplateError,
-)
-from .merging import merge_texts, unified_diff
-from .middleware import (
+from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
     describe_chain,
     find_in_chain,
     parse_options,
 )
-from .rendering import render_template
-from .verify import verify_importable
+from thibaud_cli.asgi.verify import verify_importable
+from thibaud_cli.errors import (
+    MergeConflictError,
+    MiddlewareChainError,
+    ProjectNotFoundError,
+    TemplateError,
+)
+from thibaud_cli.fs.atomic import remove_stale_temporaries, write_text_atomic
+from thibaud_cli.merge.text import merge_texts, unified_diff
+from thibaud_cli.project.answers import Answers, load_answers, save_answers
+from thibaud_cli.template.render import render_template
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from .errors import DirtyWorkingTreeError
+from thibaud_cli.errors import DirtyWorkingTreeError
 
 
 def refuse_uncommitted_changes(project_dir: Path) -> None:

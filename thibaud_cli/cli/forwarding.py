@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .answers import ANSWERS_FILENAME
+from thibaud_cli.project.answers import ANSWERS_FILENAME
 
 SETTINGS_VARIABLE = "THIBAUD_SETTINGS_MODULE"
 DJANGO_SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
@@ -30,8 +30,8 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
     answers_file = cwd / ANSWERS_FILENAME
     if not answers_file.is_file():
         return None
-    from .answers import load_answers
-    from .errors import ThibaudCliError
+    from thibaud_cli.errors import ThibaudCliError
+    from thibaud_cli.project.answers import load_answers
 
     try:
         project_name = load_answers(cwd).project_name

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .merging import Conflict, merge_texts, unified_diff
+from thibaud_cli.merge.text import Conflict, merge_texts, unified_diff
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .answers import ANSWERS_FILENAME, Answers
-from .errors import AnswersFileError, TemplateError, UsageError
-from .rendering import BUNDLED_TEMPLATE, RenderedTemplate, render_template
-from .template_history import BundledTemplates, version_sort_key
-from .tree_merge import TemplateFile
+from thibaud_cli.errors import AnswersFileError, TemplateError, UsageError
+from thibaud_cli.merge.tree import TemplateFile
+from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
+from thibaud_cli.template.bundled import BundledTemplates, version_sort_key
+from thibaud_cli.template.render import BUNDLED_TEMPLATE, RenderedTemplate, render_template
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .atomic import write_bytes_atomic
+from thibaud_cli.fs.atomic import write_bytes_atomic
 
 
 class WriteJournal:

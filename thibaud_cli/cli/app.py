@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 import click
 
-from . import versions
-from .errors import MergeConflictError, ThibaudCliError
+from thibaud_cli.errors import MergeConflictError, ThibaudCliError
+from thibaud_cli.project import installed
 
 ISSUES_URL = "https://github.com/thibaud-cli/thibaud-cli/issues"
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -95,7 +95,7 @@ class ThibaudAdmin(click.Group):
 def _forwarded_command(name: str) -> click.Command:
     @click.pass_context
     def forward(ctx: click.Context) -> None:
-        from .forwarding import forward_to_thibaud
+        from thibaud_cli.cli.forwarding import forward_to_thibaud
 
         try:
             code = forward_to_thibaud([name, *ctx.args])
@@ -120,9 +120,9 @@ def _forwarded_command(name: str) -> click.Command:
 
 
 def _version_message() -> str:
-    thibaud = versions.thibaud_version() or "not installed"
+    thibaud = installed.thibaud_version() or "not installed"
     python = ".".join(map(str, sys.version_info[:3]))
-    return f"thibaud-admin {versions.thibaud_cli_version()} (Thibaud {thibaud}, Python {python})"
+    return f"thibaud-admin {installed.thibaud_cli_version()} (Thibaud {thibaud}, Python {python})"
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -199,7 +199,7 @@ def startproject(
     trust: bool,
 ) -> None:
     """Create a Thibaud project NAME in ./NAME, or in DIRECTORY."""
-    from .project import parse_data, start_project
+    from thibaud_cli.operations.startproject import parse_data, start_project
 
     result = start_project(
         name,
@@ -259,7 +259,7 @@ def add_asgi_middleware(
 
     The last middleware added is the outermost. Your own edits to asgi.py are kept.
     """
-    from .entrypoint import add_asgi_middleware as add
+    from thibaud_cli.operations.asgi_chain import add_asgi_middleware as add
 
     change = add(
         project_dir,
@@ -282,7 +282,7 @@ def add_asgi_middleware(
 @trust_option
 def remove_asgi_middleware(spec: str, dry_run: bool, project_dir: Path, trust: bool) -> None:
     """Take middleware SPEC out of the project's ASGI application."""
-    from .entrypoint import remove_asgi_middleware as remove
+    from thibaud_cli.operations.asgi_chain import remove_asgi_middleware as remove
 
     change = remove(project_dir, spec, dry_run=dry_run, trust=trust)
     _report_change(change, dry_run=dry_run, done=f"Removed {spec} from {change.relative_path}.")
@@ -293,8 +293,8 @@ def remove_asgi_middleware(spec: str, dry_run: bool, project_dir: Path, trust: b
 @trust_option
 def list_asgi_middleware(project_dir: Path, trust: bool) -> None:
     """List the ASGI middleware chain, innermost first."""
-    from .entrypoint import list_asgi_middleware as list_chain
-    from .middleware import describe_chain
+    from thibaud_cli.asgi.spec import describe_chain
+    from thibaud_cli.operations.asgi_chain import list_asgi_middleware as list_chain
 
     listing = list_chain(project_dir, trust=trust)
     if listing.recovery:
@@ -309,7 +309,7 @@ def list_asgi_middleware(project_dir: Path, trust: bool) -> None:
 @trust_option
 def regenerate_asgi(dry_run: bool, project_dir: Path, trust: bool) -> None:
     """Render asgi.py again from the template and the recorded answers, keeping your edits."""
-    from .entrypoint import regenerate_asgi as regenerate
+    from thibaud_cli.operations.asgi_chain import regenerate_asgi as regenerate
 
     change = regenerate(project_dir, dry_run=dry_run, trust=trust)
     done = (
@@ -380,7 +380,7 @@ def update(
     Every file is merged three ways: the project as its recorded template version
     rendered it, the files on disk, and the newer version's render.
     """
-    from .update import check_for_update, update_project
+    from thibaud_cli.operations.update import check_for_update, update_project
 
     if check:
         if to or data_pairs or dry_run:
@@ -398,7 +398,7 @@ def update(
         ctx.exit(0 if plan.up_to_date else 2)
     if output_format != "text":
         raise CommandMisused("--format is for --check only.")
-    from .project import parse_data
+    from thibaud_cli.operations.startproject import parse_data
 
     result = update_project(
         project_dir,
@@ -502,11 +502,11 @@ def validate_template(
     interpreter through ASGI and WSGI (GET /) and manage.py check. Exit status 0 when
     every check passes, 1 when one fails.
     """
-    from .atomic import write_text_atomic
-    from .project import parse_data
-    from .reports import json_report, text_report
-    from .reports import junit_xml as junit_report
-    from .validation import validate_template as validate
+    from thibaud_cli.checks.reports import json_report, text_report
+    from thibaud_cli.checks.reports import junit_xml as junit_report
+    from thibaud_cli.fs.atomic import write_text_atomic
+    from thibaud_cli.operations.startproject import parse_data
+    from thibaud_cli.operations.validate import validate_template as validate
 
     data = parse_data(data_pairs)
     with contextlib.ExitStack() as stack:

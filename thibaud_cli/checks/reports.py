@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .checks import CheckResult, ValidationReport, VariantResult
+from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
 
 _MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
 

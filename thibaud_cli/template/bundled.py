@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import TemplateError
-from .rendering import bundled_template_path, template_version
+from thibaud_cli.errors import TemplateError
+from thibaud_cli.template.render import bundled_template_path, template_version
 
 
 def version_sort_key(version: str) -> tuple[int, ...] | tuple[float, str]:

@@ -19,8 +19,8 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-from .checks import SERVER_CHECK, CheckResult
-from .errors import UsageError
+from thibaud_cli.checks.results import SERVER_CHECK, CheckResult
+from thibaud_cli.errors import UsageError
 
 SERVERS = ("uvicorn", "hypercorn", "daphne")
 #: How long a server may take to answer its first request.

@@ -15,8 +15,13 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from .containment import RenderBudget, contain, refuse_escaping_symlinks, render_deadline
-from .errors import TemplateError, UnsafeTemplateError
+from thibaud_cli.errors import TemplateError, UnsafeTemplateError
+from thibaud_cli.template.limits import (
+    RenderBudget,
+    contain,
+    refuse_escaping_symlinks,
+    render_deadline,
+)
 
 #: How the bundled template is named on the command line and in answers files: a
 #: stable name rather than a site-packages path that changes with every install.
@@ -27,7 +32,7 @@ _GIT_URL_PREFIXES = ("git@", "git+", "gh:", "gl:", "https://", "http://", "ssh:/
 
 def bundled_template_path() -> Path:
     """Where the bundled template lives: inside the wheel, or at the repository root."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parents[1]
     installed = package_dir / "templates" / "project"
     if installed.is_dir():
         return installed

@@ -25,19 +25,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .answers import ANSWERS_FILENAME, Answers, load_answers
-from .errors import (
+from thibaud_cli.errors import (
     AnswersFileError,
     UpdateConflictError,
     UsageError,
 )
-from .project import RESERVED_DATA_KEYS
-from .template_history import BundledTemplates
-from .template_sources import TemplateVersion, template_source
-from .tree_merge import Action, FileChange, merge_trees
-from .versions import thibaud_cli_version
-from .worktree import refuse_uncommitted_changes
-from .write_journal import WriteJournal
+from thibaud_cli.fs.journal import WriteJournal
+from thibaud_cli.merge.tree import Action, FileChange, merge_trees
+from thibaud_cli.operations.startproject import RESERVED_DATA_KEYS
+from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
+from thibaud_cli.project.installed import thibaud_cli_version
+from thibaud_cli.project.worktree import refuse_uncommitted_changes
+from thibaud_cli.template.bundled import BundledTemplates
+from thibaud_cli.template.versions import TemplateVersion, template_source
 
 ConflictMode = Literal["refuse", "inline"]
 

@@ -6,7 +6,7 @@ import importlib.util
 import keyword
 import re
 
-from .errors import InvalidProjectName
+from thibaud_cli.errors import InvalidProjectName
 
 _NOT_IDENTIFIER_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 

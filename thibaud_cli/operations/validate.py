@@ -21,8 +21,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .checks import CHECK_NAMES, SERVER_CHECK, CheckResult, ValidationReport, VariantResult
-from .errors import MatrixFileError, TemplateError, ThibaudCliError, UsageError
+from thibaud_cli.checks.results import (
+    CHECK_NAMES,
+    SERVER_CHECK,
+    CheckResult,
+    ValidationReport,
+    VariantResult,
+)
+from thibaud_cli.errors import MatrixFileError, TemplateError, ThibaudCliError, UsageError
 
 #: Without --matrix: the defaults plus one variant per other choice, at most this many.
 MAX_DEFAULT_VARIANTS = 12
@@ -31,7 +37,7 @@ DEFAULT_PROJECT_NAME = "mysite"
 #: How long one variant may take to boot before it counts as hung.
 BOOT_TIMEOUT = 120.0
 _BOOT_CHECKS = ("settings", "asgi", "wsgi", "manage-check")
-_PROBE = Path(__file__).with_name("boot_probe.py")
+_PROBE = Path(__file__).parents[1] / "checks" / "boot_probe.py"
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ def load_matrix(path: Path, data: Mapping[str, Any]) -> list[Variant]:
     over *data*."""
     import yaml
 
-    from .rendering import describe_yaml_error
+    from thibaud_cli.template.render import describe_yaml_error
 
     try:
         entries = yaml.safe_load(path.read_text("utf-8"))
@@ -161,10 +167,10 @@ def _render(
     config: Mapping[str, Any],
     trust: bool,
 ) -> _Rendered:
-    from .middleware import template_data
-    from .project import generate_secret_key
-    from .rendering import render_template
-    from .static_checks import check_compiles, check_entry_points, check_leftovers
+    from thibaud_cli.asgi.spec import template_data
+    from thibaud_cli.checks.static import check_compiles, check_entry_points, check_leftovers
+    from thibaud_cli.operations.startproject import generate_secret_key
+    from thibaud_cli.template.render import render_template
 
     answers = dict(variant.answers)
     project_question = config.get("project_name")
@@ -282,7 +288,7 @@ def _boot(
             boot_checks = _probe_failure(log_path, f"exited with {process.returncode}")
     server_checks: tuple[CheckResult, ...] = ()
     if server:
-        from .server_check import check_server
+        from thibaud_cli.checks.server import check_server
 
         if boot_checks[0].status == "passed":
             server_checks = (
@@ -308,7 +314,11 @@ def _plan(
     template: str | None, data: Mapping[str, Any], matrix: Path | None
 ) -> tuple[str, dict[str, Any], list[Variant], list[str], CheckResult | None]:
     """(copier source, template config, variants, notes, a config problem if any)."""
-    from .rendering import BUNDLED_TEMPLATE, read_template_config, resolve_template_source
+    from thibaud_cli.template.render import (
+        BUNDLED_TEMPLATE,
+        read_template_config,
+        resolve_template_source,
+    )
 
     config: dict[str, Any] = {}
     problem = None
@@ -360,7 +370,7 @@ def validate_template(
     in this thread with 0 variants done, then as each variant finishes.
     """
     if server is not None:
-        from .server_check import require_server
+        from thibaud_cli.checks.server import require_server
 
         require_server(server)
     if jobs is not None and jobs < 1:

@@ -14,8 +14,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import MiddlewareNotFoundError
-from .middleware import ObjectPath
+from thibaud_cli.asgi.spec import ObjectPath
+from thibaud_cli.errors import MiddlewareNotFoundError
 
 _CHECK_SCRIPT = r"""
 import importlib, importlib.util, json, os, sys

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import MiddlewareSpecError
+from thibaud_cli.errors import MiddlewareSpecError
 
 #: Names ``asgi.py`` binds itself; an import must not shadow them.
 RESERVED_NAMES = frozenset({"os", "application", "get_asgi_application"})
