@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.template.render import bundled_template_path
+from thibaud_cli.template.source import bundled_template_path
 
 from . import projects, served
 from .peers import build_cookiecutter_template

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from thibaud_cli.template.render import bundled_template_path
+from thibaud_cli.template.source import bundled_template_path
 
 BIN_DIR = Path(sys.executable).parent
 

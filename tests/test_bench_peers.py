@@ -9,7 +9,7 @@ import pytest
 
 from bench.peers import build_cookiecutter_template
 from tests.helpers import tree_snapshot
-from thibaud_cli.template.render import bundled_template_path
+from thibaud_cli.template.source import bundled_template_path
 
 
 def test_cookiecutter_version_renders_the_same_files_as_copier(tmp_path: Path) -> None:

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from thibaud_cli.asgi.codegen import chain_code
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
     OptionValue,
-    chain_code,
     parse_option,
     parse_options,
     python_literal,

@@ -17,7 +17,7 @@ from tests.helpers import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.fs.atomic import TEMP_PREFIX
 from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
-from thibaud_cli.template.render import bundled_template_version
+from thibaud_cli.template.bundled import bundled_template_version
 
 BIN = Path(sys.executable).parent
 EXPECTED_FILES = {

@@ -16,8 +16,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from tests.helpers import BIN_DIR, build_file_tree, copy_bundled_template
+from thibaud_cli.checks.variants import MAX_DEFAULT_VARIANTS, default_variants
 from thibaud_cli.cli import main
-from thibaud_cli.operations.validate import MAX_DEFAULT_VARIANTS, default_variants
 
 PACKAGE = "{{ project_name }}"
 #: Fixing the one choice of the bundled template leaves a single variant: faster tests.

@@ -1,8 +1,7 @@
-"""ASGI middleware specs, their options, and the Python lines that wrap ``application``.
+"""ASGI middleware specs and their options: parsed and checked before anything is written.
 
-Everything that ends up in ``asgi.py`` is built here from validated data: names are
-checked identifiers, option values are Python literals rendered with ``repr``, and
-references become imports. No option can inject code.
+Names are checked identifiers and option values Python literals (or ``@references`` to
+objects), so nothing given on the command line can inject code into ``asgi.py``.
 """
 
 from __future__ import annotations
@@ -16,11 +15,7 @@ from typing import Any
 
 from thibaud_cli.errors import MiddlewareSpecError
 
-#: Names ``asgi.py`` binds itself; an import must not shadow them.
-RESERVED_NAMES = frozenset({"os", "application", "get_asgi_application"})
-
 _LITERAL_TYPES = (str, int, float, bool, type(None), list, tuple, dict)
-_MAX_LINE = 88
 _OPTION_EXAMPLE = (
     "e.g. --option trusted_hosts='[\"10.0.0.1\"]', --option mode='\"legacy\"', "
     "--option enabled=True, or a reference --option hook=@mypkg.hooks.on_request"
@@ -225,103 +220,6 @@ class MiddlewareEntry:
         return [value.reference for value in self.options.values() if value.reference]
 
 
-@dataclass(frozen=True)
-class ChainCode:
-    """The lines of Python that apply a middleware chain in ``asgi.py``."""
-
-    imports: tuple[str, ...]
-    wraps: tuple[str, ...]
-
-
-def chain_code(chain: Iterable[MiddlewareEntry], *, first_party: str | None = None) -> ChainCode:
-    """Build the import and wrap lines for *chain*, innermost first.
-
-    Each imported object is bound to a name unique in ``asgi.py``: its own name when
-    that is free, else one derived from its module path. The imports are grouped
-    and ordered as isort (ruff's ``I`` rules) wants them, so the file stays lint-clean.
-    """
-    bound: dict[ObjectPath, str] = {}
-    taken = set(RESERVED_NAMES)
-
-    def bind(path: ObjectPath) -> str:
-        if path in bound:
-            return bound[path]
-        name = path.attribute
-        stem = f"{path.module.replace('.', '_')}_{path.attribute}"
-        suffix = 1
-        while name in taken:
-            name = stem if suffix == 1 else f"{stem}_{suffix}"
-            suffix += 1
-        taken.add(name)
-        bound[path] = name
-        return name
-
-    wraps = []
-    for entry in chain:
-        name = bind(entry.target)
-        arguments = ["application"]
-        for key, value in entry.options.items():
-            expression = bind(value.reference) if value.reference else value.source
-            arguments.append(f"{key}={expression}")
-        wraps.append(_call_line(name, arguments))
-    return ChainCode(imports=_import_lines(bound, first_party), wraps=tuple(wraps))
-
-
-def _member_order(name: str) -> tuple[int, str, str]:
-    # isort's order-by-type: CONSTANTS, then Classes, then everything else.
-    if name.isupper() and len(name) > 1:
-        rank = 0
-    elif name[:1].isupper():
-        rank = 1
-    else:
-        rank = 2
-    return rank, name.lower(), name
-
-
-def _import_lines(bound: Mapping[ObjectPath, str], first_party: str | None) -> tuple[str, ...]:
-    """Third-party imports, then (after a blank line) the project's own, as isort groups them."""
-    ours = {path: name for path, name in bound.items() if path.module.split(".")[0] == first_party}
-    theirs = {path: name for path, name in bound.items() if path not in ours}
-    groups = [_sorted_imports(group) for group in (theirs, ours) if group]
-    return tuple(
-        line for index, group in enumerate(groups) for line in (*([""] if index else []), *group)
-    )
-
-
-def _sorted_imports(bound: Mapping[ObjectPath, str]) -> tuple[str, ...]:
-    plain: dict[str, list[str]] = {}
-    statements: list[tuple[str, str, str]] = []
-    for path, name in bound.items():
-        if name == path.attribute:
-            plain.setdefault(path.module, []).append(name)
-        else:
-            statements.append((path.module, path.attribute, f"{path.attribute} as {name}"))
-    for module, names in plain.items():
-        names.sort(key=_member_order)
-        statements.append((module, names[0], ", ".join(names)))
-    statements.sort(key=lambda item: (item[0].lower(), item[0], _member_order(item[1])))
-    return tuple(_import_line(module, members) for module, _, members in statements)
-
-
-def _import_line(module: str, members: str) -> str:
-    # The imports follow get_asgi_application() on purpose (some middleware read
-    # settings when imported), so they carry the noqa for "import not at top".
-    line = f"from {module} import {members}  # noqa: E402"
-    if len(line) <= _MAX_LINE:
-        return line
-    body = "".join(f"    {member},\n" for member in members.split(", "))
-    return f"from {module} import (  # noqa: E402\n{body})"
-
-
-def _call_line(name: str, arguments: list[str]) -> str:
-    line = f"application = {name}({', '.join(arguments)})"
-    if len(line) <= _MAX_LINE:
-        return line
-    # The layout ruff format gives a call that does not fit on one line.
-    body = "".join(f"    {argument},\n" for argument in arguments)
-    return f"application = {name}(\n{body})"
-
-
 def describe_chain(chain: Iterable[MiddlewareEntry]) -> list[str]:
     """One line per middleware, innermost first, for listings and error messages."""
     lines = []
@@ -334,14 +232,3 @@ def describe_chain(chain: Iterable[MiddlewareEntry]) -> list[str]:
 def find_in_chain(chain: Iterable[MiddlewareEntry], target: ObjectPath) -> list[int]:
     """Positions (0-based) of *target* in *chain*."""
     return [index for index, entry in enumerate(chain) if entry.target == target]
-
-
-def template_data(
-    chain: Iterable[MiddlewareEntry], *, first_party: str | None = None
-) -> dict[str, list[str]]:
-    """The variables a template receives for the chain (*first_party*: the project's package)."""
-    code = chain_code(chain, first_party=first_party)
-    return {
-        "asgi_middleware_imports": list(code.imports),
-        "asgi_middleware_wraps": list(code.wraps),
-    }

@@ -6,6 +6,7 @@ reports (``reports.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -73,3 +74,8 @@ class ValidationReport:
         return sum(
             1 for variant in self.variants for check in variant.checks if check.status == status
         )
+
+
+def skipped_checks(names: Sequence[str], why: str) -> tuple[CheckResult, ...]:
+    """The checks *names*, each skipped because of *why*."""
+    return tuple(CheckResult(name, "skipped", f"not run: {why}") for name in names)

@@ -199,7 +199,8 @@ def startproject(
     trust: bool,
 ) -> None:
     """Create a Thibaud project NAME in ./NAME, or in DIRECTORY."""
-    from thibaud_cli.operations.startproject import parse_data, start_project
+    from thibaud_cli.operations.startproject import start_project
+    from thibaud_cli.template.data import parse_data
 
     result = start_project(
         name,
@@ -398,7 +399,7 @@ def update(
         ctx.exit(0 if plan.up_to_date else 2)
     if output_format != "text":
         raise CommandMisused("--format is for --check only.")
-    from thibaud_cli.operations.startproject import parse_data
+    from thibaud_cli.template.data import parse_data
 
     result = update_project(
         project_dir,
@@ -505,8 +506,8 @@ def validate_template(
     from thibaud_cli.checks.reports import json_report, text_report
     from thibaud_cli.checks.reports import junit_xml as junit_report
     from thibaud_cli.fs.atomic import write_text_atomic
-    from thibaud_cli.operations.startproject import parse_data
     from thibaud_cli.operations.validate import validate_template as validate
+    from thibaud_cli.template.data import parse_data
 
     data = parse_data(data_pairs)
     with contextlib.ExitStack() as stack:

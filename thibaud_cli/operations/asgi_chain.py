@@ -34,6 +34,7 @@ from thibaud_cli.errors import (
 from thibaud_cli.fs.atomic import remove_stale_temporaries, write_text_atomic
 from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.answers import Answers, load_answers, save_answers
+from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.render import render_template
 
 
@@ -65,7 +66,7 @@ def asgi_relative_path(answers: Answers) -> str:
 
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
     """``asgi.py`` as the project's template renders it for *chain*."""
-    data = answers.render_data(chain)
+    data = regeneration_data(answers, chain)
     relative = asgi_relative_path(answers)
     with tempfile.TemporaryDirectory(prefix="thibaud-render-") as scratch:
         destination = Path(scratch) / "project"

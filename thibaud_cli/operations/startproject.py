@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.asgi.spec import template_data
 from thibaud_cli.errors import DestinationError, InvalidDataError
 from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
-from thibaud_cli.template.render import (
-    BUNDLED_TEMPLATE,
-    RenderedTemplate,
-    bundled_template_version,
-    render_template,
+from thibaud_cli.template.bundled import bundled_template_version
+from thibaud_cli.template.data import (
+    RESERVED_DATA_KEYS,
+    generate_secret_key,
+    refuse_reserved_keys,
+    render_data,
 )
-
-# The characters Thibaud's own get_random_secret_key() uses.
-_SECRET_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
-_SECRET_KEY_LENGTH = 50
-#: Answers that thibaud-admin sets itself and ``--data`` may not.
-RESERVED_DATA_KEYS = frozenset(
-    {"project_name", "secret_key", "asgi_middleware_imports", "asgi_middleware_wraps"}
-)
-
-
-def generate_secret_key() -> str:
-    """A new random SECRET_KEY for development, from the ``secrets`` module."""
-    return "".join(secrets.choice(_SECRET_KEY_CHARS) for _ in range(_SECRET_KEY_LENGTH))
+from thibaud_cli.template.render import RenderedTemplate, render_template
+from thibaud_cli.template.source import SourceKind, TemplateSource, resolve_template
 
 
 @dataclass(frozen=True)
@@ -44,27 +32,6 @@ class StartedProject:
     directory: Path
     files: tuple[Path, ...]
     dry_run: bool
-
-
-def parse_data(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """Parse ``--data KEY=VALUE`` pairs; copier casts each value to its question's type."""
-    data: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        key = key.strip()
-        if not separator or not key:
-            raise InvalidDataError(
-                f"--data {pair}: expected KEY=VALUE, e.g. --data description='My site'."
-            )
-        if not key.isidentifier():
-            raise InvalidDataError(f"--data {pair}: '{key}' is not a valid question name.")
-        if key in RESERVED_DATA_KEYS:
-            raise InvalidDataError(
-                f"--data {key}: thibaud-admin sets '{key}' itself"
-                + (": give the name as the NAME argument." if key == "project_name" else ".")
-            )
-        data[key] = value
-    return data
 
 
 def start_project(
@@ -86,17 +53,11 @@ def start_project(
     """
     validate_project_name(name)
     user_data = dict(data or {})
-    reserved = RESERVED_DATA_KEYS.intersection(user_data)
-    if reserved:
-        raise InvalidDataError(f"--data {sorted(reserved)[0]}: thibaud-admin sets it itself.")
+    refuse_reserved_keys(user_data)
+    source = resolve_template(template)
     target = Path(directory) if directory is not None else Path(name)
     _check_target(target, explicit=directory is not None)
-    render_data = {
-        **user_data,
-        "project_name": name,
-        "secret_key": generate_secret_key(),
-        **template_data(()),
-    }
+    data_for_render = render_data(user_data, project_name=name, secret_key=generate_secret_key())
     target_exists = target.exists()
     if dry_run:
         staging_parent = Path(tempfile.gettempdir())
@@ -115,9 +76,9 @@ def start_project(
         raise DestinationError(f"Cannot write in '{staging_parent}': permission denied.")
     with staging_directory(staging_parent) as staging:
         rendered_root = staging / "project"
-        rendered = render_template(template, rendered_root, data=render_data, trust=trust)
+        rendered = render_template(source, rendered_root, data=data_for_render, trust=trust)
         _refuse_unknown_questions(user_data, rendered)
-        answers = _answers_for(name, template, rendered)
+        answers = _answers_for(name, source, rendered)
         rendered_root.mkdir(exist_ok=True)
         (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
         files = tuple(sorted(_files_under(rendered_root)))
@@ -139,18 +100,10 @@ def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplat
         )
 
 
-def _answers_for(name: str, template: str | None, rendered: RenderedTemplate) -> Answers:
-    bundled = template in (None, BUNDLED_TEMPLATE)
-    if bundled:
-        source = BUNDLED_TEMPLATE
-    elif template is not None and Path(template).expanduser().exists():
-        # A local template is recorded absolute: the answers must not depend on the
-        # directory the command ran from.
-        source = str(Path(template).expanduser().resolve())
-    else:
-        source = str(template)
+def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) -> Answers:
+    bundled = source.kind is SourceKind.BUNDLED
     return Answers(
-        template=source,
+        template=source.recorded_as,
         project_name=name,
         template_version=bundled_template_version() if bundled else rendered.version,
         template_commit=rendered.commit,

@@ -28,16 +28,15 @@ from typing import Any, Literal
 from thibaud_cli.errors import (
     AnswersFileError,
     UpdateConflictError,
-    UsageError,
 )
 from thibaud_cli.fs.journal import WriteJournal
 from thibaud_cli.merge.tree import Action, FileChange, merge_trees
-from thibaud_cli.operations.startproject import RESERVED_DATA_KEYS
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
 from thibaud_cli.project.installed import thibaud_cli_version
 from thibaud_cli.project.worktree import refuse_uncommitted_changes
 from thibaud_cli.template.bundled import BundledTemplates
-from thibaud_cli.template.versions import TemplateVersion, template_source
+from thibaud_cli.template.data import refuse_reserved_keys, regeneration_data
+from thibaud_cli.template.versions import TemplateVersion, template_versions
 
 ConflictMode = Literal["refuse", "inline"]
 
@@ -130,24 +129,22 @@ def plan_update(
 ) -> UpdatePlan:
     """Render both versions and merge every file in memory; write nothing."""
     user_data = dict(data or {})
-    reserved = RESERVED_DATA_KEYS.intersection(user_data)
-    if reserved:
-        raise UsageError(f"--data {sorted(reserved)[0]}: thibaud-admin sets it itself.")
+    refuse_reserved_keys(user_data)
     answers = load_answers(project_dir)
     if answers.pending_asgi_middleware is not None:
         raise AnswersFileError(
             "A middleware change was interrupted: run 'thibaud-admin list-asgi-middleware' "
             "to finish or roll it back, then update."
         )
-    source = template_source(answers, bundled)
+    source = template_versions(answers, bundled)
     current = TemplateVersion(answers.template_version, answers.template_commit)
     if source.known_target(to) == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
-    theirs_data = {**answers.render_data(), **user_data}
+    theirs_data = {**regeneration_data(answers), **user_data}
     target, theirs, rendered = source.render_target(to, theirs_data, trust=trust)
     if target == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
-    base, _ = source.render_current(answers.render_data(), trust=trust)
+    base, _ = source.render_current(regeneration_data(answers), trust=trust)
     ours = _read_ours(project_dir, set(base) | set(theirs))
     new_answers = replace(
         answers,

@@ -7,18 +7,16 @@ ASGI middleware chain. SECRET_KEY is never written to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.asgi.spec import MiddlewareEntry, template_data
+from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import AnswersFileError, ProjectNotFoundError
 from thibaud_cli.fs.atomic import write_text_atomic
 
 ANSWERS_FILENAME = ".thibaud-answers.yml"
-#: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
-SECRET_PLACEHOLDER = "regenerated-without-secret"
 
 _HEADER = """\
 # Written by thibaud-admin when it generated this project; commit it.
@@ -52,22 +50,6 @@ class Answers:
     asgi_middleware: tuple[MiddlewareEntry, ...] = ()
     #: Set only while a chain change is being written (see entrypoint.py).
     pending_asgi_middleware: tuple[MiddlewareEntry, ...] | None = None
-
-    def render_data(self, chain: Sequence[MiddlewareEntry] | None = None) -> dict[str, Any]:
-        """What the template is rendered with to regenerate files: the recorded answers,
-        the middleware chain (*chain*, else the recorded one), and a placeholder key.
-
-        SECRET_KEY is not recorded. Renders compared with each other share the same
-        placeholder, so the line holding the user's real key merges as unchanged.
-        """
-        return {
-            **self.template_answers,
-            "project_name": self.project_name,
-            "secret_key": SECRET_PLACEHOLDER,
-            **template_data(
-                self.asgi_middleware if chain is None else chain, first_party=self.project_name
-            ),
-        }
 
     def with_chain(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
         return replace(self, asgi_middleware=chain, pending_asgi_middleware=None)

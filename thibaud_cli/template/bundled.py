@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.template.render import bundled_template_path, template_version
+from thibaud_cli.template.config import template_version
+from thibaud_cli.template.source import bundled_template_path
 
 
 def version_sort_key(version: str) -> tuple[int, ...] | tuple[float, str]:
@@ -83,3 +84,8 @@ class BundledTemplates:
             f"Bundled template version {version} is not one this thibaud-admin can render "
             f"(versions {known})."
         )
+
+
+def bundled_template_version() -> str:
+    """The version of the bundled template, recorded in the answers of every project."""
+    return template_version(bundled_template_path())

@@ -1,4 +1,4 @@
-"""Rendering a copier template: the only module that talks to copier.
+"""Rendering a copier template: the only module that imports copier.
 
 copier (and jinja2 with it) is imported inside the functions, so commands that do
 not render, and ``--help``, never pay for it.
@@ -22,110 +22,7 @@ from thibaud_cli.template.limits import (
     refuse_escaping_symlinks,
     render_deadline,
 )
-
-#: How the bundled template is named on the command line and in answers files: a
-#: stable name rather than a site-packages path that changes with every install.
-BUNDLED_TEMPLATE = "bundled"
-
-_GIT_URL_PREFIXES = ("git@", "git+", "gh:", "gl:", "https://", "http://", "ssh://", "file://")
-
-
-def bundled_template_path() -> Path:
-    """Where the bundled template lives: inside the wheel, or at the repository root."""
-    package_dir = Path(__file__).resolve().parents[1]
-    installed = package_dir / "templates" / "project"
-    if installed.is_dir():
-        return installed
-    return package_dir.parent / "templates" / "project"
-
-
-#: The key of ``copier.yml`` that holds a bundled template's version.
-TEMPLATE_VERSION_KEY = "_thibaud_template_version"
-
-
-def template_version(template_dir: Path) -> str:
-    """The version a bundled template (or one of its snapshots) declares."""
-    return str(read_template_config(template_dir).get(TEMPLATE_VERSION_KEY, "0"))
-
-
-def bundled_template_version() -> str:
-    """The version of the bundled template, recorded in the answers of every project."""
-    return template_version(bundled_template_path())
-
-
-def read_template_config(template_dir: Path) -> dict[str, Any]:
-    """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template."""
-    import yaml
-
-    for name in ("copier.yml", "copier.yaml"):
-        path = template_dir / name
-        if path.is_file():
-            # libyaml's loader when PyYAML has it: the pure-Python one is several
-            # times slower, and every startproject reads the bundled copier.yml.
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            try:
-                text = path.read_text("utf-8")
-                documents = [doc for doc in yaml.load_all(text, Loader=loader) if doc]
-            except (yaml.YAMLError, UnicodeDecodeError) as error:
-                problem, line = describe_yaml_error(error)
-                raise TemplateError(
-                    f"{path} is not valid YAML: {problem}", template_file=name, line=line
-                ) from error
-            config: dict[str, Any] = {}
-            for document in documents:
-                if not isinstance(document, dict):
-                    raise TemplateError(f"{path} must be a mapping of questions and settings.")
-                config.update(document)
-            return config
-    raise TemplateError(
-        f"'{template_dir}' is not a copier template: it has no copier.yml. "
-        "Give a directory with a copier.yml, or a git URL."
-    )
-
-
-def describe_yaml_error(error: Exception) -> tuple[str, int | None]:
-    """One line saying what is wrong with a YAML document, and the line it is on."""
-    problem = getattr(error, "problem", None)
-    mark = getattr(error, "problem_mark", None)
-    if problem is None:
-        return str(error).splitlines()[0], None
-    line = mark.line + 1 if mark is not None else None
-    where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
-    return f"{problem}{where}", line
-
-
-def is_git_url(source: str) -> bool:
-    """Whether *source* names a git repository rather than a local directory."""
-    return source.startswith(_GIT_URL_PREFIXES) or source.endswith(".git")
-
-
-def resolve_template_source(template: str | None) -> tuple[str, Path | None]:
-    """Map a ``--template`` value to (what copier reads, the local directory if any).
-
-    ``None`` and ``"bundled"`` mean the bundled template. A local directory must
-    exist and hold a copier.yml; anything URL-like is left for git to fetch.
-    """
-    if template is None or template == BUNDLED_TEMPLATE:
-        path = bundled_template_path()
-        return str(path), path
-    path = Path(template).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise TemplateError(
-                f"Template '{template}' is a file, not a template directory: "
-                "give a directory with a copier.yml, or a git URL."
-            )
-        read_template_config(path)  # raises if it is not a copier template
-        return str(path.resolve()), path.resolve()
-    if template.startswith("file://"):
-        # copier reads a file:// URL as a git repository only with the git+ prefix.
-        return f"git+{template}", None
-    if is_git_url(template):
-        return template, None
-    raise TemplateError(
-        f"Template '{template}' does not exist: give a directory with a copier.yml, "
-        "a git URL, or leave --template out to use the bundled template."
-    )
+from thibaud_cli.template.source import TemplateSource, resolve_template
 
 
 @dataclass(frozen=True)
@@ -144,7 +41,7 @@ class RenderedTemplate:
 
 
 def render_template(
-    template: str | None,
+    template: TemplateSource | str | None,
     destination: Path,
     *,
     data: Mapping[str, Any],
@@ -161,7 +58,8 @@ def render_template(
     With *strict_undefined*, an undefined variable fails the render even when the
     template itself allows it. Errors are raised as :class:`TemplateError`.
     """
-    source, _ = resolve_template_source(template)
+    resolved = template if isinstance(template, TemplateSource) else resolve_template(template)
+    source = resolved.copier_source
     import jinja2
     from copier._settings import SettingsModel
     from copier.errors import CopierError

@@ -19,7 +19,8 @@ from thibaud_cli.errors import AnswersFileError, TemplateError, UsageError
 from thibaud_cli.merge.tree import TemplateFile
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.template.bundled import BundledTemplates, version_sort_key
-from thibaud_cli.template.render import BUNDLED_TEMPLATE, RenderedTemplate, render_template
+from thibaud_cli.template.render import RenderedTemplate, render_template
+from thibaud_cli.template.source import BUNDLED_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def read_tree(root: Path) -> dict[str, TemplateFile]:
     return tree
 
 
-class TemplateSource(Protocol):
+class TemplateVersions(Protocol):
     """Renders the project's template at its recorded version, and at a newer one."""
 
     def known_target(self, to: str | None) -> TemplateVersion | None:
@@ -161,7 +162,9 @@ class GitSource:
         )
 
 
-def template_source(answers: Answers, bundled: BundledTemplates | None = None) -> TemplateSource:
+def template_versions(
+    answers: Answers, bundled: BundledTemplates | None = None
+) -> TemplateVersions:
     """The versions of the template *answers* records (*bundled*: for tests)."""
     if answers.template == BUNDLED_TEMPLATE:
         return BundledSource(bundled or BundledTemplates.installed(), answers)

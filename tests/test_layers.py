@@ -1,0 +1,139 @@
+"""The package's layers, pinned: cli -> operations -> engine, never back up.
+
+Read from the source with ``ast`` (imports inside functions and under
+``TYPE_CHECKING`` count too), so a lazy import cannot hide an upward arrow.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "thibaud_cli"
+ENGINE = ("template", "project", "asgi", "merge", "fs", "checks")
+#: Higher imports lower; ``errors`` is the floor every layer may stand on.
+LAYERS = {"cli": 3, "operations": 2, **dict.fromkeys(ENGINE, 1), "errors": 0}
+
+
+def _modules() -> dict[str, Path]:
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = path
+    return modules
+
+
+def _imports(module: str, path: Path) -> Iterator[str]:
+    """Every module *module* imports, absolute."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def _ours(name: str, modules: dict[str, Path]) -> str | None:
+    """The module of ours *name* is or lies in (``thibaud_cli.x.attr`` -> ``thibaud_cli.x``)."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name if name.startswith("thibaud_cli.") else None
+
+
+def _family(module: str) -> str:
+    return module.split(".")[1]
+
+
+def _arrows() -> set[tuple[str, str]]:
+    modules = _modules()
+    return {
+        (module, target)
+        for module, path in modules.items()
+        for name in _imports(module, path)
+        if (target := _ours(name, modules)) is not None and target != module
+    }
+
+
+def test_every_module_is_in_a_layer() -> None:
+    families = {_family(module) for module in _modules() if module.count(".")}
+    assert families - {"__main__"} <= set(LAYERS), families - set(LAYERS)
+
+
+def test_no_arrow_runs_back_up() -> None:
+    upward = sorted(
+        f"{source} -> {target}"
+        for source, target in _arrows()
+        if source.count(".")
+        and _family(source) in LAYERS
+        and LAYERS[_family(target)] > LAYERS[_family(source)]
+    )
+    assert upward == []
+
+
+def test_operations_never_import_each_other() -> None:
+    sideways = sorted(
+        f"{source} -> {target}"
+        for source, target in _arrows()
+        if source.startswith("thibaud_cli.operations.")
+        and target.startswith("thibaud_cli.operations.")
+    )
+    assert sideways == []
+
+
+def test_the_engine_packages_form_no_cycle() -> None:
+    graph: dict[str, set[str]] = {family: set() for family in ENGINE}
+    for source, target in _arrows():
+        if source.count(".") and _family(source) in ENGINE and _family(target) in ENGINE:
+            if _family(source) != _family(target):
+                graph[_family(source)].add(_family(target))
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as error:  # pragma: no cover - the failure message
+        pytest.fail(f"engine packages import each other in a circle: {error.args[1]}")
+    assert set(order) == set(ENGINE)
+
+
+def _third_party(package: str) -> set[str]:
+    return {
+        module
+        for module, path in _modules().items()
+        for name in _imports(module, path)
+        if name.split(".")[0] == package
+    }
+
+
+@pytest.mark.parametrize(
+    ("library", "allowed"),
+    [
+        # copier is confined to one module: its API changes touch nothing else.
+        ("copier", {"thibaud_cli.template.render"}),
+        ("plumbum", {"thibaud_cli.template.render"}),
+        ("click", {"thibaud_cli.cli.app"} | {m for m in _modules() if ".cli." in m}),
+    ],
+)
+def test_libraries_stay_in_their_layer(library: str, allowed: set[str]) -> None:
+    assert _third_party(library) <= allowed
+
+
+def test_fs_and_merge_stand_on_the_standard_library_alone() -> None:
+    for source, target in _arrows():
+        if source.startswith(("thibaud_cli.fs", "thibaud_cli.merge")):
+            assert _family(target) in {_family(source), "errors"}, f"{source} -> {target}"
+
+
+def test_the_checker_sees_arrows() -> None:
+    # The tests above pass vacuously if no import is read: make sure some are.
+    arrows = _arrows()
+    assert ("thibaud_cli.operations.update", "thibaud_cli.merge.tree") in arrows
+    assert ("thibaud_cli.cli.app", "thibaud_cli.errors") in arrows

@@ -1,0 +1,108 @@
+"""validate-template's variants: the answer sets a template is rendered with.
+
+Without ``--matrix``, the defaults plus one variant per other choice of every
+question with ``choices``; with it, the answer sets the file lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from thibaud_cli.errors import MatrixFileError
+from thibaud_cli.template.config import describe_yaml_error
+
+#: Without --matrix: the defaults plus one variant per other choice, at most this many.
+MAX_DEFAULT_VARIANTS = 12
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One answer set to render: a name for reports, and the answers given."""
+
+    name: str
+    answers: dict[str, Any]
+
+
+def _choice_values(choices: object) -> list[Any]:
+    """The values of a copier ``choices`` list or mapping ({label: value} or [label, value])."""
+    if isinstance(choices, Mapping):
+        raw = list(choices.values())
+    elif isinstance(choices, list):
+        raw = [
+            item[1] if isinstance(item, list | tuple) and len(item) == 2 else item
+            for item in choices
+        ]
+    else:
+        return []  # a Jinja expression: only copier can evaluate it
+    return [
+        item["value"] if isinstance(item, Mapping) and "value" in item else item for item in raw
+    ]
+
+
+def _variant_name(answers: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
+
+
+def default_variants(
+    config: Mapping[str, Any], data: Mapping[str, Any]
+) -> tuple[list[Variant], list[str]]:
+    """The defaults, then one variant per other choice of each question with ``choices``
+    (questions answered by *data* stay fixed), capped at :data:`MAX_DEFAULT_VARIANTS`.
+
+    Returns the variants and notes for the report (what the cap left out)."""
+    variants = [Variant(_variant_name(data) if data else "defaults", dict(data))]
+    for question, spec in config.items():
+        if question.startswith("_") or question in data or not isinstance(spec, Mapping):
+            continue
+        if spec.get("when") is False or "choices" not in spec:
+            continue
+        for value in _choice_values(spec["choices"]):
+            if value == spec.get("default"):
+                continue
+            answers = {**data, question: value}
+            variants.append(Variant(_variant_name({question: value}), answers))
+    notes = []
+    if len(variants) > MAX_DEFAULT_VARIANTS:
+        left_out = len(variants) - MAX_DEFAULT_VARIANTS
+        notes.append(
+            f"{left_out} more variant(s) not run: without --matrix at most "
+            f"{MAX_DEFAULT_VARIANTS} are; list the answer sets you need in a --matrix file."
+        )
+        variants = variants[:MAX_DEFAULT_VARIANTS]
+    return variants, notes
+
+
+def load_matrix(path: Path, data: Mapping[str, Any]) -> list[Variant]:
+    """The answer sets of a ``--matrix`` file (YAML or JSON: a list of mappings), each
+    over *data*."""
+    import yaml
+
+    try:
+        entries = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as error:
+        raise MatrixFileError(f"--matrix {path}: cannot be read: {error.strerror}") from error
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        problem, _ = describe_yaml_error(error)
+        raise MatrixFileError(f"--matrix {path}: is not valid YAML or JSON: {problem}") from error
+    example = 'e.g. [{"python_version": "3.12"}, {"python_version": "3.13"}]'
+    if not isinstance(entries, list) or not entries:
+        raise MatrixFileError(
+            f"--matrix {path}: expected a non-empty list of answer sets, {example}."
+        )
+    variants: list[Variant] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not all(isinstance(key, str) for key in entry):
+            raise MatrixFileError(
+                f"--matrix {path}: entry {number} is not a mapping of question names to "
+                f"answers, {example}."
+            )
+        name = _variant_name(entry)
+        if name in seen:
+            name = f"{name} (#{number})"
+        seen.add(name)
+        variants.append(Variant(name, {**data, **entry}))
+    return variants

@@ -1,0 +1,59 @@
+"""A local template's ``copier.yml``: read, and its errors told in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from thibaud_cli.errors import TemplateError
+
+#: The names copier looks for, in its order.
+CONFIG_FILENAMES = ("copier.yml", "copier.yaml")
+#: The key of ``copier.yml`` that holds a bundled template's version.
+TEMPLATE_VERSION_KEY = "_thibaud_template_version"
+
+
+def template_version(template_dir: Path) -> str:
+    """The version a bundled template (or one of its snapshots) declares."""
+    return str(read_template_config(template_dir).get(TEMPLATE_VERSION_KEY, "0"))
+
+
+def read_template_config(template_dir: Path) -> dict[str, Any]:
+    """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template."""
+    import yaml
+
+    for name in CONFIG_FILENAMES:
+        path = template_dir / name
+        if path.is_file():
+            # libyaml's loader when PyYAML has it: the pure-Python one is several
+            # times slower, and every startproject reads the bundled copier.yml.
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            try:
+                text = path.read_text("utf-8")
+                documents = [doc for doc in yaml.load_all(text, Loader=loader) if doc]
+            except (yaml.YAMLError, UnicodeDecodeError) as error:
+                problem, line = describe_yaml_error(error)
+                raise TemplateError(
+                    f"{path} is not valid YAML: {problem}", template_file=name, line=line
+                ) from error
+            config: dict[str, Any] = {}
+            for document in documents:
+                if not isinstance(document, dict):
+                    raise TemplateError(f"{path} must be a mapping of questions and settings.")
+                config.update(document)
+            return config
+    raise TemplateError(
+        f"'{template_dir}' is not a copier template: it has no copier.yml. "
+        "Give a directory with a copier.yml, or a git URL."
+    )
+
+
+def describe_yaml_error(error: Exception) -> tuple[str, int | None]:
+    """One line saying what is wrong with a YAML document, and the line it is on."""
+    problem = getattr(error, "problem", None)
+    mark = getattr(error, "problem_mark", None)
+    if problem is None:
+        return str(error).splitlines()[0], None
+    line = mark.line + 1 if mark is not None else None
+    where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}", line

@@ -1,0 +1,99 @@
+"""What a template is rendered with: the one builder of render data.
+
+A new project, a validation variant and a regenerated file all get the template's
+answers plus what thibaud-admin sets itself: the project name, a SECRET_KEY and the
+ASGI middleware chain's code. Those keys are reserved: ``--data`` may not set them,
+and this module is the only place that says so.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from thibaud_cli.asgi.codegen import template_data
+from thibaud_cli.asgi.spec import MiddlewareEntry
+from thibaud_cli.errors import InvalidDataError
+from thibaud_cli.project.answers import Answers
+
+# The characters Thibaud's own get_random_secret_key() uses.
+_SECRET_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
+_SECRET_KEY_LENGTH = 50
+#: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
+SECRET_PLACEHOLDER = "regenerated-without-secret"
+#: Answers that thibaud-admin sets itself and ``--data`` may not.
+RESERVED_DATA_KEYS = frozenset(
+    {"project_name", "secret_key", "asgi_middleware_imports", "asgi_middleware_wraps"}
+)
+
+
+def generate_secret_key() -> str:
+    """A new random SECRET_KEY for development, from the ``secrets`` module."""
+    return "".join(secrets.choice(_SECRET_KEY_CHARS) for _ in range(_SECRET_KEY_LENGTH))
+
+
+def refuse_reserved_keys(keys: Iterable[str]) -> None:
+    """Raise :class:`InvalidDataError` for the first key thibaud-admin sets itself."""
+    reserved = sorted(RESERVED_DATA_KEYS.intersection(keys))
+    if reserved:
+        key = reserved[0]
+        raise InvalidDataError(
+            f"--data {key}: thibaud-admin sets '{key}' itself"
+            + (": give the name as the NAME argument." if key == "project_name" else ".")
+        )
+
+
+def parse_data(pairs: Sequence[str]) -> dict[str, str]:
+    """Parse ``--data KEY=VALUE`` pairs; copier casts each value to its question's type."""
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            raise InvalidDataError(
+                f"--data {pair}: expected KEY=VALUE, e.g. --data description='My site'."
+            )
+        if not key.isidentifier():
+            raise InvalidDataError(f"--data {pair}: '{key}' is not a valid question name.")
+        refuse_reserved_keys([key])
+        data[key] = value
+    return data
+
+
+def render_data(
+    answers: Mapping[str, Any],
+    *,
+    project_name: str | None,
+    secret_key: str,
+    chain: Sequence[MiddlewareEntry] = (),
+) -> dict[str, Any]:
+    """The template's *answers* plus what thibaud-admin sets: the render's whole input.
+
+    *project_name* None leaves the name to the template's own default (validation).
+    """
+    data = {
+        **answers,
+        "secret_key": secret_key,
+        **template_data(chain, first_party=project_name),
+    }
+    if project_name is not None:
+        data["project_name"] = project_name
+    return data
+
+
+def regeneration_data(
+    answers: Answers, chain: Sequence[MiddlewareEntry] | None = None
+) -> dict[str, Any]:
+    """What the template is rendered with to regenerate files of a project: its
+    recorded answers and middleware chain (*chain*, else the recorded one).
+
+    SECRET_KEY is not recorded. Renders compared with each other share the same
+    placeholder, so the line holding the user's real key merges as unchanged.
+    """
+    return render_data(
+        answers.template_answers,
+        project_name=answers.project_name,
+        secret_key=SECRET_PLACEHOLDER,
+        chain=answers.asgi_middleware if chain is None else chain,
+    )
