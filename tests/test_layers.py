@@ -137,3 +137,24 @@ def test_the_checker_sees_arrows() -> None:
     arrows = _arrows()
     assert ("thibaud_cli.operations.update", "thibaud_cli.merge.tree") in arrows
     assert ("thibaud_cli.cli.app", "thibaud_cli.errors") in arrows
+
+
+def test_the_readme_links_nothing_outside_the_repository() -> None:
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text("utf-8")
+    links = re.findall(r"\]\((?!https?://|#)([^)]+)\)", readme)
+    assert links, "the README links its own documents"
+    for link in links:
+        target = (PACKAGE.parent / link.split("#")[0]).resolve()
+        assert PACKAGE.parent in target.parents and target.exists(), link
+    assert "shared/" not in readme
+    for document in ("ARCHITECTURE.md", "SECURITY.md"):
+        assert (PACKAGE.parent / document).is_file()
+
+
+def test_the_architecture_document_names_every_subpackage() -> None:
+    document = (PACKAGE.parent / "ARCHITECTURE.md").read_text("utf-8")
+    subpackages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    missing = sorted(name for name in subpackages if f"### {name}/" not in document)
+    assert missing == []
