@@ -2,6 +2,9 @@
 
 ``thibaud-admin`` replaces the framework's script of the same name, so ``startapp``,
 ``runserver``, ``check``, ``migrate``... must keep working exactly as before.
+
+Thibaud is imported only when a command is forwarded: this module is part of every
+start-up.
 """
 
 from __future__ import annotations
@@ -11,10 +14,43 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from thibaud_cli.project.answers import ANSWERS_FILENAME
+import click
 
 SETTINGS_VARIABLE = "THIBAUD_SETTINGS_MODULE"
 DJANGO_SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
+
+_FORWARDED_CONTEXT = {
+    "ignore_unknown_options": True,
+    "allow_extra_args": True,
+    # --help belongs to Thibaud's command, not to this stand-in.
+    "help_option_names": [],
+}
+
+
+def _exit_with_thibaud(ctx: click.Context, argv: list[str]) -> None:
+    try:
+        code = forward_to_thibaud(argv)
+    except Exception:  # noqa: BLE001 - the command's own error, shown as Thibaud does
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    ctx.exit(code)
+
+
+def forwarded_command(name: str) -> click.Command:
+    """A click stand-in for Thibaud's command *name*: it hands over the whole command line."""
+
+    @click.pass_context
+    def forward(ctx: click.Context) -> None:
+        _exit_with_thibaud(ctx, [name, *ctx.args])
+
+    return click.Command(
+        name,
+        callback=forward,
+        help=f"Thibaud's '{name}' command.",
+        context_settings=_FORWARDED_CONTEXT,
+    )
 
 
 def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
@@ -27,12 +63,12 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
         arg == "--settings" or arg.startswith("--settings=") for arg in argv
     ):
         return None
+    from thibaud_cli.errors import ThibaudCliError
+    from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
+
     answers_file = cwd / ANSWERS_FILENAME
     if not answers_file.is_file():
         return None
-    from thibaud_cli.errors import ThibaudCliError
-    from thibaud_cli.project.answers import load_answers
-
     try:
         project_name = load_answers(cwd).project_name
     except ThibaudCliError:
