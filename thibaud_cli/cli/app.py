@@ -22,7 +22,7 @@ from thibaud_cli.cli.asgi_commands import (
     remove_asgi_middleware,
 )
 from thibaud_cli.cli.failures import CommandFailed, failure
-from thibaud_cli.cli.forwarding import forwarded_command
+from thibaud_cli.cli.forwarding import forwarded_command, help_command
 from thibaud_cli.cli.startproject import startproject
 from thibaud_cli.cli.update import update
 from thibaud_cli.cli.validate import validate_template
@@ -117,5 +117,6 @@ for _command in (
     regenerate_asgi,
     update,
     validate_template,
+    help_command,
 ):
     main.add_command(_command)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -144,3 +144,24 @@ def show_validation(report: ValidationReport, *, output_format: str, verbose: bo
         click.echo(json_report(report), nl=False)
     else:
         click.echo(text_report(report, verbose=verbose), nl=False)
+
+
+def main_help_with_own_commands(
+    thibaud_help: str, own_commands: Collection[str], *, notice: Callable[[str], str]
+) -> str:
+    """Thibaud's ``help`` text with a section for thibaud-admin's commands, first.
+
+    Thibaud lists its commands grouped by app, each group headed ``[app]`` (styled
+    by *notice*) and indented four spaces; ours is one more such group.
+    """
+    lines = thibaud_help.split("\n")
+    section = ["", notice("[thibaud-admin]"), *(f"    {name}" for name in sorted(own_commands))]
+    heading = "Available subcommands:"
+    at = lines.index(heading) + 1 if heading in lines else len(lines)
+    return "\n".join([*lines[:at], *section, *lines[at:]])
+
+
+def unknown_command(name: str, suggestion: str | None, *, prog_name: str) -> str:
+    """Thibaud's message for a command that does not exist, word for word."""
+    did_you_mean = f". Did you mean {suggestion}?" if suggestion else ""
+    return f"Unknown command: {name!r}{did_you_mean}\nType '{prog_name} help' for usage.\n"
