@@ -33,7 +33,7 @@ def test_the_wheel_ships_the_bundled_template(wheel: Path) -> None:
         "thibaud_cli/templates/project/copier.yml",
         "thibaud_cli/templates/project/{{ project_name }}/asgi.py.jinja",
         "thibaud_cli/templates/project/manage.py.jinja",
-        "thibaud_cli/cli.py",
+        "thibaud_cli/cli/app.py",
     ):
         assert expected in names
     assert not any(name.endswith(".pyc") for name in names)
