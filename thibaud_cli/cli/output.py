@@ -1,8 +1,9 @@
 """What thibaud-admin's commands print: every result, as a person (or a pipe) reads it.
 
-The library returns data and never prints; the commands hand that data here.
-Errors are not here: they are one line each, made where the failure is turned into
-an exit code (:mod:`thibaud_cli.cli.app`, :mod:`thibaud_cli.cli.failures`).
+The library returns data and never prints; the commands hand that data here. So do
+the reports that come with a failure (an update's conflicts, an unknown command).
+The one-line message of a library error or a bug is made where it becomes an exit
+code (:meth:`thibaud_cli.cli.app.ThibaudAdmin.invoke`).
 """
 
 from __future__ import annotations
