@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -253,3 +254,48 @@ def test_a_forwarded_commands_own_error_is_not_reported_as_ours(make_project) ->
     assert "ZeroDivisionError" in result.stderr
     assert "internal error" not in result.stderr + result.stdout
     assert cli.ISSUES_URL not in result.stderr + result.stdout
+
+
+def _options_named(name: str) -> dict[str, click.Option]:
+    """Every command's option *name*, by command."""
+    found = {}
+    for command_name, command in main.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and name in param.opts:
+                found[command_name] = param
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "commands"),
+    [
+        ("--trust", 7),
+        ("--project-dir", 5),
+        ("--dry-run", 5),
+        ("--data", 3),
+        ("--format", 2),
+    ],
+)
+def test_a_shared_option_is_declared_once(name: str, commands: int) -> None:
+    options = _options_named(name)
+    assert len(options) == commands
+    # Where the help differs, it is only in what the command does instead (--dry-run)
+    # or with what the rest is answered (--data): the declaration is the same.
+    declarations = {
+        (option.is_flag, option.multiple, option.metavar, option.name, str(option.default))
+        for option in options.values()
+    }
+    assert len(declarations) == 1
+    if name in ("--trust", "--project-dir"):
+        assert len({option.help for option in options.values()}) == 1
+
+
+def test_the_server_choices_are_the_servers_validate_template_runs(runner: CliRunner) -> None:
+    from thibaud_cli.checks.server import SERVERS
+
+    usage = runner.invoke(main, ["validate-template", "--help"])
+    assert usage.exit_code == 0
+    assert f"--server [{'|'.join(SERVERS)}]" in usage.output
+    refused = runner.invoke(main, ["validate-template", "--server", "gunicorn"])
+    assert refused.exit_code == 2
+    assert f"'gunicorn' is not one of {', '.join(map(repr, SERVERS))}." in refused.output

@@ -1,6 +1,6 @@
 """The exceptions of thibaud-cli's library.
 
-They know nothing of click: ``cli.py`` turns them into messages and exit codes in
+They know nothing of click: ``thibaud_cli.cli`` turns them into messages and exit codes in
 one place. Every message says what was wrong and, where it can, what to do.
 """
 

@@ -1,0 +1,91 @@
+"""The ASGI middleware chain: add-, remove-, list-asgi-middleware and regenerate-asgi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from thibaud_cli.cli import output
+from thibaud_cli.cli.options import dry_run_option, project_dir_option, trust_option
+
+_SHOWS_DIFF = "Print the diff of asgi.py"
+
+
+@click.command("add-asgi-middleware")
+@click.argument("spec")
+@click.option(
+    "--option",
+    "-o",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A keyword argument: a Python literal, or @pkg.module.name for an object.",
+)
+@dry_run_option(shows=_SHOWS_DIFF)
+@click.option("--no-verify", is_flag=True, help="Do not check that the middleware can be imported.")
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Wrap again a middleware already in the chain."
+)
+@project_dir_option()
+@trust_option()
+def add_asgi_middleware(
+    spec: str,
+    options: tuple[str, ...],
+    dry_run: bool,
+    no_verify: bool,
+    allow_duplicate: bool,
+    project_dir: Path,
+    trust: bool,
+) -> None:
+    """Wrap the project's ASGI application in middleware SPEC (pkg.mod.Name or pkg.mod:Name).
+
+    The last middleware added is the outermost. Your own edits to asgi.py are kept.
+    """
+    from thibaud_cli.operations.asgi_chain import add_asgi_middleware as add
+
+    change = add(
+        project_dir,
+        spec,
+        options=options,
+        dry_run=dry_run,
+        verify=not no_verify,
+        allow_duplicate=allow_duplicate,
+        trust=trust,
+    )
+    output.show_added_middleware(change, dry_run=dry_run)
+
+
+@click.command("remove-asgi-middleware")
+@click.argument("spec")
+@dry_run_option(shows=_SHOWS_DIFF)
+@project_dir_option()
+@trust_option()
+def remove_asgi_middleware(spec: str, dry_run: bool, project_dir: Path, trust: bool) -> None:
+    """Take middleware SPEC out of the project's ASGI application."""
+    from thibaud_cli.operations.asgi_chain import remove_asgi_middleware as remove
+
+    change = remove(project_dir, spec, dry_run=dry_run, trust=trust)
+    output.show_removed_middleware(change, spec, dry_run=dry_run)
+
+
+@click.command("list-asgi-middleware")
+@project_dir_option()
+@trust_option()
+def list_asgi_middleware(project_dir: Path, trust: bool) -> None:
+    """List the ASGI middleware chain, innermost first."""
+    from thibaud_cli.operations.asgi_chain import list_asgi_middleware as list_chain
+
+    output.show_chain(list_chain(project_dir, trust=trust))
+
+
+@click.command("regenerate-asgi")
+@dry_run_option(shows=_SHOWS_DIFF)
+@project_dir_option()
+@trust_option()
+def regenerate_asgi(dry_run: bool, project_dir: Path, trust: bool) -> None:
+    """Render asgi.py again from the template and the recorded answers, keeping your edits."""
+    from thibaud_cli.operations.asgi_chain import regenerate_asgi as regenerate
+
+    change = regenerate(project_dir, dry_run=dry_run, trust=trust)
+    output.show_regenerated_asgi(change, dry_run=dry_run)

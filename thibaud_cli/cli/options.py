@@ -1,0 +1,117 @@
+"""Every option that more than one command takes, declared once.
+
+Each factory returns a click decorator. Where an option's effect depends on the
+command (what ``--dry-run`` prints), the factory takes that part only, so the rest
+of the declaration and its help text cannot drift between commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+#: What an option decorates: the command's function (or, above @click.command, the command).
+FC = TypeVar("FC", bound=Callable[..., Any] | click.Command)
+
+
+def trust_option() -> Callable[[FC], FC]:
+    return click.option(
+        "--trust",
+        is_flag=True,
+        help="Allow a template that runs code (tasks, migrations, Jinja extensions).",
+    )
+
+
+def dry_run_option(*, shows: str) -> Callable[[FC], FC]:
+    """``--dry-run``; *shows* is what the command prints instead of writing."""
+    return click.option("--dry-run", is_flag=True, help=f"{shows}; write nothing.")
+
+
+def data_option(*, others: str) -> Callable[[FC], FC]:
+    """``--data KEY=VALUE`` (repeatable); *others* says what the unanswered questions get.
+
+    The pairs are parsed by the command (``parse_data``), not here: a library error
+    raised while click parses would come before the command's own checks.
+    """
+    return click.option(
+        "--data",
+        "data_pairs",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help=f"Answer a template question (repeatable); {others}.",
+    )
+
+
+def format_option(*, of: str) -> Callable[[FC], FC]:
+    """``--format text|json`` for the report of *of*."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=f"The format of {of}.",
+    )
+
+
+def project_dir_option() -> Callable[[FC], FC]:
+    return click.option(
+        "--project-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="The project's root directory (where .thibaud-answers.yml is).",
+    )
+
+
+def _servers() -> Sequence[str]:
+    from thibaud_cli.checks.server import SERVERS
+
+    return SERVERS
+
+
+def server_option() -> Callable[[FC], FC]:
+    return click.option(
+        "--server",
+        type=LazyChoice(_servers),
+        help="Also serve each variant with this ASGI server on 127.0.0.1 and GET /.",
+    )
+
+
+class LazyChoice(click.ParamType):  # type: ignore[type-arg]  # generic only in click>=8.4
+    """A :class:`click.Choice` whose choices are loaded when a command line needs them.
+
+    The servers are listed beside the code that runs them, whose imports (subprocess,
+    urllib.request) would double the start-up time of every ``thibaud-admin --help``.
+    """
+
+    name = "choice"
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+
+    @cached_property
+    def _choice(self) -> click.Choice[str]:
+        return click.Choice(self._load())
+
+    def get_metavar(self, *args: Any, **kwargs: Any) -> str | None:
+        # Whatever click passes: (param) before click 8.2, (param, ctx) since.
+        return self._choice.get_metavar(*args, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return self._choice.convert(value, param, ctx)
+
+    def to_info_dict(self) -> Any:
+        return self._choice.to_info_dict()
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return self._choice.shell_complete(ctx, param, incomplete)

@@ -1,0 +1,168 @@
+"""What thibaud-admin's commands print: every result, as a person (or a pipe) reads it.
+
+The library returns data and never prints; the commands hand that data here. So do
+the reports that come with a failure (an update's conflicts, an unknown command).
+The one-line message of a library error or a bug is made where it becomes an exit
+code (:meth:`thibaud_cli.cli.app.ThibaudAdmin.invoke`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Collection, Iterator
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from thibaud_cli.project import installed
+
+if TYPE_CHECKING:
+    from thibaud_cli.checks.results import ValidationReport
+    from thibaud_cli.operations.asgi_chain import ChainListing, EntryPointChange
+    from thibaud_cli.operations.startproject import StartedProject
+    from thibaud_cli.operations.update import UpdatePlan
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def version_line() -> str:
+    thibaud = installed.thibaud_version() or "not installed"
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"thibaud-admin {installed.thibaud_cli_version()} (Thibaud {thibaud}, Python {python})"
+
+
+def show_started_project(result: StartedProject) -> None:
+    if result.dry_run:
+        click.echo(f"Would create project '{result.name}' in {result.directory}:")
+        for path in result.files:
+            click.echo(f"  {path}")
+        return
+    click.echo(
+        f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
+    )
+    click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
+
+
+def _show_change(change: EntryPointChange, *, dry_run: bool, done: str) -> None:
+    if change.recovery:
+        click.echo(change.recovery, err=True)
+    if dry_run:
+        click.echo(change.diff, nl=False)
+        return
+    click.echo(done)
+
+
+def show_added_middleware(change: EntryPointChange, *, dry_run: bool) -> None:
+    done = f"Added {change.chain[-1].target} to {change.relative_path}."
+    _show_change(change, dry_run=dry_run, done=done)
+
+
+def show_removed_middleware(change: EntryPointChange, spec: str, *, dry_run: bool) -> None:
+    _show_change(change, dry_run=dry_run, done=f"Removed {spec} from {change.relative_path}.")
+
+
+def show_regenerated_asgi(change: EntryPointChange, *, dry_run: bool) -> None:
+    done = (
+        f"Regenerated {change.relative_path}."
+        if change.changed
+        else f"{change.relative_path} is up to date."
+    )
+    _show_change(change, dry_run=dry_run, done=done)
+
+
+def show_chain(listing: ChainListing) -> None:
+    from thibaud_cli.asgi.spec import describe_chain
+
+    if listing.recovery:
+        click.echo(listing.recovery, err=True)
+    lines = describe_chain(listing.chain)
+    click.echo("\n".join(lines) if lines else "No ASGI middleware.")
+
+
+def show_update_check(plan: UpdatePlan, *, output_format: str) -> None:
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(plan.to_json(), indent=2))
+    elif plan.up_to_date:
+        click.echo(f"Up to date: template version {plan.current}.")
+    else:
+        click.echo(f"Update available: template version {plan.current} -> {plan.target}.")
+        click.echo("\n".join(plan.summary()))
+
+
+def show_update(plan: UpdatePlan, *, dry_run: bool) -> None:
+    """What the update did (or, in a dry run, its diff); its conflicts on standard error."""
+    if plan.up_to_date and not plan.changes:
+        click.echo(f"Already up to date: template version {plan.current}.")
+        return
+    if dry_run:
+        click.echo(plan.diff(), nl=False)
+    else:
+        click.echo(f"Updated from template version {plan.current} to {plan.target}:")
+        click.echo("\n".join(plan.summary()))
+    if plan.conflicts:
+        click.echo(plan.describe_conflicts(), err=True, nl=False)
+
+
+def update_conflicts_left(plan: UpdatePlan, *, dry_run: bool) -> str:
+    """Why an update with conflict markers exits 1, and what to do."""
+    if dry_run:
+        return f"{len(plan.conflicts)} file(s) would get conflict markers."
+    return (
+        f"{len(plan.conflicts)} file(s) have conflicts: resolve the <<<<<<< ours / "
+        ">>>>>>> template markers in them, then commit."
+    )
+
+
+@contextlib.contextmanager
+def variant_progress(*, output_format: str) -> Iterator[ProgressCallback | None]:
+    """A progress bar over the variants (an ``on_progress`` callback), or None.
+
+    A progress bar is for a person watching a terminal, never for a CI log or a pipe.
+    """
+    if not (sys.stdout.isatty() and output_format == "text"):
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def progress(done: int, total: int) -> None:
+            if not bars:
+                bar = click.progressbar(length=total, label="Validating variants", file=sys.stdout)
+                bars.append(stack.enter_context(bar))
+            if done:
+                bars[0].update(1)
+
+        yield progress
+
+
+def show_validation(report: ValidationReport, *, output_format: str, verbose: bool) -> None:
+    from thibaud_cli.checks.reports import json_report, text_report
+
+    if output_format == "json":
+        click.echo(json_report(report), nl=False)
+    else:
+        click.echo(text_report(report, verbose=verbose), nl=False)
+
+
+def main_help_with_own_commands(
+    thibaud_help: str, own_commands: Collection[str], *, notice: Callable[[str], str]
+) -> str:
+    """Thibaud's ``help`` text with a section for thibaud-admin's commands, first.
+
+    Thibaud lists its commands grouped by app, each group headed ``[app]`` (styled
+    by *notice*) and indented four spaces; ours is one more such group.
+    """
+    lines = thibaud_help.split("\n")
+    section = ["", notice("[thibaud-admin]"), *(f"    {name}" for name in sorted(own_commands))]
+    heading = "Available subcommands:"
+    at = lines.index(heading) + 1 if heading in lines else len(lines)
+    return "\n".join([*lines[:at], *section, *lines[at:]])
+
+
+def unknown_command(name: str, suggestion: str | None, *, prog_name: str) -> str:
+    """Thibaud's message for a command that does not exist, word for word."""
+    did_you_mean = f". Did you mean {suggestion}?" if suggestion else ""
+    return f"Unknown command: {name!r}{did_you_mean}\nType '{prog_name} help' for usage.\n"

@@ -1,0 +1,85 @@
+"""``thibaud-admin validate-template``: check a project template, for CI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from thibaud_cli.cli import output
+from thibaud_cli.cli.options import data_option, format_option, server_option, trust_option
+
+
+def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    # Refused before the run, not after minutes of validation.
+    if value is not None and not value.absolute().parent.is_dir():
+        raise click.BadParameter(
+            f"the directory '{value.absolute().parent}' does not exist: create it first."
+        )
+    return value
+
+
+@click.command("validate-template")
+@click.argument("template", required=False, metavar="[TEMPLATE]")
+@data_option(others="it applies to every variant")
+@click.option(
+    "--matrix",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A YAML or JSON list of answer sets, one variant each (default: the defaults "
+    "plus one variant per choice).",
+)
+@server_option()
+@format_option(of="the report on standard output")
+@click.option(
+    "--junit-xml",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    callback=_report_path,
+    help="Also write a JUnit XML report (a testcase per check per variant) to this file.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="How many variants to boot at once (default: the number of CPUs).",
+)
+@trust_option()
+@click.option("--verbose", "-v", is_flag=True, help="List every check, not only failures.")
+@click.pass_context
+def validate_template(
+    ctx: click.Context,
+    template: str | None,
+    data_pairs: tuple[str, ...],
+    matrix: Path | None,
+    server: str | None,
+    output_format: str,
+    junit_xml: Path | None,
+    jobs: int | None,
+    trust: bool,
+    verbose: bool,
+) -> None:
+    """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
+
+    Each variant is rendered with StrictUndefined, compiled, and booted in a fresh
+    interpreter through ASGI and WSGI (GET /) and manage.py check. Exit status 0 when
+    every check passes, 1 when one fails.
+    """
+    from thibaud_cli.checks.reports import junit_xml as junit_report
+    from thibaud_cli.fs.atomic import write_text_atomic
+    from thibaud_cli.operations.validate import validate_template as validate
+    from thibaud_cli.template.data import parse_data
+
+    data = parse_data(data_pairs)
+    with output.variant_progress(output_format=output_format) as on_progress:
+        report = validate(
+            template,
+            data=data,
+            matrix=matrix,
+            server=server,
+            jobs=jobs,
+            trust=trust,
+            on_progress=on_progress,
+        )
+    if junit_xml is not None:
+        write_text_atomic(junit_xml, junit_report(report))
+    output.show_validation(report, output_format=output_format, verbose=verbose)
+    ctx.exit(0 if report.ok else 1)
