@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from thibaud_cli.cli import output
+from thibaud_cli.cli import output, script_check
 from thibaud_cli.cli.asgi_commands import (
     add_asgi_middleware,
     list_asgi_middleware,
@@ -107,6 +107,12 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 )
 def main() -> None:
     """Create Thibaud projects and manage their ASGI entry point."""
+    # Run through `thibaud-cli` or `python -m thibaud_cli`: say so if the
+    # `thibaud-admin` name went back to Thibaud (see script_check).
+    if not script_check.invoked_as_thibaud_admin():
+        taken = script_check.script_taken_back()
+        if taken is not None:
+            click.echo(output.script_taken_back(taken), err=True)
 
 
 for _command in (

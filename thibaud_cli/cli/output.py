@@ -18,6 +18,8 @@ import click
 from thibaud_cli.project import installed
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from thibaud_cli.checks.results import ValidationReport
     from thibaud_cli.operations.asgi_chain import ChainListing, EntryPointChange
     from thibaud_cli.operations.startproject import StartedProject
@@ -166,3 +168,14 @@ def unknown_command(name: str, suggestion: str | None, *, prog_name: str) -> str
     """Thibaud's message for a command that does not exist, word for word."""
     did_you_mean = f". Did you mean {suggestion}?" if suggestion else ""
     return f"Unknown command: {name!r}{did_you_mean}\nType '{prog_name} help' for usage.\n"
+
+
+def script_taken_back(script: Path) -> str:
+    """The warning shown when Thibaud's own ``thibaud-admin`` replaced ours."""
+    return (
+        f"Note: {script} is Thibaud's own script again (reinstalling or upgrading Thibaud "
+        "replaces it), so 'thibaud-admin startproject', 'add-asgi-middleware' and the other "
+        "thibaud-cli commands are not available under that name; 'thibaud-cli' and "
+        "'python -m thibaud_cli' still are. Restore it: "
+        "pip install --force-reinstall --no-deps thibaud-cli"
+    )
