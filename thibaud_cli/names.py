@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.machinery
 import keyword
+import os
 import re
+import sys
 
 from .errors import InvalidProjectName
 
@@ -24,11 +26,29 @@ def suggest_identifier(name: str) -> str:
 
 
 def _is_importable(name: str) -> bool:
-    # find_spec locates a top-level module without executing it.
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
+    """Whether *name* is a module the project's interpreter would import from elsewhere.
+
+    The standard library, site-packages, PYTHONPATH and installed import hooks count;
+    the current directory does not: ``python -m`` puts it on ``sys.path``, but the
+    project does not run from here, so a folder ``api/`` beside it is no module.
+    Nothing is imported: finders only locate.
+    """
+    if name in sys.builtin_module_names or name in sys.stdlib_module_names:
+        return True
+    cwd = os.path.realpath(os.getcwd())
+    search = [entry for entry in sys.path if os.path.realpath(entry or ".") != cwd]
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            continue
+        try:
+            # PathFinder reads sys.path unless given a path: give it the filtered one.
+            path = search if finder is importlib.machinery.PathFinder else None
+            if find_spec(name, path) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
 
 
 def validate_project_name(name: str) -> None:
