@@ -173,7 +173,8 @@ def main() -> None:
 @click.option(
     "--template",
     metavar="SRC",
-    help="A local copier template directory or a git URL (default: the bundled template).",
+    help="A copier template (directory or git URL), or a Django-style directory, archive or "
+    "archive URL (default: the bundled template).",
 )
 @click.option(
     "--data",
@@ -190,6 +191,33 @@ def main() -> None:
     is_flag=True,
     help="Allow a template that runs code (tasks, migrations, Jinja extensions).",
 )
+# --- drop-in: Thibaud's own options, for Django-style templates (to re-home on merge) ---
+@click.option(
+    "--extension",
+    "-e",
+    "extensions",
+    multiple=True,
+    metavar="EXT",
+    help="Django-style template: also render files with these extensions (default: py).",
+)
+@click.option(
+    "--name",
+    "-n",
+    "files",
+    multiple=True,
+    metavar="FILE",
+    help="Django-style template: also render the files with these names.",
+)
+@click.option(
+    "--exclude",
+    "-x",
+    multiple=True,
+    is_flag=False,
+    flag_value="",
+    metavar="DIR",
+    help="Django-style template: skip these directories besides .git and __pycache__ "
+    "(given at all, hidden directories are no longer skipped).",
+)
 def startproject(
     name: str,
     directory: Path | None,
@@ -197,10 +225,20 @@ def startproject(
     data_pairs: tuple[str, ...],
     dry_run: bool,
     trust: bool,
+    extensions: tuple[str, ...],
+    files: tuple[str, ...],
+    exclude: tuple[str, ...],
 ) -> None:
-    """Create a Thibaud project NAME in ./NAME, or in DIRECTORY."""
-    from .project import parse_data, start_project
+    """Create a Thibaud project NAME in ./NAME, or in DIRECTORY.
 
+    --template takes a copier template (a directory or git URL) or, as Thibaud's own
+    startproject does, a Django-style one: a directory without copier.yml, an archive
+    (.zip, .tar.gz, .tgz, .tar.bz2, .tar.xz) or an http(s) URL of one.
+    """
+    from .project import parse_data, start_project
+    from .template.classic import ClassicOptions
+
+    classic = ClassicOptions(extensions, files, exclude or None)  # drop-in
     result = start_project(
         name,
         directory,
@@ -208,6 +246,7 @@ def startproject(
         data=parse_data(data_pairs),
         dry_run=dry_run,
         trust=trust,
+        **({"classic_options": classic} if classic.given else {}),
     )
     if result.dry_run:
         click.echo(f"Would create project '{result.name}' in {result.directory}:")
@@ -217,7 +256,8 @@ def startproject(
     click.echo(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
     )
-    click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
+    if (result.directory / result.name / "asgi.py").is_file():  # drop-in: not every template
+        click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
 
 
 def _report_change(change: Any, *, dry_run: bool, done: str) -> None:

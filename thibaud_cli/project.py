@@ -20,6 +20,9 @@ from .rendering import (
     bundled_template_version,
     render_template,
 )
+from .template.classic import ClassicOptions, refuse_options_for_copier  # drop-in
+from .template.permissions import apply_umask  # drop-in
+from .template.sources import classic_source, render_classic_source  # drop-in
 from .versions import thibaud_cli_version, thibaud_version
 
 # The characters Thibaud's own get_random_secret_key() uses.
@@ -75,6 +78,7 @@ def start_project(
     data: Mapping[str, str] | None = None,
     dry_run: bool = False,
     trust: bool = False,
+    classic_options: ClassicOptions | None = None,
 ) -> StartedProject:
     """Render *template* (default: the bundled one) as project *name*.
 
@@ -82,10 +86,22 @@ def start_project(
     With it, into *directory*, which may exist but must not hold any file the
     template would write. Either way the files are rendered into a staging
     directory first and moved into place only once all of them exist, so a failure
-    at any point leaves no trace.
+    at any point leaves no trace. A Django-style template (no copier.yml) is rendered
+    as Thibaud renders it, with *classic_options* (``-e``/``-n``/``-x``).
     """
     validate_project_name(name)
     user_data = dict(data or {})
+    # --- drop-in: Django-style templates (to re-home on merge) ---
+    classic = classic_source(template)
+    classic_options = classic_options or ClassicOptions()
+    if classic is None:
+        refuse_options_for_copier(classic_options)
+    elif user_data:
+        raise InvalidDataError(
+            f"--data {next(iter(user_data))}: a Django-style template (no copier.yml) asks no "
+            "questions; its context is fixed (project_name, project_directory, secret_key...)."
+        )
+    # --- end drop-in ---
     reserved = RESERVED_DATA_KEYS.intersection(user_data)
     if reserved:
         raise InvalidDataError(f"--data {sorted(reserved)[0]}: thibaud-admin sets it itself.")
@@ -115,11 +131,23 @@ def start_project(
         raise DestinationError(f"Cannot write in '{staging_parent}': permission denied.")
     with staging_directory(staging_parent) as staging:
         rendered_root = staging / "project"
-        rendered = render_template(template, rendered_root, data=render_data, trust=trust)
-        _refuse_unknown_questions(user_data, rendered)
-        answers = _answers_for(name, template, rendered)
-        rendered_root.mkdir(exist_ok=True)
-        (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
+        if classic is not None:  # drop-in: as Thibaud renders it, and no answers file
+            render_classic_source(
+                classic,
+                rendered_root,
+                name=name,
+                project_directory=os.path.abspath(target),
+                options=classic_options,
+                scratch=staging / "template",
+                user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
+            )
+        else:
+            rendered = render_template(template, rendered_root, data=render_data, trust=trust)
+            apply_umask(rendered_root)  # drop-in: copier keeps the template's modes
+            _refuse_unknown_questions(user_data, rendered)
+            answers = _answers_for(name, template, rendered)
+            rendered_root.mkdir(exist_ok=True)
+            (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
         files = tuple(sorted(_files_under(rendered_root)))
         if target_exists:
             _refuse_clashes(target, files)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .containment import RenderBudget, contain, refuse_escaping_symlinks, render_deadline
 from .errors import TemplateError, UnsafeTemplateError
+from .template.classic import refuse_git_classic_template  # drop-in
 
 #: How the bundled template is named on the command line and in answers files: a
 #: stable name rather than a site-packages path that changes with every install.
@@ -183,6 +184,8 @@ def render_template(
                 exclude=exclude,
                 skip_tasks=not run_tasks,
             ) as worker:
+                # drop-in: a git repository without copier.yml is a Django-style template
+                refuse_git_classic_template(Path(worker.template.local_abspath), template)
                 if strict_undefined:
                     worker.jinja_env.undefined = jinja2.StrictUndefined
                 # Re-rendering one file (run_tasks false) runs nothing, migrations included.

@@ -1,0 +1,1 @@
+"""The template engines: what turns a project template into files."""
