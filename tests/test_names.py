@@ -68,17 +68,21 @@ def test_suggestions_are_identifiers(name: str) -> None:
     assert not keyword.iskeyword(suggestion)
 
 
-def test_a_folder_in_the_current_directory_is_not_an_existing_module(
+def test_a_folder_outside_the_libraries_is_not_an_existing_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As under `python -m`: the current directory is first on sys.path.
-    cwd = tmp_path
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
     (cwd / "api").mkdir()
-    (cwd / "mysite").mkdir()
-    (cwd / "mysite" / "__init__.py").write_text("")
     (cwd / "plain_module.py").write_text("raise ImportError\n")
+    # Nor does a directory a test runner or an editable install puts on sys.path: the
+    # repository's own mysite/, left by the README's first command.
+    repository = tmp_path / "repository"
+    (repository / "mysite").mkdir(parents=True)
+    (repository / "mysite" / "__init__.py").write_text("")
     monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "path", ["", str(cwd), *sys.path])
+    monkeypatch.setattr(sys, "path", ["", str(cwd), *sys.path, str(repository)])
     for name in ("api", "mysite", "plain_module"):
         validate_project_name(name)
     for name in ("os", "json", "thibaud"):

@@ -6,6 +6,7 @@ import importlib.machinery
 import keyword
 import os
 import re
+import site
 import sys
 
 from .errors import InvalidProjectName
@@ -26,29 +27,47 @@ def suggest_identifier(name: str) -> str:
 
 
 def _is_importable(name: str) -> bool:
-    """Whether *name* is a module the project's interpreter would import from elsewhere.
+    """Whether the project's interpreter would import *name* from its own libraries.
 
-    The standard library, site-packages, PYTHONPATH and installed import hooks count;
-    the current directory does not: ``python -m`` puts it on ``sys.path``, but the
-    project does not run from here, so a folder ``api/`` beside it is no module.
-    Nothing is imported: finders only locate.
+    The standard library, site-packages and installed import hooks count. Other
+    ``sys.path`` entries do not: the current directory (``python -m`` puts it
+    first), a test runner's root, a directory an editable install adds: the project
+    does not run from there, so a folder ``api/`` or ``mysite/`` in one is no module
+    the project would clash with. Nothing is imported: finders only locate.
     """
     if name in sys.builtin_module_names or name in sys.stdlib_module_names:
         return True
-    cwd = os.path.realpath(os.getcwd())
-    search = [entry for entry in sys.path if os.path.realpath(entry or ".") != cwd]
+    libraries = _library_path()
     for finder in sys.meta_path:
         find_spec = getattr(finder, "find_spec", None)
         if find_spec is None:
             continue
         try:
-            # PathFinder reads sys.path unless given a path: give it the filtered one.
-            path = search if finder is importlib.machinery.PathFinder else None
+            # PathFinder reads sys.path unless given a path: give it the libraries only.
+            path = libraries if finder is importlib.machinery.PathFinder else None
             if find_spec(name, path) is not None:
                 return True
         except (ImportError, ValueError):
             continue
     return False
+
+
+def _library_path() -> list[str]:
+    """The ``sys.path`` entries inside the interpreter's installation or site-packages."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    roots.update(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        roots.add(site.getusersitepackages())
+    real_roots = [os.path.realpath(root) for root in roots]
+    cwd = os.path.realpath(os.getcwd())
+    entries = []
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else cwd
+        if real != cwd and any(
+            real == root or real.startswith(root + os.sep) for root in real_roots
+        ):
+            entries.append(entry)
+    return entries
 
 
 def validate_project_name(name: str) -> None:
