@@ -154,16 +154,34 @@ def test_a_github_archive_url_renders(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_a_git_repository_without_copier_yml_is_refused_with_how(tmp_path: Path) -> None:
+def test_a_git_repository_without_copier_yml_renders_at_its_newest_tag(tmp_path: Path) -> None:
     repo = build_file_tree(tmp_path / "repo", CLASSIC)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "t"], ["tag", "v1"]):
-        subprocess.run([*git, *command], cwd=repo, check=True, capture_output=True)
-    done = thibaud_admin(tmp_path, "startproject", "webapp", "--template", f"file://{repo}")
-    assert done.returncode == 1
-    assert "has no copier.yml: it is a Django-style template" in done.stderr
-    assert "git clone" in done.stderr and done.stderr.count("\n") == 1
-    assert not (tmp_path / "webapp").exists()
+
+    def commit(tag: str) -> None:
+        for command in (["add", "."], ["commit", "-qm", tag], ["tag", tag]):
+            subprocess.run([*git, *command], cwd=repo, check=True, capture_output=True)
+
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True, capture_output=True)
+    commit("v1.0")
+    (repo / "manage.py-tpl").write_text("# v2 of {{ project_name }}\n")
+    commit("v2.0")
+    (repo / "manage.py-tpl").write_text("# unreleased\n")
+    subprocess.run([*git, "commit", "-qam", "wip"], cwd=repo, check=True, capture_output=True)
+    args = ["startproject", "webapp", "--template", f"file://{repo}", "-e", "md"]
+    done = thibaud_admin(tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    project = tmp_path / "webapp"
+    assert (project / "manage.py").read_text() == "# v2 of webapp\n"
+    assert (project / "README.md").read_text() == "webapp is not rendered here\n"
+    assert not (project / ".git").exists() and not (project / ".thibaud-answers.yml").exists()
+    refused = thibaud_admin(
+        tmp_path, "startproject", "other", "--template", f"file://{repo}", "--data", "a=b"
+    )
+    assert refused.returncode == 2 and "asks no questions" in refused.stderr
+    missing = thibaud_admin(tmp_path, "startproject", "other", "--template", "file:///nonexistent")
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+    assert not (tmp_path / "other").exists()
 
 
 def test_the_command_delegates_thibauds_options(
@@ -214,3 +232,17 @@ def test_data_is_refused_for_a_django_style_template(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2 and "asks no questions" in result.output
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_thibauds_options_are_refused_for_a_copier_git_template(tmp_path: Path) -> None:
+    repo = build_file_tree(
+        tmp_path / "repo", {"copier.yml": "_templates_suffix: .jinja\n", "a.txt": "a\n"}
+    )
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "t"], ["tag", "v1"]):
+        subprocess.run([*git, *command], cwd=repo, check=True, capture_output=True)
+    args = ["startproject", "webapp", "--template", f"file://{repo}", "-x", "docs"]
+    done = thibaud_admin(tmp_path, *args)
+    assert done.returncode == 2 and "apply to Django-style templates" in done.stderr
+    assert not (tmp_path / "webapp").exists()

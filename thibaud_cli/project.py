@@ -11,18 +11,24 @@ from pathlib import Path
 
 from .answers import ANSWERS_FILENAME, Answers
 from .atomic import remove_stale_temporaries, staging_directory
-from .errors import DestinationError, InvalidDataError
+from .errors import DestinationError, InvalidDataError, NotACopierTemplateError
 from .middleware import template_data
 from .names import validate_project_name
 from .rendering import (
     BUNDLED_TEMPLATE,
     RenderedTemplate,
     bundled_template_version,
+    is_git_url,
     render_template,
 )
 from .template.classic import ClassicOptions, refuse_options_for_copier  # drop-in
 from .template.permissions import apply_umask  # drop-in
-from .template.sources import classic_source, render_classic_source  # drop-in
+from .template.sources import (  # drop-in
+    ClassicSource,
+    classic_source,
+    git_source,
+    render_classic_source,
+)
 from .versions import thibaud_cli_version, thibaud_version
 
 # The characters Thibaud's own get_random_secret_key() uses.
@@ -91,17 +97,10 @@ def start_project(
     """
     validate_project_name(name)
     user_data = dict(data or {})
-    # --- drop-in: Django-style templates (to re-home on merge) ---
+    # drop-in: Django-style templates (a git one is known only once fetched)
     classic = classic_source(template)
     classic_options = classic_options or ClassicOptions()
-    if classic is None:
-        refuse_options_for_copier(classic_options)
-    elif user_data:
-        raise InvalidDataError(
-            f"--data {next(iter(user_data))}: a Django-style template (no copier.yml) asks no "
-            "questions; its context is fixed (project_name, project_directory, secret_key...)."
-        )
-    # --- end drop-in ---
+    _check_classic(classic, classic_options, user_data, git=is_git_url(template or ""))
     reserved = RESERVED_DATA_KEYS.intersection(user_data)
     if reserved:
         raise InvalidDataError(f"--data {sorted(reserved)[0]}: thibaud-admin sets it itself.")
@@ -131,6 +130,13 @@ def start_project(
         raise DestinationError(f"Cannot write in '{staging_parent}': permission denied.")
     with staging_directory(staging_parent) as staging:
         rendered_root = staging / "project"
+        rendered = None
+        if classic is None:
+            try:
+                rendered = render_template(template, rendered_root, data=render_data, trust=trust)
+            except NotACopierTemplateError:  # drop-in: a Django-style git repository
+                classic = git_source(str(template))
+                _check_classic(classic, classic_options, user_data, git=True)
         if classic is not None:  # drop-in: as Thibaud renders it, and no answers file
             render_classic_source(
                 classic,
@@ -141,8 +147,8 @@ def start_project(
                 scratch=staging / "template",
                 user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
             )
-        else:
-            rendered = render_template(template, rendered_root, data=render_data, trust=trust)
+        elif rendered is not None:  # rendered by copier
+            refuse_options_for_copier(classic_options)  # drop-in
             apply_umask(rendered_root)  # drop-in: copier keeps the template's modes
             _refuse_unknown_questions(user_data, rendered)
             answers = _answers_for(name, template, rendered)
@@ -154,6 +160,19 @@ def start_project(
         if not dry_run:
             _publish(rendered_root, target, files, into_existing=target_exists)
     return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
+
+
+def _check_classic(
+    classic: ClassicSource | None, options: ClassicOptions, data: Mapping[str, str], *, git: bool
+) -> None:
+    # drop-in: -e/-n/-x are for Django-style templates, --data for copier ones.
+    if classic is None and not git:
+        refuse_options_for_copier(options)
+    elif classic is not None and data:
+        raise InvalidDataError(
+            f"--data {next(iter(data))}: a Django-style template (no copier.yml) asks no "
+            "questions; its context is fixed (project_name, project_directory, secret_key...)."
+        )
 
 
 def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplate) -> None:

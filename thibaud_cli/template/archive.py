@@ -92,7 +92,8 @@ def extract_archive(
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
         if isinstance(error, OSError) and error.filename is not None:
             raise
-        raise TemplateArchiveError(f"Cannot read the archive '{archive}': {error}.") from error
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise TemplateArchiveError(f"Cannot read the archive '{archive}': {reason}.") from error
 
 
 def _extract_zip(

@@ -235,13 +235,15 @@ def refuse_options_for_copier(options: ClassicOptions) -> None:
 
 
 def refuse_git_classic_template(template_root: Path, template: str | None) -> None:
-    """Refuse a git template without copier.yml, naming the ways that work."""
-    # copier would copy a git repository without copier.yml verbatim, a
-    # Django-style template unrendered. Local ones never get here (see .sources).
+    """Refuse a git template without copier.yml: copier would copy it verbatim.
+
+    ``startproject`` catches this and renders the repository as Thibaud would;
+    commands that need a copier template (update, validate-template) report it.
+    Local directories never get here (see ``.sources``).
+    """
     if not any((template_root / name).is_file() for name in ("copier.yml", "copier.yaml")):
         raise NotACopierTemplateError(
-            f"'{template}' has no copier.yml: it is a Django-style template, which "
-            "thibaud-admin renders from a directory or an archive, not from git. Clone it "
-            "and pass the directory (git clone URL DIR, then --template DIR), or give the "
-            "URL of an archive of it (e.g. https://github.com/OWNER/REPO/archive/main.zip)."
+            f"'{template}' has no copier.yml: it is a Django-style template, which only "
+            "'thibaud-admin startproject --template' renders (as Thibaud's startproject "
+            "does); this command needs a copier template."
         )

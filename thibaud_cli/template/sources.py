@@ -3,17 +3,27 @@
 A Django-style template (no ``copier.yml``) is a local directory, an archive by
 path (``file://`` allowed) or an ``http(s)`` URL whose path names an archive
 (GitHub's ``.../archive/main.zip``). Everything else (the bundled template, a
-copier directory, a git URL) is left to copier.
+copier directory, a git URL) is left to copier; a git repository turns out to be
+Django-style only once fetched, and is then cloned again here (see
+:func:`git_source`).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import TemplateError
 from .archive import archive_suffix, extract_archive, is_archive_url
 from .classic import ClassicOptions, is_classic_template, render_classic
+
+#: Seconds a git clone (and checkout) of a template may take.
+GIT_TIMEOUT = 300.0
+#: copier's URL shortcuts, which a Django-style git template may be given with too.
+_GIT_SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
 
 @dataclass(frozen=True)
@@ -21,7 +31,7 @@ class ClassicSource:
     """A Django-style template: a directory, an archive file, or an archive URL."""
 
     template: str
-    kind: str  # "directory", "archive" or "url"
+    kind: str  # "directory", "archive", "url" or "git"
     location: str
 
 
@@ -44,6 +54,15 @@ def classic_source(template: str | None) -> ClassicSource | None:
     return None
 
 
+def git_source(template: str) -> ClassicSource:
+    """A git repository found to have no copier.yml, to render as a Django-style template."""
+    url = template.removeprefix("git+")
+    for shortcut, base in _GIT_SHORTCUTS.items():
+        if url.startswith(shortcut):
+            url = base + url.removeprefix(shortcut)
+    return ClassicSource(template, "git", url)
+
+
 def render_classic_source(
     source: ClassicSource,
     destination: Path,
@@ -56,7 +75,11 @@ def render_classic_source(
 ) -> None:
     """Fetch and extract *source* under *scratch* if need be, then render it into *destination*."""
     template_dir = Path(source.location)
-    if source.kind != "directory":
+    if source.kind == "git":
+        scratch.mkdir()
+        template_dir = scratch / "checkout"
+        _git_checkout(source.location, template_dir)
+    elif source.kind != "directory":
         scratch.mkdir()
         archive = Path(source.location)
         if source.kind == "url":
@@ -76,3 +99,27 @@ def render_classic_source(
         template=source.template,
         options=options,
     )
+
+
+def _git_checkout(url: str, directory: Path) -> None:
+    """Clone *url* at its newest tag, as copier renders a git template, else its HEAD."""
+    _git("clone", "--quiet", "--", url, str(directory), url=url)
+    tags = _git("-C", str(directory), "tag", "--list", "--sort=-v:refname", url=url).split()
+    if tags:
+        _git("-C", str(directory), "checkout", "--quiet", tags[0], url=url)
+
+
+def _git(*args: str, url: str) -> str:
+    # Never prompt for credentials: there is no terminal to answer on.
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        done = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise TemplateError(f"git could not fetch the template {url}: {error}.") from error
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"git exited with status {done.returncode}"
+        raise TemplateError(f"git could not fetch the template {url}: {reason}.")
+    return done.stdout
