@@ -246,3 +246,37 @@ def test_thibauds_options_are_refused_for_a_copier_git_template(tmp_path: Path) 
     done = thibaud_admin(tmp_path, *args)
     assert done.returncode == 2 and "apply to Django-style templates" in done.stderr
     assert not (tmp_path / "webapp").exists()
+
+
+def test_thibauds_own_project_template_renders_as_thibaud_renders_it(tmp_path: Path) -> None:
+    import re
+
+    import thibaud
+
+    template = Path(thibaud.__path__[0]) / "conf" / "project_template"
+    ours, stock = tmp_path / "ours", tmp_path / "stock"
+    ours.mkdir()
+    stock.mkdir()
+    done = thibaud_admin(ours, "startproject", "webapp", "--template", str(template))
+    assert done.returncode == 0, done.stderr
+    reference = subprocess.run(
+        [sys.executable, "-m", "thibaud", "startproject", "webapp"],
+        cwd=stock,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert reference.returncode == 0, reference.stderr
+
+    def tree(root: Path) -> dict[str, tuple[str, int]]:
+        key = re.compile(r"SECRET_KEY = '[^']*'")
+        return {
+            path.relative_to(root).as_posix(): (
+                key.sub("SECRET_KEY = ...", path.read_text()),
+                path.stat().st_mode,
+            )
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+        }
+
+    assert tree(ours / "webapp") == tree(stock / "webapp")
