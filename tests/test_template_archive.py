@@ -110,6 +110,17 @@ def test_zip_links_leading_out_are_refused(tmp_path: Path) -> None:
         extract_archive(archive, out)
 
 
+def test_a_hard_link_to_a_missing_member_is_one_line(tmp_path: Path) -> None:
+    link = tarfile.TarInfo("t/b.py")
+    link.type = tarfile.LNKTYPE
+    link.linkname = "elsewhere/a.py"
+    archive = make_tar(tmp_path / "hard.tgz", [("t/a.py", b"a"), link])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(TemplateArchiveError, match="Cannot read 't/b.py'"):
+        extract_archive(archive, out)
+
+
 def test_devices_are_refused(tmp_path: Path) -> None:
     device = tarfile.TarInfo("t/null")
     device.type = tarfile.CHRTYPE

@@ -142,7 +142,10 @@ def _extract_tar(
         by_name[info.name] = info
 
     def open_member(member: _Member) -> IO[bytes]:
-        handle = bundle.extractfile(by_name[member.name])
+        try:
+            handle = bundle.extractfile(by_name[member.name])
+        except KeyError:  # a hard link to a member the archive does not have
+            handle = None
         if handle is None:
             raise TemplateArchiveError(f"Cannot read '{member.name}' in '{origin}'.")
         return handle
