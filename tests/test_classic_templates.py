@@ -280,3 +280,32 @@ def test_thibauds_own_project_template_renders_as_thibaud_renders_it(tmp_path: P
         }
 
     assert tree(ours / "webapp") == tree(stock / "webapp")
+
+
+def test_a_render_that_never_ends_is_stopped(tmp_path: Path) -> None:
+    loops = "".join("{% for c" + str(i) + " in secret_key %}" for i in range(8))
+    ends = "{% endfor %}" * 8
+    template = build_file_tree(tmp_path / "tpl", {"manage.py-tpl": loops + "x" + ends})
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from thibaud_cli.containment import render_deadline\n"
+        "from thibaud_cli.errors import TemplateError\n"
+        "from thibaud_cli.template.classic import ClassicOptions\n"
+        "from thibaud_cli.template.sources import classic_source, render_classic_source\n"
+        "source = classic_source(sys.argv[1])\n"
+        "try:\n"
+        "    render_classic_source(source, Path(sys.argv[2]), name='webapp',\n"
+        "        project_directory=sys.argv[2], options=ClassicOptions(),\n"
+        "        scratch=Path(sys.argv[2] + '-scratch'), user_agent='t',\n"
+        "        render_guard=lambda: render_deadline(1.0))\n"
+        "except TemplateError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(template), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert "took longer than 1 s to render" in done.stdout, done.stderr

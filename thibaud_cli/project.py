@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .answers import ANSWERS_FILENAME, Answers
 from .atomic import remove_stale_temporaries, staging_directory
+from .containment import render_deadline  # drop-in
 from .errors import DestinationError, InvalidDataError, NotACopierTemplateError
 from .middleware import template_data
 from .names import validate_project_name
@@ -146,6 +147,7 @@ def start_project(
                 options=classic_options,
                 scratch=staging / "template",
                 user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
+                render_guard=render_deadline,
             )
         elif rendered is not None:  # rendered by copier
             refuse_options_for_copier(classic_options)  # drop-in

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 import urllib.parse
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +74,7 @@ def render_classic_source(
     options: ClassicOptions,
     scratch: Path,
     user_agent: str,
+    render_guard: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> None:
     """Fetch and extract *source* under *scratch* if need be, then render it into *destination*."""
     template_dir = Path(source.location)
@@ -91,14 +94,16 @@ def render_classic_source(
         template_dir = scratch / "template"
         template_dir.mkdir()
         extract_archive(archive, template_dir)
-    render_classic(
-        template_dir,
-        destination,
-        name=name,
-        project_directory=project_directory,
-        template=source.template,
-        options=options,
-    )
+    # Fetching has its own bounds; the guard (a deadline) is for the render alone.
+    with render_guard():
+        render_classic(
+            template_dir,
+            destination,
+            name=name,
+            project_directory=project_directory,
+            template=source.template,
+            options=options,
+        )
 
 
 def _git_checkout(url: str, directory: Path) -> None:
