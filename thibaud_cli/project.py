@@ -25,7 +25,7 @@ from .rendering import (
 from .template.classic import ClassicOptions, refuse_options_for_copier  # drop-in
 from .template.permissions import apply_umask  # drop-in
 from .template.sources import (  # drop-in
-    ClassicSource,
+    check_classic_options,
     classic_source,
     git_source,
     render_classic_source,
@@ -101,7 +101,7 @@ def start_project(
     # drop-in: Django-style templates (a git one is known only once fetched)
     classic = classic_source(template)
     classic_options = classic_options or ClassicOptions()
-    _check_classic(classic, classic_options, user_data, git=is_git_url(template or ""))
+    check_classic_options(classic, classic_options, user_data, git=is_git_url(template or ""))
     reserved = RESERVED_DATA_KEYS.intersection(user_data)
     if reserved:
         raise InvalidDataError(f"--data {sorted(reserved)[0]}: thibaud-admin sets it itself.")
@@ -137,7 +137,7 @@ def start_project(
                 rendered = render_template(template, rendered_root, data=render_data, trust=trust)
             except NotACopierTemplateError:  # drop-in: a Django-style git repository
                 classic = git_source(str(template))
-                _check_classic(classic, classic_options, user_data, git=True)
+                check_classic_options(classic, classic_options, user_data, git=True)
         if classic is not None:  # drop-in: as Thibaud renders it, and no answers file
             render_classic_source(
                 classic,
@@ -162,19 +162,6 @@ def start_project(
         if not dry_run:
             _publish(rendered_root, target, files, into_existing=target_exists)
     return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
-
-
-def _check_classic(
-    classic: ClassicSource | None, options: ClassicOptions, data: Mapping[str, str], *, git: bool
-) -> None:
-    # drop-in: -e/-n/-x are for Django-style templates, --data for copier ones.
-    if classic is None and not git:
-        refuse_options_for_copier(options)
-    elif classic is not None and data:
-        raise InvalidDataError(
-            f"--data {next(iter(data))}: a Django-style template (no copier.yml) asks no "
-            "questions; its context is fixed (project_name, project_directory, secret_key...)."
-        )
 
 
 def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplate) -> None:

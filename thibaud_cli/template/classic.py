@@ -93,7 +93,7 @@ def render_classic(
     context = _context(name, project_directory, template, options)
     umask = current_umask()
     root = os.path.realpath(template_dir)
-    destination.mkdir()
+    destination.mkdir(exist_ok=True)
     for dirpath, dirnames, filenames in os.walk(root):
         relative_dir = dirpath[len(root) + 1 :].replace(_BASE_NAME, name)
         target_dir = destination / relative_dir

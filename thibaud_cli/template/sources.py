@@ -13,14 +13,19 @@ from __future__ import annotations
 import os
 import subprocess
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import TemplateError
+from ..errors import InvalidDataError, TemplateError
 from .archive import archive_suffix, extract_archive, is_archive_url
-from .classic import ClassicOptions, is_classic_template, render_classic
+from .classic import (
+    ClassicOptions,
+    is_classic_template,
+    refuse_options_for_copier,
+    render_classic,
+)
 
 #: Seconds a git clone (and checkout) of a template may take.
 GIT_TIMEOUT = 300.0
@@ -54,6 +59,27 @@ def classic_source(template: str | None) -> ClassicSource | None:
     if is_classic_template(path):
         return ClassicSource(template, "directory", str(path.resolve()))
     return None
+
+
+def check_classic_options(
+    classic: ClassicSource | None,
+    options: ClassicOptions,
+    data: Mapping[str, str],
+    *,
+    git: bool,
+) -> None:
+    """-e/-n/-x are for Django-style templates, ``--data`` for copier ones.
+
+    Whether a git repository is Django-style is known only once it is fetched
+    (*git*): its -e/-n/-x are checked then.
+    """
+    if classic is None and not git:
+        refuse_options_for_copier(options)
+    elif classic is not None and data:
+        raise InvalidDataError(
+            f"--data {next(iter(data))}: a Django-style template (no copier.yml) asks no "
+            "questions; its context is fixed (project_name, project_directory, secret_key...)."
+        )
 
 
 def git_source(template: str) -> ClassicSource:
