@@ -309,3 +309,13 @@ def test_a_render_that_never_ends_is_stopped(tmp_path: Path) -> None:
         timeout=TIMEOUT,
     )
     assert "took longer than 1 s to render" in done.stdout, done.stderr
+
+
+def test_an_archive_of_a_copier_template_is_refused_with_how(tmp_path: Path) -> None:
+    archive = tmp_path / "copier-template.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("t/copier.yml", "_templates_suffix: .jinja\n")
+        bundle.writestr("t/manage.py.jinja", "# {{ project_name }}\n")
+    done = thibaud_admin(tmp_path, "startproject", "webapp", "--template", str(archive))
+    assert done.returncode == 1 and "holds a copier template" in done.stderr
+    assert not (tmp_path / "webapp").exists()

@@ -120,6 +120,12 @@ def render_classic_source(
         template_dir = scratch / "template"
         template_dir.mkdir()
         extract_archive(archive, template_dir)
+        if any((template_dir / name).is_file() for name in ("copier.yml", "copier.yaml")):
+            # Rendered Django-style, its .jinja files would be copied as they are.
+            raise TemplateError(
+                f"'{source.template}' holds a copier template (copier.yml): give its "
+                "directory once extracted, or its git URL, to --template."
+            )
     # Fetching has its own bounds; the guard (a deadline) is for the render alone.
     with render_guard():
         render_classic(
