@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import keyword
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -43,8 +46,6 @@ def test_invalid_names_say_why_and_suggest_a_fix(name: str, reason: str, suggest
 def test_an_importable_module_is_found_without_being_imported() -> None:
     # find_spec must not execute the module: 'antigravity' opens a web browser when
     # imported, so being refused without that proves nothing ran.
-    import sys
-
     with pytest.raises(InvalidProjectName):
         validate_project_name("antigravity")
     assert "antigravity" not in sys.modules
@@ -65,3 +66,43 @@ def test_suggestions_are_identifiers(name: str) -> None:
     suggestion = suggest_identifier(name)
     assert suggestion.isidentifier() and suggestion.isascii()
     assert not keyword.iskeyword(suggestion)
+
+
+def test_a_folder_outside_the_libraries_is_not_an_existing_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As under `python -m`: the current directory is first on sys.path.
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "api").mkdir()
+    (cwd / "plain_module.py").write_text("raise ImportError\n")
+    # Nor does a directory a test runner or an editable install puts on sys.path: the
+    # repository's own mysite/, left by the README's first command.
+    repository = tmp_path / "repository"
+    (repository / "mysite").mkdir(parents=True)
+    (repository / "mysite" / "__init__.py").write_text("")
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "path", ["", str(cwd), *sys.path, str(repository)])
+    for name in ("api", "mysite", "plain_module"):
+        validate_project_name(name)
+    for name in ("os", "json", "thibaud"):
+        with pytest.raises(InvalidProjectName, match="existing Python module"):
+            validate_project_name(name)
+
+
+def test_python_m_startproject_beside_a_folder_of_the_same_name(tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    (cwd / "api").mkdir(parents=True)
+    command = [sys.executable, "-m", "thibaud_cli", "startproject"]
+    done = subprocess.run(
+        [*command, "api", "../x"], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert (cwd.parent / "x" / "api" / "settings.py").is_file()
+    for name in ("os", "json", "thibaud"):
+        refused = subprocess.run(
+            [*command, name, f"../{name}"], cwd=cwd, capture_output=True, text=True, timeout=60
+        )
+        assert refused.returncode == 2
+        assert f"'{name}' conflicts with the name of an existing Python module" in refused.stderr
+        assert not (cwd.parent / name).exists()

@@ -88,3 +88,15 @@ class UpdateConflictError(MergeConflictError):
 
 class MatrixFileError(UsageError):
     """A ``--matrix`` file is unreadable or is not a list of answer sets."""
+
+
+class TemplateArchiveError(TemplateError):
+    """A template archive is unreadable, too large, or would write outside its directory."""
+
+
+class TemplateDownloadError(TemplateError):
+    """A template archive URL could not be downloaded (network, status, size, timeout)."""
+
+
+class NotACopierTemplateError(TemplateError):
+    """A git template has no copier.yml: it is a Django-style template."""

@@ -43,7 +43,8 @@ def show_started_project(result: StartedProject) -> None:
     click.echo(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
     )
-    click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
+    if (result.directory / result.name / "asgi.py").is_file():  # not every template's layout
+        click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
 
 
 def _show_change(change: EntryPointChange, *, dry_run: bool, done: str) -> None:

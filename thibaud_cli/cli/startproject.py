@@ -16,11 +16,39 @@ from thibaud_cli.cli.options import data_option, dry_run_option, trust_option
 @click.option(
     "--template",
     metavar="SRC",
-    help="A local copier template directory or a git URL (default: the bundled template).",
+    help="A copier template (directory or git URL), or a Django-style directory, archive or "
+    "archive URL (default: the bundled template).",
 )
 @data_option(others="the rest take their defaults")
 @dry_run_option(shows="List the files that would be written")
 @trust_option()
+# Thibaud's own startproject options, for Django-style templates.
+@click.option(
+    "--extension",
+    "-e",
+    "extensions",
+    multiple=True,
+    metavar="EXT",
+    help="Django-style template: also render files with these extensions (default: py).",
+)
+@click.option(
+    "--name",
+    "-n",
+    "files",
+    multiple=True,
+    metavar="FILE",
+    help="Django-style template: also render the files with these names.",
+)
+@click.option(
+    "--exclude",
+    "-x",
+    multiple=True,
+    is_flag=False,
+    flag_value="",
+    metavar="DIR",
+    help="Django-style template: skip these directories besides .git and __pycache__ "
+    "(given at all, hidden directories are no longer skipped).",
+)
 def startproject(
     name: str,
     directory: Path | None,
@@ -28,9 +56,18 @@ def startproject(
     data_pairs: tuple[str, ...],
     dry_run: bool,
     trust: bool,
+    extensions: tuple[str, ...],
+    files: tuple[str, ...],
+    exclude: tuple[str, ...],
 ) -> None:
-    """Create a Thibaud project NAME in ./NAME, or in DIRECTORY."""
+    """Create a Thibaud project NAME in ./NAME, or in DIRECTORY.
+
+    --template takes a copier template (a directory or git URL) or, as Thibaud's own
+    startproject does, a Django-style one: a directory without copier.yml, an archive
+    (.zip, .tar.gz, .tgz, .tar.bz2, .tar.xz) or an http(s) URL of one.
+    """
     from thibaud_cli.operations.startproject import start_project
+    from thibaud_cli.template.classic import ClassicOptions
     from thibaud_cli.template.data import parse_data
 
     result = start_project(
@@ -40,5 +77,6 @@ def startproject(
         data=parse_data(data_pairs),
         dry_run=dry_run,
         trust=trust,
+        classic_options=ClassicOptions(extensions, files, exclude or None),
     )
     output.show_started_project(result)

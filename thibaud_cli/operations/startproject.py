@@ -8,18 +8,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.errors import DestinationError, InvalidDataError
+from thibaud_cli.errors import DestinationError, InvalidDataError, NotACopierTemplateError
 from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
+from thibaud_cli.fs.permissions import apply_umask
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
 from thibaud_cli.template.bundled import bundled_template_version
+from thibaud_cli.template.classic import ClassicOptions, refuse_options_for_copier
 from thibaud_cli.template.data import (
     RESERVED_DATA_KEYS,
     generate_secret_key,
     refuse_reserved_keys,
     render_data,
 )
+from thibaud_cli.template.fetch import check_classic_options, render_classic_source
+from thibaud_cli.template.limits import render_deadline
 from thibaud_cli.template.render import RenderedTemplate, render_template
 from thibaud_cli.template.source import SourceKind, TemplateSource, resolve_template
 
@@ -42,6 +46,7 @@ def start_project(
     data: Mapping[str, str] | None = None,
     dry_run: bool = False,
     trust: bool = False,
+    classic_options: ClassicOptions | None = None,
 ) -> StartedProject:
     """Render *template* (default: the bundled one) as project *name*.
 
@@ -49,12 +54,15 @@ def start_project(
     With it, into *directory*, which may exist but must not hold any file the
     template would write. Either way the files are rendered into a staging
     directory first and moved into place only once all of them exist, so a failure
-    at any point leaves no trace.
+    at any point leaves no trace. A Django-style template (no copier.yml) is rendered
+    as Thibaud renders it, with *classic_options* (``-e``/``-n``/``-x``).
     """
     validate_project_name(name)
     user_data = dict(data or {})
     refuse_reserved_keys(user_data)
     source = resolve_template(template)
+    classic_options = classic_options or ClassicOptions()
+    check_classic_options(source, classic_options, user_data)
     target = Path(directory) if directory is not None else Path(name)
     _check_target(target, explicit=directory is not None)
     data_for_render = render_data(user_data, project_name=name, secret_key=generate_secret_key())
@@ -76,11 +84,31 @@ def start_project(
         raise DestinationError(f"Cannot write in '{staging_parent}': permission denied.")
     with staging_directory(staging_parent) as staging:
         rendered_root = staging / "project"
-        rendered = render_template(source, rendered_root, data=data_for_render, trust=trust)
-        _refuse_unknown_questions(user_data, rendered)
-        answers = _answers_for(name, source, rendered)
-        rendered_root.mkdir(exist_ok=True)
-        (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
+        rendered = None
+        if not source.is_classic:
+            try:
+                rendered = render_template(source, rendered_root, data=data_for_render, trust=trust)
+            except NotACopierTemplateError:  # a git repository without copier.yml
+                source = source.as_classic_git()
+                check_classic_options(source, classic_options, user_data)
+        if source.is_classic:  # as Thibaud renders it, and no answers file
+            render_classic_source(
+                source,
+                rendered_root,
+                name=name,
+                project_directory=os.path.abspath(target),
+                options=classic_options,
+                scratch=staging / "template",
+                user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
+                render_guard=render_deadline,
+            )
+        elif rendered is not None:  # rendered by copier
+            refuse_options_for_copier(classic_options)
+            apply_umask(rendered_root)  # copier keeps the template's modes
+            _refuse_unknown_questions(user_data, rendered)
+            answers = _answers_for(name, source, rendered)
+            rendered_root.mkdir(exist_ok=True)
+            (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
         files = tuple(sorted(_files_under(rendered_root)))
         if target_exists:
             _refuse_clashes(target, files)

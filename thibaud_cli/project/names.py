@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.machinery
 import keyword
+import os
 import re
+import site
+import sys
 
 from thibaud_cli.errors import InvalidProjectName
 
@@ -24,11 +27,47 @@ def suggest_identifier(name: str) -> str:
 
 
 def _is_importable(name: str) -> bool:
-    # find_spec locates a top-level module without executing it.
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
+    """Whether the project's interpreter would import *name* from its own libraries.
+
+    The standard library, site-packages and installed import hooks count. Other
+    ``sys.path`` entries do not: the current directory (``python -m`` puts it
+    first), a test runner's root, a directory an editable install adds: the project
+    does not run from there, so a folder ``api/`` or ``mysite/`` in one is no module
+    the project would clash with. Nothing is imported: finders only locate.
+    """
+    if name in sys.builtin_module_names or name in sys.stdlib_module_names:
+        return True
+    libraries = _library_path()
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            continue
+        try:
+            # PathFinder reads sys.path unless given a path: give it the libraries only.
+            path = libraries if finder is importlib.machinery.PathFinder else None
+            if find_spec(name, path) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
+
+
+def _library_path() -> list[str]:
+    """The ``sys.path`` entries inside the interpreter's installation or site-packages."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    roots.update(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        roots.add(site.getusersitepackages())
+    real_roots = [os.path.realpath(root) for root in roots]
+    cwd = os.path.realpath(os.getcwd())
+    entries = []
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else cwd
+        if real != cwd and any(
+            real == root or real.startswith(root + os.sep) for root in real_roots
+        ):
+            entries.append(entry)
+    return entries
 
 
 def validate_project_name(name: str) -> None:

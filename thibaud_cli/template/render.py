@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import TemplateError, UnsafeTemplateError
+from thibaud_cli.template.classic import refuse_git_classic_template
 from thibaud_cli.template.limits import (
     RenderBudget,
     contain,
@@ -86,6 +87,9 @@ def render_template(
                 exclude=exclude,
                 skip_tasks=not run_tasks,
             ) as worker:
+                # A git repository without copier.yml is a Django-style template.
+                fetched = Path(worker.template.local_abspath)
+                refuse_git_classic_template(fetched, resolved.recorded_as)
                 if strict_undefined:
                     worker.jinja_env.undefined = jinja2.StrictUndefined
                 # Re-rendering one file (run_tasks false) runs nothing, migrations included.

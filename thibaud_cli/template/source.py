@@ -1,18 +1,25 @@
 """Where a template comes from: the one place that interprets ``--template``.
 
 Every command asks :func:`resolve_template` what a ``--template`` value (or the
-source recorded in an answers file) names: the bundled template, a local
-directory, or a git repository. What copier is handed, what the answers file
-records, and whether there is a local directory to read are decided here alone.
+source recorded in an answers file) names: the bundled template, a copier template
+in a local directory or a git repository, or a Django-style template (no
+``copier.yml``: a directory, an archive, or an http(s) URL of one, rendered as
+Thibaud's own ``startproject`` renders it). What copier is handed, what the answers
+file records, and whether there is a local directory to read are decided here alone.
+A git repository turns out to be Django-style only once fetched: see
+:meth:`TemplateSource.as_classic_git`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.template.archive import archive_suffix, is_archive_url
+from thibaud_cli.template.classic import is_classic_template
 from thibaud_cli.template.config import CONFIG_FILENAMES, read_template_config
 
 #: How the bundled template is named on the command line and in answers files: a
@@ -26,8 +33,25 @@ class SourceKind(StrEnum):
     """What kind of place a template comes from."""
 
     BUNDLED = "bundled"
+    #: A copier template in a local directory.
     LOCAL = "local"
+    #: A git repository: copier's, unless it has no copier.yml (then CLASSIC_GIT).
     GIT = "git"
+    #: Django-style: a local directory without copier.yml.
+    CLASSIC = "classic"
+    #: Django-style: an archive file (``.zip``, ``.tar.gz``...).
+    ARCHIVE = "archive"
+    #: Django-style: an http(s) URL of an archive.
+    ARCHIVE_URL = "archive-url"
+    #: Django-style: a git repository without copier.yml.
+    CLASSIC_GIT = "classic-git"
+
+
+_CLASSIC_KINDS = frozenset(
+    {SourceKind.CLASSIC, SourceKind.ARCHIVE, SourceKind.ARCHIVE_URL, SourceKind.CLASSIC_GIT}
+)
+#: copier's URL shortcuts, expanded when git itself is run on the URL.
+_GIT_SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
 
 @dataclass(frozen=True)
@@ -35,12 +59,26 @@ class TemplateSource:
     """A resolved template source."""
 
     kind: SourceKind
-    #: What copier is given (a directory path, or a URL it can clone).
+    #: What copier is given (a directory path, or a URL it can clone); for a
+    #: Django-style template, where to get it (a path, an archive URL, a git URL).
     copier_source: str
     #: How the answers file records it: ``bundled``, an absolute path, or the URL.
     recorded_as: str
-    #: The template's directory on this machine, when it is one.
+    #: The template's directory or archive file on this machine, when it is one.
     local_path: Path | None = None
+
+    @property
+    def is_classic(self) -> bool:
+        """Whether it is rendered as Thibaud renders templates, not by copier."""
+        return self.kind in _CLASSIC_KINDS
+
+    def as_classic_git(self) -> TemplateSource:
+        """This git repository, found to have no copier.yml, as a Django-style one."""
+        url = self.copier_source.removeprefix("git+")
+        for shortcut, base in _GIT_SHORTCUTS.items():
+            if url.startswith(shortcut):
+                url = base + url.removeprefix(shortcut)
+        return replace(self, kind=SourceKind.CLASSIC_GIT, copier_source=url)
 
 
 def bundled_template_path() -> Path:
@@ -65,31 +103,44 @@ def has_template_config(directory: Path) -> bool:
 def resolve_template(template: str | None, *, read_config: bool = True) -> TemplateSource:
     """What *template* names. ``None`` and ``"bundled"`` mean the bundled template.
 
-    A local directory must exist and hold a copier.yml; with *read_config* that file
-    must also parse (a broken one raises :class:`TemplateError` naming its line).
-    Anything URL-like is left for git to fetch.
+    A local directory must exist and hold a copier.yml (with *read_config*, one that
+    parses: a broken one raises :class:`TemplateError` naming its line) or be a
+    Django-style template; an archive is one by path, ``file://`` URL or http(s) URL.
+    Anything else URL-like is a git repository, left for git to fetch.
     """
     if template is None or template == BUNDLED_TEMPLATE:
         path = bundled_template_path()
         return TemplateSource(SourceKind.BUNDLED, str(path), BUNDLED_TEMPLATE, path)
-    path = Path(template).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise TemplateError(
-                f"Template '{template}' is a file, not a template directory: "
-                "give a directory with a copier.yml, or a git URL."
-            )
-        if read_config or not has_template_config(path):
-            read_template_config(path)  # raises if it is not a (valid) copier template
-        # Recorded absolute: the answers must not depend on where the command ran.
-        resolved = path.resolve()
-        return TemplateSource(SourceKind.LOCAL, str(resolved), str(resolved), resolved)
+    if is_archive_url(template):
+        return TemplateSource(SourceKind.ARCHIVE_URL, template, template)
+    local = template
     if template.startswith("file://"):
-        # copier reads a file:// URL as a git repository only with the git+ prefix.
-        return TemplateSource(SourceKind.GIT, f"git+{template}", template)
+        local = urllib.parse.unquote(urllib.parse.urlsplit(template).path)
+        if archive_suffix(local) is None:
+            # copier reads a file:// URL as a git repository only with the git+ prefix.
+            return TemplateSource(SourceKind.GIT, f"git+{template}", template)
+    path = Path(local).expanduser()
+    if path.exists():
+        return _local_source(template, path.resolve(), read_config=read_config)
     if is_git_url(template):
         return TemplateSource(SourceKind.GIT, template, template)
     raise TemplateError(
         f"Template '{template}' does not exist: give a directory with a copier.yml, "
         "a git URL, or leave --template out to use the bundled template."
     )
+
+
+def _local_source(template: str, path: Path, *, read_config: bool) -> TemplateSource:
+    # Recorded absolute: the answers must not depend on where the command ran.
+    if path.is_file():
+        if archive_suffix(path.name) is not None:
+            return TemplateSource(SourceKind.ARCHIVE, str(path), str(path), path)
+        raise TemplateError(
+            f"Template '{template}' is a file, not a template directory: "
+            "give a directory with a copier.yml, or a git URL."
+        )
+    if not has_template_config(path) and is_classic_template(path):
+        return TemplateSource(SourceKind.CLASSIC, str(path), str(path), path)
+    if read_config or not has_template_config(path):
+        read_template_config(path)  # raises if it is not a (valid) copier template
+    return TemplateSource(SourceKind.LOCAL, str(path), str(path), path)

@@ -1,0 +1,117 @@
+"""Getting a Django-style template on disk, then rendering it as Thibaud does.
+
+What a ``--template`` value names is decided by :mod:`thibaud_cli.template.source`;
+here a Django-style source (a directory, an archive file, an archive URL, a git
+repository without copier.yml) is fetched and extracted under a scratch directory,
+within bounds, and rendered with :func:`~thibaud_cli.template.classic.render_classic`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+from thibaud_cli.errors import InvalidDataError, TemplateError
+from thibaud_cli.template.archive import extract_archive
+from thibaud_cli.template.classic import (
+    ClassicOptions,
+    refuse_options_for_copier,
+    render_classic,
+)
+from thibaud_cli.template.source import SourceKind, TemplateSource
+
+#: Seconds a git clone (and checkout) of a template may take.
+GIT_TIMEOUT = 300.0
+
+
+def check_classic_options(
+    source: TemplateSource, options: ClassicOptions, data: Mapping[str, str]
+) -> None:
+    """-e/-n/-x are for Django-style templates, ``--data`` for copier ones.
+
+    Whether a git repository is Django-style is known only once it is fetched: its
+    -e/-n/-x are checked again then.
+    """
+    if not source.is_classic and source.kind is not SourceKind.GIT:
+        refuse_options_for_copier(options)
+    elif source.is_classic and data:
+        raise InvalidDataError(
+            f"--data {next(iter(data))}: a Django-style template (no copier.yml) asks no "
+            "questions; its context is fixed (project_name, project_directory, secret_key...)."
+        )
+
+
+def render_classic_source(
+    source: TemplateSource,
+    destination: Path,
+    *,
+    name: str,
+    project_directory: str,
+    options: ClassicOptions,
+    scratch: Path,
+    user_agent: str,
+    render_guard: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> None:
+    """Fetch and extract *source* under *scratch* if need be, then render it into *destination*."""
+    template_dir = Path(source.copier_source)
+    if source.kind is SourceKind.CLASSIC_GIT:
+        scratch.mkdir()
+        template_dir = scratch / "checkout"
+        _git_checkout(source.copier_source, template_dir)
+    elif source.kind is not SourceKind.CLASSIC:
+        scratch.mkdir()
+        archive = Path(source.copier_source)
+        if source.kind is SourceKind.ARCHIVE_URL:
+            from thibaud_cli.template.download import (
+                download,  # urllib.request: only when downloading
+            )
+
+            downloads = scratch / "download"
+            downloads.mkdir()
+            archive = download(source.copier_source, downloads, user_agent=user_agent)
+        template_dir = scratch / "template"
+        template_dir.mkdir()
+        extract_archive(archive, template_dir)
+        if any((template_dir / name).is_file() for name in ("copier.yml", "copier.yaml")):
+            # Rendered Django-style, its .jinja files would be copied as they are.
+            raise TemplateError(
+                f"'{source.recorded_as}' holds a copier template (copier.yml): give its "
+                "directory once extracted, or its git URL, to --template."
+            )
+    # Fetching has its own bounds; the guard (a deadline) is for the render alone.
+    with render_guard():
+        render_classic(
+            template_dir,
+            destination,
+            name=name,
+            project_directory=project_directory,
+            template=source.recorded_as,
+            options=options,
+        )
+
+
+def _git_checkout(url: str, directory: Path) -> None:
+    """Clone *url* at its newest tag, as copier renders a git template, else its HEAD."""
+    _git("clone", "--quiet", "--", url, str(directory), url=url)
+    tags = _git("-C", str(directory), "tag", "--list", "--sort=-v:refname", url=url).split()
+    if tags:
+        _git("-C", str(directory), "checkout", "--quiet", tags[0], url=url)
+
+
+def _git(*args: str, url: str) -> str:
+    # Never prompt for credentials: there is no terminal to answer on.
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        done = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise TemplateError(f"git could not fetch the template {url}: {error}.") from error
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"git exited with status {done.returncode}"
+        raise TemplateError(f"git could not fetch the template {url}: {reason}.")
+    return done.stdout
