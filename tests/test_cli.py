@@ -15,7 +15,7 @@ from thibaud_cli.cli import app as cli
 from thibaud_cli.cli import main
 
 BIN = Path(sys.executable).parent
-HEAVY_MODULES = ("copier", "jinja2", "thibaud", "yaml", "merge3", "pydantic")
+HEAVY_MODULES = ("copier", "jinja2", "thibaud", "yaml", "pydantic")
 
 
 def _run(

@@ -70,6 +70,7 @@ def startproject(
     from thibaud_cli.template.classic import ClassicOptions
     from thibaud_cli.template.data import parse_data
 
+    classic = ClassicOptions(extensions, files, exclude or None)
     result = start_project(
         name,
         directory,
@@ -77,6 +78,7 @@ def startproject(
         data=parse_data(data_pairs),
         dry_run=dry_run,
         trust=trust,
-        classic_options=ClassicOptions(extensions, files, exclude or None),
+        # Only when given: copier templates refuse them.
+        **({"classic_options": classic} if classic.given else {}),
     )
     output.show_started_project(result)

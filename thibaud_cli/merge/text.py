@@ -1,13 +1,23 @@
-"""Three-way merge of one text file, with merge3 (Breezy's maintained merge library).
+"""Three-way merge of one text file, with ``git merge-file``.
 
-Generic on purpose: ``asgi.py`` regeneration uses it today, whole-project updates can
-use it for every file.
+Generic on purpose: ``asgi.py`` regeneration uses it, and whole-project updates use it
+for every file. git is already needed for git templates, and its merge is the one
+users know from ``git merge``, conflicts included.
+
+``git merge-file`` gives the merged text and each conflict's three sides, but not
+where a conflict is in *ours*: the text before it mixes both sides' changes. That
+line comes from git's own two diffs, base -> ours and base -> theirs, merged again
+here (``_conflict_spans``) and checked against what ``git merge-file`` printed.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from thibaud_cli.merge.lines import MARKER_SIZE, ConflictRegion, Sides, decode_line, git_lines
+from thibaud_cli.merge.merge_file import git_merge
 
 
 @dataclass(frozen=True)
@@ -46,11 +56,11 @@ class MergeResult:
         return not self.conflicts
 
 
-def _ended(lines: tuple[str, ...] | list[str]) -> list[str]:
+def _ended(lines: Sequence[str], eol: str = "\n") -> list[str]:
     """Lines with a final newline, so markers always start on a line of their own."""
     result = list(lines)
     if result and not result[-1].endswith("\n"):
-        result[-1] += "\n"
+        result[-1] += eol
     return result
 
 
@@ -62,50 +72,49 @@ def merge_texts(
     ours_label: str = "ours",
     theirs_label: str = "template",
 ) -> MergeResult:
-    """Merge the change base -> *theirs* into *ours*.
+    """Merge the change base -> *theirs* into *ours*, as ``git merge-file`` does.
 
     *base* is what the template rendered before, *theirs* what it renders now,
-    *ours* the file on disk with the user's edits.
+    *ours* the file on disk with the user's edits. Lines end at ``\\n`` only, as for
+    git. A text holding a NUL character is binary to git: the whole file conflicts.
     """
-    from merge3 import Merge3
-
-    base_lines = base.splitlines(keepends=True)
-    our_lines = ours.splitlines(keepends=True)
-    their_lines = theirs.splitlines(keepends=True)
+    # The trivial cases, answered as git answers them, without starting it.
+    if ours == theirs or base == theirs:
+        return MergeResult(text=ours, conflicts=(), text_with_markers=ours)
+    if base == ours:
+        return MergeResult(text=theirs, conflicts=(), text_with_markers=theirs)
+    if "\0" in base or "\0" in ours or "\0" in theirs:
+        return _whole_file_conflict(base, ours, theirs, ours_label, theirs_label)
+    sides = Sides(git_lines(base), git_lines(ours), git_lines(theirs))
+    merge = git_merge(sides)
     merged: list[str] = []
     marked: list[str] = []
     conflicts: list[Conflict] = []
-    merge = Merge3(base_lines, our_lines, their_lines)
-    for region in merge.merge_regions():
-        kind = region[0]
-        if len(region) == 7:  # a conflict: where it is in base, ours and theirs
-            _, base_start, base_end, our_start, our_end, their_start, their_end = region
-            our_part = our_lines[our_start:our_end]
-            their_part = their_lines[their_start:their_end]
+    for region in merge.regions:
+        if isinstance(region, ConflictRegion):
+            our_part = [decode_line(line) for line in region.ours]
+            their_part = [decode_line(line) for line in region.theirs]
             conflicts.append(
                 Conflict(
-                    line=our_start + 1,
-                    base=tuple(base_lines[base_start:base_end]),
+                    line=merge.conflict_lines[len(conflicts)],
+                    base=tuple(decode_line(line) for line in region.base),
                     ours=tuple(our_part),
                     theirs=tuple(their_part),
                 )
             )
             merged.extend(our_part)
-            marked.append(f"<<<<<<< {ours_label}\n")
-            marked.extend(_ended(our_part))
-            marked.append("=======\n")
-            marked.extend(_ended(their_part))
-            marked.append(f">>>>>>> {theirs_label}\n")
-            continue
-        start, end = region[1], region[2]
-        source = {"unchanged": base_lines, "a": our_lines, "same": our_lines, "b": their_lines}
-        lines = source[kind][start:end]
-        merged.extend(lines)
-        marked.extend(lines)
+            eol = region.eol
+            marked.append(f"{'<' * MARKER_SIZE} {ours_label}{eol}")
+            marked.extend(_ended(our_part, eol))
+            marked.append(f"{'=' * MARKER_SIZE}{eol}")
+            marked.extend(_ended(their_part, eol))
+            marked.append(f"{'>' * MARKER_SIZE} {theirs_label}{eol}")
+        else:
+            lines = [decode_line(line) for line in region]
+            merged.extend(lines)
+            marked.extend(lines)
     return MergeResult(
-        text="".join(merged),
-        conflicts=tuple(conflicts),
-        text_with_markers="".join(marked),
+        text="".join(merged), conflicts=tuple(conflicts), text_with_markers="".join(marked)
     )
 
 
@@ -119,3 +128,20 @@ def unified_diff(before: str, after: str, path: str) -> str:
             tofile=f"b/{path}",
         )
     )
+
+
+def _whole_file_conflict(
+    base: str, ours: str, theirs: str, ours_label: str, theirs_label: str
+) -> MergeResult:
+    def lines(text: str) -> list[str]:
+        return [decode_line(line) for line in git_lines(text)]
+
+    our_lines, their_lines = lines(ours), lines(theirs)
+    conflict = Conflict(
+        line=1, base=tuple(lines(base)), ours=tuple(our_lines), theirs=tuple(their_lines)
+    )
+    marked = (
+        f"<<<<<<< {ours_label}\n{''.join(_ended(our_lines))}"
+        f"=======\n{''.join(_ended(their_lines))}>>>>>>> {theirs_label}\n"
+    )
+    return MergeResult(text=ours, conflicts=(conflict,), text_with_markers=marked)
