@@ -1,4 +1,5 @@
-"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``templates``, ``bench``.
+"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``build``, ``templates``,
+``bench``.
 
 Every session runs on the interpreter nox itself runs on (Python 3.12+).
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "templates"]
+nox.options.sessions = ["lint", "typecheck", "build", "tests", "templates"]
 nox.options.error_on_missing_interpreters = True
 
 LINT_TOOLS = ["ruff==0.17.6"]
@@ -27,6 +28,24 @@ def lint(session: nox.Session) -> None:
     session.install(*LINT_TOOLS)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel, and check them as PyPI would (twine check --strict)."""
+    session.install("build", "twine")
+    out = session.create_tmp()
+    session.run("python", "-m", "build", "--outdir", out)
+    session.run("twine", "check", "--strict", *(f"{out}/{name}" for name in _dists(out)))
+
+
+def _dists(directory: str) -> list[str]:
+    import os
+
+    names = [name for name in os.listdir(directory) if name.endswith((".whl", ".tar.gz"))]
+    if len(names) != 2:
+        raise RuntimeError(f"expected one sdist and one wheel in {directory}, found {names}")
+    return names
 
 
 @nox.session

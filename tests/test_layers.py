@@ -158,3 +158,17 @@ def test_the_architecture_document_names_every_subpackage() -> None:
     subpackages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
     missing = sorted(name for name in subpackages if f"### {name}/" not in document)
     assert missing == []
+
+
+def test_the_documented_release_is_this_version() -> None:
+    """The install line and the pre-commit example name the tag of this version."""
+    import tomllib
+
+    root = PACKAGE.parent
+    version = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    readme = (root / "README.md").read_text("utf-8")
+    hooks = (root / ".pre-commit-hooks.yaml").read_text("utf-8")
+    assert f"rev: v{version}\n" in readme
+    assert f"rev: v{version}\n" in hooks
+    assert f"thibaud-cli@v{version}" in readme
+    assert "pip install thibaud-cli" not in readme  # not on PyPI yet

@@ -78,7 +78,7 @@ class BundledTemplates:
         if version_sort_key(version) > version_sort_key(self.latest_version):
             raise TemplateError(
                 f"Bundled template version {version} is newer than this thibaud-admin knows "
-                f"(versions {known}): upgrade thibaud-cli (pip install -U thibaud-cli)."
+                f"(versions {known}): upgrade thibaud-cli to a release that has it."
             )
         raise TemplateError(
             f"Bundled template version {version} is not one this thibaud-admin can render "
