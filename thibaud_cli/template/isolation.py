@@ -25,11 +25,9 @@ import os
 import resource
 import signal
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from thibaud_cli.errors import TemplateError
-
-T = TypeVar("T")
 
 #: The most memory (address space) a render may use, its interpreter included.
 MEMORY_CEILING = 512 * 1024 * 1024
@@ -57,7 +55,7 @@ def render_timeout() -> float:
     return seconds
 
 
-def run_isolated(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+def run_isolated[T](function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """``function(*args, **kwargs)`` in a child process under the render limits.
 
     *function* must be importable by name, and its arguments, result and exceptions
