@@ -33,6 +33,8 @@ from thibaud_cli.template.source import TemplateSource
 
 #: The project name used when neither the template nor the answers give one.
 DEFAULT_PROJECT_NAME = "mysite"
+#: Why the boot checks were not run with ``boot=False``.
+NOT_BOOTED = "--no-boot: the template's code was not run"
 
 
 def _without_location(check: CheckResult) -> CheckResult:
@@ -138,6 +140,7 @@ def validate_template(
     server: str | None = None,
     jobs: int | None = None,
     trust: bool = False,
+    boot: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
@@ -148,7 +151,13 @@ def validate_template(
     matrix that does not exist, a server that is not installed) raise
     :class:`~thibaud_cli.errors.UsageError`. *on_progress(done, total)* is called
     in this thread with 0 variants done, then as each variant finishes.
+
+    Booting runs the template's code (its settings, views, ASGI and WSGI
+    applications) as the current user. With *boot* false only the static checks
+    run (render, leftovers, compile, entry points): for untrusted templates.
     """
+    if server is not None and not boot:
+        raise UsageError("--server serves the project, which runs its code: not with --no-boot.")
     if server is not None:
         from thibaud_cli.checks.server import require_server
 
@@ -167,6 +176,23 @@ def validate_template(
     results: dict[int, VariantResult] = {}
     with tempfile.TemporaryDirectory(prefix="thibaud-validate-") as tmp:
         root = Path(tmp)
+        if not boot:
+            for index, variant in enumerate(variants):
+                rendered = _render(
+                    variant,
+                    source,
+                    root / f"variant-{index}" / "project",
+                    config=config,
+                    trust=trust,
+                )
+                unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
+                results[index] = VariantResult(
+                    variant.name, variant.answers, rendered.checks + unbooted
+                )
+                progress(len(results), len(variants))
+            return ValidationReport(
+                source.copier_source, tuple(results[i] for i in range(len(variants))), tuple(notes)
+            )
         renders: list[Future[RenderedVariant]] = [Future() for _ in variants]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             boots = {}

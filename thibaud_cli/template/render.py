@@ -23,6 +23,8 @@ from thibaud_cli.template.limits import (
     render_deadline,
 )
 from thibaud_cli.template.source import TemplateSource, resolve_template
+from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
+from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,14 @@ def render_template(
     from copier._settings import SettingsModel
     from copier.errors import CopierError
     from copier.errors import UnsafeTemplateError as CopierUnsafeTemplateError
-    from plumbum.commands.processes import ProcessExecutionError  # copier's git runner
+    from plumbum import local  # copier's git runner
+    from plumbum.commands.processes import ProcessExecutionError
 
+    if not trust and resolved.local_path is not None and _is_git_checkout(resolved.local_path):
+        refuse_unvetted_config(resolved.local_path)
     try:
-        with warnings.catch_warnings():
+        # plumbum keeps its own copy of the environment: it gets the variables too.
+        with hardened_git_environment() as git_env, local.env(**git_env), warnings.catch_warnings():
             # copier warns about dirty local git templates and the like; the CLI
             # is no place for Python warnings.
             warnings.simplefilter("ignore")
@@ -83,7 +89,8 @@ def render_template(
                 quiet=True,
                 unsafe=trust,
                 cleanup_on_error=False,
-                exclude=exclude,
+                # Whatever the template's _exclude says, no VCS metadata is rendered.
+                exclude=(*exclude, *VCS_EXCLUDES),
                 skip_tasks=not run_tasks,
             ) as worker:
                 if strict_undefined:
@@ -99,6 +106,7 @@ def render_template(
                 with render_deadline():
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
+                refuse_vcs_metadata(destination)
                 template_info = worker.template
                 secret = set(template_info.secret_questions)
                 answers = {
