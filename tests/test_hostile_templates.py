@@ -273,3 +273,56 @@ def test_a_git_template_that_cannot_be_fetched_is_one_line(runner: CliRunner, ro
     assert result.output.startswith("Error: git could not fetch the template: ")
     assert len(result.output.strip().splitlines()) == 1
     assert not (root / "out" / "shop").exists()
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"payload.txt.jinja": '{{ "{0}{1}".format(1) }}'},
+        {"payload.txt.jinja": '{{ "{x}".format_map({}) }}'},
+        {"payload.txt.jinja": '{% set f = "{0}{1}{2}".format %}{{ f(1) }}'},
+        {"payload.txt.jinja": "{{ 1 / 0 }}"},
+        {"payload.txt.jinja": '{{ [1, "a"] | sort }}'},
+        {"payload.txt.jinja": '{{ "%d" % "x" }}'},
+        {"payload.txt.jinja": "{{ (1).__class__ }}{{ none.x.y }}"},
+        {'{{ "{0}{1}".format(1) }}.txt': "x"},
+        {"{{ 1 // 0 }}/x.txt": "x"},
+    ],
+)
+def test_template_code_that_raises_is_one_line(
+    runner: CliRunner, root: Path, files: dict[str, str]
+) -> None:
+    template = make_template(root, files)
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "internal error" not in output and "Traceback" not in output
+    assert len(output.strip().splitlines()) == 1, output
+    assert_nothing_written(root, before)
+
+
+def test_validate_template_no_boot_runs_none_of_the_templates_code(
+    runner: CliRunner, root: Path
+) -> None:
+    from tests.helpers import copy_bundled_template
+
+    template = copy_bundled_template(root / "template")
+    marker = root / "settings-imported"
+    settings = template / "{{ project_name }}" / "settings.py.jinja"
+    settings.write_text(
+        settings.read_text() + f"\nimport pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+    )
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot", "-v"])
+    assert result.exit_code == 0, result.output
+    assert not marker.exists()
+    assert "skip settings: not run: --no-boot" in result.output
+    assert "ok   compile" in result.output
+    # The control: booting does run it.
+    result = runner.invoke(main, ["validate-template", str(template), "--jobs", "1"])
+    assert marker.exists()
+
+
+def test_validate_template_help_says_it_runs_the_templates_code(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate-template", "--help"])
+    assert "RUNS THE TEMPLATE'S CODE" in result.output
+    assert "--no-boot" in result.output

@@ -20,6 +20,9 @@ from thibaud_cli.errors import MergeConflictError, ThibaudCliError
 from thibaud_cli.project import installed
 
 ISSUES_URL = "https://github.com/thibaud-cli/thibaud-cli/issues"
+#: ``update --check``: an update is available. Not 2, which is a usage error, so that CI
+#: can tell a drifted project from a broken command line.
+UPDATE_AVAILABLE_EXIT_CODE = 3
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -350,8 +353,8 @@ def regenerate_asgi(dry_run: bool, project_dir: Path, trust: bool) -> None:
 @click.option(
     "--check",
     is_flag=True,
-    help="Only check: exit 0 if the project is at the newest template version, 2 if an "
-    "update is available, 1 on error.",
+    help="Only check: exit 0 if the project is at the newest template version, "
+    f"{UPDATE_AVAILABLE_EXIT_CODE} if an update is available, 1 on error, 2 on a usage error.",
 )
 @click.option(
     "--format",
@@ -396,7 +399,7 @@ def update(
         else:
             click.echo(f"Update available: template version {plan.current} -> {plan.target}.")
             click.echo("\n".join(plan.summary()))
-        ctx.exit(0 if plan.up_to_date else 2)
+        ctx.exit(0 if plan.up_to_date else UPDATE_AVAILABLE_EXIT_CODE)
     if output_format != "text":
         raise CommandMisused("--format is for --check only.")
     from thibaud_cli.template.data import parse_data

@@ -8,16 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.errors import DestinationError, InvalidDataError
+from thibaud_cli.errors import DestinationError
 from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
 from thibaud_cli.template.bundled import bundled_template_version
 from thibaud_cli.template.data import (
-    RESERVED_DATA_KEYS,
     generate_secret_key,
     refuse_reserved_keys,
+    refuse_unknown_questions,
     render_data,
 )
 from thibaud_cli.template.render import RenderedTemplate, render_template
@@ -77,7 +77,7 @@ def start_project(
     with staging_directory(staging_parent) as staging:
         rendered_root = staging / "project"
         rendered = render_template(source, rendered_root, data=data_for_render, trust=trust)
-        _refuse_unknown_questions(user_data, rendered)
+        refuse_unknown_questions(user_data, rendered.questions)
         answers = _answers_for(name, source, rendered)
         rendered_root.mkdir(exist_ok=True)
         (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
@@ -87,17 +87,6 @@ def start_project(
         if not dry_run:
             _publish(rendered_root, target, files, into_existing=target_exists)
     return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
-
-
-def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplate) -> None:
-    # copier ignores data no question asks for: a misspelt --data would go unnoticed.
-    unknown = sorted(set(data) - rendered.questions)
-    if unknown:
-        known = ", ".join(sorted(rendered.questions - RESERVED_DATA_KEYS)) or "none"
-        raise InvalidDataError(
-            f"--data {unknown[0]}: the template asks no such question (its questions: {known}). "
-            "Nothing was written."
-        )
 
 
 def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) -> Answers:

@@ -15,7 +15,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.errors import TemplateError, UnsafeTemplateError
+from thibaud_cli.errors import InvalidDataError, TemplateError, UnsafeTemplateError
 from thibaud_cli.template.limits import (
     RenderBudget,
     contain,
@@ -151,6 +151,18 @@ def render_template(
             f"The template computes something too large ({type(error).__name__}: "
             f"{_one_line(error)}): refused, nothing was written."
         ) from error
+    except (ArithmeticError, LookupError, TypeError, AttributeError) as error:
+        # '{0}{1}'.format(1), 1/0, {}['x']|attr... in the template's own code: its failure,
+        # told in one line. The same exceptions from anywhere else are bugs: re-raised.
+        file, line = _undefined_location(error, source)
+        if file is None and not _raised_in_template_string(error):
+            raise
+        raise TemplateError(
+            f"{_where(file, line)}: {type(error).__name__}: {_one_line(error)}: the template "
+            "failed to render, nothing was written.",
+            template_file=file,
+            line=line,
+        ) from error
     except ProcessExecutionError as error:
         raise TemplateError(
             f"git could not fetch the template: {_git_reason(error)}. Check the URL and "
@@ -166,6 +178,14 @@ def _git_reason(error: Any) -> str:
     lines = [line.strip() for line in str(getattr(error, "stderr", "")).splitlines()]
     reasons = [line for line in lines if line]
     return reasons[-1] if reasons else _one_line(error)
+
+
+def _raised_in_template_string(error: BaseException) -> bool:
+    """Whether *error* was raised by template code compiled from a string (a path)."""
+    return any(
+        frame.f_code.co_filename == "<template>"
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def _is_git_checkout(path: Path) -> bool:
@@ -193,8 +213,20 @@ def _fresh_destination_worker() -> type[Any]:
     stop applying and rendering is merely as slow as before, never different.
     """
     from copier._main import Worker
+    from copier.errors import CopierError, InvalidTypeError
 
     class FreshDestinationWorker(Worker):
+        def _ask(self) -> None:
+            # Answers are never prompted for: those that do not fit their question (a
+            # choice not offered, a failed validator, a required one missing) were given
+            # on the command line or in the answers file, so they are usage errors.
+            try:
+                super()._ask()
+            except (ValueError, InvalidTypeError) as error:
+                if isinstance(error, CopierError) and not isinstance(error, InvalidTypeError):
+                    raise
+                raise InvalidDataError(f"{_one_line(error)}: nothing was written.") from error
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             return None
 
