@@ -326,3 +326,98 @@ def test_validate_template_help_says_it_runs_the_templates_code(runner: CliRunne
     result = runner.invoke(main, ["validate-template", "--help"])
     assert "RUNS THE TEMPLATE'S CODE" in result.output
     assert "--no-boot" in result.output
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ "$THIBAUD_TEST_SECRET" | expandvars }}',
+        '{{ "~" | expanduser }}',
+        '{{ "/etc/*" | fileglob }}',
+        '{{ "/proc/self/cwd" | realpath }}',
+        '{{ "x" | relpath }}',
+        # Reached some other way than by filter syntax.
+        '{% set f = "expandvars" %}{{ "$THIBAUD_TEST_SECRET" | map(f) | list }}',
+        # In a validator message, which reports print.
+    ],
+)
+def test_filters_that_read_this_machine_are_refused(
+    runner: CliRunner, root: Path, payload: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THIBAUD_TEST_SECRET", "s3cr3t-value")
+    template = make_template(root, {"payload.txt.jinja": payload})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "reads this machine" in output and "--trust" in output
+    assert "s3cr3t-value" not in output
+    assert_nothing_written(root, before)
+
+
+def test_a_validator_cannot_print_the_environment(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THIBAUD_TEST_SECRET", "s3cr3t-value")
+    config = (
+        "name:\n  type: str\n  default: x\n"
+        "  validator: \"{{ '$THIBAUD_TEST_SECRET' | expandvars }}\"\n"
+    )
+    template = make_template(root, {}, config=config)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "s3cr3t-value" not in output
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot"])
+    assert "s3cr3t-value" not in result.output
+
+
+def test_trust_gives_the_host_filters_back(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THIBAUD_TEST_SECRET", "s3cr3t-value")
+    template = make_template(
+        root, {"payload.txt.jinja": '{{ "$THIBAUD_TEST_SECRET" | expandvars }}\n'}
+    )
+    code, output = start(runner, root, template, "--trust")
+    assert code == 0, output
+    assert (root / "out" / "shop" / "payload.txt").read_text() == "s3cr3t-value\n"
+
+
+@pytest.mark.parametrize("name", ["to_yaml", "to_nice_yaml", "to_json", "to_nice_json"])
+@pytest.mark.parametrize("value", ["_copier_conf", "_copier_conf.settings", "_copier_conf.data"])
+def test_internal_state_is_not_serialised(
+    runner: CliRunner, root: Path, name: str, value: str
+) -> None:
+    template = make_template(root, {"state.txt.jinja": f"{{{{ {value} | {name} }}}}"})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    if code == 0:  # a plain mapping of answers is fine; copier's objects are not
+        rendered = (root / "out" / "shop" / "state.txt").read_text()
+        assert "!!python" not in rendered and "dst_path" not in rendered
+        assert "thibaud-tmp" not in rendered
+    else:
+        assert code == 1, output
+        assert len(output.strip().splitlines()) == 1 and "internal error" not in output
+        assert f"applies {name}" in output
+        assert_nothing_written(root, before)
+
+
+def test_serialising_answers_still_works(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root,
+        {"data.txt.jinja": '{{ {"a": [1, "é"], "b": none} | to_nice_yaml }}{{ [1] | to_json }}'},
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "data.txt").read_text() == "a:\n- 1\n- é\nb: null\n[1]"
+
+
+def test_preserved_symlinks_that_lead_nowhere_are_reported_not_crashed_on(
+    runner: CliRunner, root: Path
+) -> None:
+    template = make_template(root, {"project_name_q": ""}, config="_preserve_symlinks: true\n")
+    (template / "project_name_q").unlink()
+    os.symlink("missing.py", template / "{{ project_name }}" / "broken.py")
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot"])
+    assert result.exit_code == 1, result.output
+    assert "broken.py: cannot be read (a symlink to missing.py)" in result.output
+    assert "Error:" not in result.output

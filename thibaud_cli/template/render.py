@@ -7,6 +7,7 @@ not render, and ``--help``, never pay for it.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 import warnings
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import InvalidDataError, TemplateError, UnsafeTemplateError
+from thibaud_cli.template.filters import install_filters
 from thibaud_cli.template.limits import (
     RenderBudget,
     contain,
@@ -102,6 +104,7 @@ def render_template(
                         "The template has migrations, which run code on this machine: "
                         "nothing was written. If you trust the template, pass --trust."
                     )
+                install_filters(worker.jinja_env, trust=trust)
                 contain(worker.jinja_env, RenderBudget())
                 with render_deadline():
                     worker.run_copy()
@@ -225,7 +228,12 @@ def _fresh_destination_worker() -> type[Any]:
             except (ValueError, InvalidTypeError) as error:
                 if isinstance(error, CopierError) and not isinstance(error, InvalidTypeError):
                     raise
-                raise InvalidDataError(f"{_one_line(error)}: nothing was written.") from error
+                # copier names the question in quotes; a default that fails is the template's.
+                named = re.search(r"['\"]([A-Za-z_]\w*)['\"]", str(error))
+                if named is None or named.group(1) not in self.answers.init:
+                    raise
+                message = _one_line(error).removesuffix(" Nothing was written.").rstrip(".")
+                raise InvalidDataError(f"{message}: nothing was written.") from error
 
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             return None
