@@ -42,6 +42,8 @@ class RenderedTemplate:
     commit: str | None
     #: Every question the template declares.
     questions: frozenset[str] = frozenset()
+    #: The questions marked ``secret: true``: their answers are never shown.
+    secret_questions: frozenset[str] = frozenset()
 
 
 def render_template(
@@ -126,6 +128,7 @@ def render_template(
                     version=str(version) if version is not None else None,
                     commit=template_info.commit,
                     questions=frozenset(map(str, template_info.questions_data)),
+                    secret_questions=frozenset(map(str, secret)),
                 )
     except CopierUnsafeTemplateError as error:
         features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
