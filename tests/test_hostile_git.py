@@ -336,3 +336,24 @@ def test_the_answers_file_is_still_written(runner: CliRunner, tmp_path: Path) ->
     code, output = start(runner, repo, tmp_path / "shop")
     assert code == 0, output
     assert (tmp_path / "shop" / ANSWERS_FILENAME).is_file()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a repository to another user needs root")
+def test_a_repository_of_another_user_is_never_run_by_git(
+    runner: CliRunner, tmp_path: Path, marker: Path
+) -> None:
+    # safe.directory is left to git: we never widen it, so git refuses to work in a
+    # repository someone else owns, and the template is read as a plain directory.
+    import pwd
+    import shutil
+
+    repo = evil_repo(tmp_path, marker, tagged=False, dirty=True)
+    nobody = pwd.getpwnam("nobody")
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, nobody.pw_uid, nobody.pw_gid)
+    code, output = start(runner, repo, tmp_path / "shop")
+    # Rendered as a plain directory, or refused for its symlinked hooks: never run.
+    assert code in (0, 1) and len(output.strip().splitlines()) <= 2, output
+    assert not marker.exists()
+    assert vcs_paths(tmp_path / "shop") == []
+    shutil.rmtree(repo)
