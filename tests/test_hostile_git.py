@@ -78,6 +78,15 @@ def git_status_fails(directory: Path) -> bool:
         # A name that renders to .git.
         ({"{{ '.g' ~ 'it' }}/config": "[core]\n"}, "[]"),
         ({"{{ '.g' ~ 'it' }}.jinja": "gitdir: /etc\n"}, "[]"),
+        # HFS+ ignores a zero-width non-joiner: this is .git on macOS (CVE-2014-9390).
+        ({".g\u200cit/config": "[core]\n"}, "['*.bak']"),
+        # copier's default exclusions do not apply under _subdirectory at all.
+        ({"sub/.git/config": "[core]\n", "sub/README.md": "x\n"}, "['*.bak']\n_subdirectory: sub"),
+        # copier writes its answers file where _answers_file says.
+        (
+            {"{{ _copier_conf.answers_file }}.jinja": "#!/bin/sh\ntouch pwned\n"},
+            "['*.bak']\n_answers_file: .git/hooks/post-commit",
+        ),
     ],
 )
 def test_vcs_metadata_in_a_template_is_never_rendered(
