@@ -421,3 +421,34 @@ def test_preserved_symlinks_that_lead_nowhere_are_reported_not_crashed_on(
     assert result.exit_code == 1, result.output
     assert "broken.py: cannot be read (a symlink to missing.py)" in result.output
     assert "Error:" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "fragment"),
+    [
+        (["--data", "count=abc", "--data", "required=x"], 2, "--data count: invalid literal"),
+        (["--data", "flavour=mint", "--data", "required=x"], 2, "Invalid choice for 'flavour'"),
+        ([], 2, "give it with --data required=VALUE"),
+        (["--data", "required=x", "--data", "checked=bad"], 2, "checked"),
+        # The template's own default fails its validator: the template's error.
+        (["--data", "required=x"], 1, "The template failed to render"),
+    ],
+)
+def test_answers_that_do_not_fit_are_usage_errors(
+    runner: CliRunner, root: Path, data: list[str], code: int, fragment: str
+) -> None:
+    config = (
+        "count:\n  type: int\n  default: 1\n"
+        "flavour:\n  type: str\n  default: vanilla\n  choices: [vanilla, chocolate]\n"
+        "required:\n  type: str\n"
+        "checked:\n  type: str\n  default: bad\n"
+        "  validator: \"{% if checked == 'bad' %}must not be bad{% endif %}\"\n"
+    )
+    if code == 2 and "checked=bad" not in data:
+        config = config.replace("default: bad", "default: good")
+    template = make_template(root, {}, config=config)
+    before = tree_snapshot(root)
+    code_, output = start(runner, root, template, *data)
+    assert code_ == code, output
+    assert fragment in output and len(output.strip().splitlines()) == 1, output
+    assert_nothing_written(root, before)

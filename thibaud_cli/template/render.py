@@ -223,20 +223,43 @@ def _fresh_destination_worker() -> type[Any]:
 
     class FreshDestinationWorker(Worker):
         def _ask(self) -> None:
-            # Answers are never prompted for: those that do not fit their question (a
-            # choice not offered, a failed validator, a required one missing) were given
-            # on the command line or in the answers file, so they are usage errors.
+            # Answers are never prompted for: one that does not fit its question (a choice
+            # not offered, a failed validator, a value of the wrong type) was given on the
+            # command line or in the answers file, and a required question without a
+            # default needs one there: usage errors. A default that fails is the template's.
             try:
                 super()._ask()
             except (ValueError, InvalidTypeError) as error:
                 if isinstance(error, CopierError) and not isinstance(error, InvalidTypeError):
                     raise
-                # copier names the question in quotes; a default that fails is the template's.
-                named = re.search(r"['\"]([A-Za-z_]\w*)['\"]", str(error))
-                if named is None or named.group(1) not in self.answers.init:
-                    raise
+                question = self._failed_question(str(error))
                 message = _one_line(error).removesuffix(" Nothing was written.").rstrip(".")
+                if question is None:
+                    raise
+                if question not in self.answers.init:
+                    raise InvalidDataError(
+                        f"{message}: give it with --data {question}=VALUE. Nothing was written."
+                    ) from error
+                if not re.search(rf"\b{re.escape(question)}\b", message):
+                    message = f"--data {question}: {message}"
                 raise InvalidDataError(f"{message}: nothing was written.") from error
+
+        def _failed_question(self, message: str) -> str | None:
+            """The question whose answer copier refused: named in *message* (in quotes),
+            else the first given answer it had not taken yet (it asks in order)."""
+            questions = [str(name) for name in self.template.questions_data]
+            named = re.search(r"['\"]([A-Za-z_]\w*)['\"]", message)
+            if named is not None and named.group(1) in questions:
+                name = named.group(1)
+                if name in self.answers.init or "required" in message:
+                    return name
+                return None  # its default failed: the template's error
+            pending = [
+                name
+                for name in questions
+                if name in self.answers.init and name not in self.answers.user
+            ]
+            return pending[0] if pending else None
 
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             return None
