@@ -301,6 +301,8 @@ def test_unvetted_repository_settings_are_refused(
         "ext::sh -c touch% {marker} x.git",
         "--upload-pack=touch {marker} x.git",
         "git+ext::sh -c touch% {marker}",
+        # ssh option injection through the host name.
+        "ssh://-oProxyCommand=touch {marker}/x.git",
     ],
 )
 def test_command_urls_run_nothing(
