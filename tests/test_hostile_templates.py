@@ -452,3 +452,45 @@ def test_answers_that_do_not_fit_are_usage_errors(
     assert code_ == code, output
     assert fragment in output and len(output.strip().splitlines()) == 1, output
     assert_nothing_written(root, before)
+
+
+# Nine levels of nine aliases: a billion values once expanded.
+YAML_BOMB = "_b0: &a0 [lol]\n" + "".join(
+    f"_b{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]\n" for n in range(1, 10)
+)
+
+
+def test_a_yaml_bomb_in_copier_yml_is_refused(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root, {}, config=YAML_BOMB + "q:\n  type: str\n  default: x\n  choices: *a9\n"
+    )
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1 and "aliases are expanded" in output, output
+    assert_nothing_written(root, before)
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot"])
+    assert result.exit_code == 1 and "aliases are expanded" in result.output
+
+
+def test_aliases_in_copier_yml_are_still_fine(runner: CliRunner, root: Path) -> None:
+    config = (
+        "_common: &common\n  type: str\n  default: x\n"
+        "first:\n  <<: *common\nsecond:\n  <<: *common\n  default: y\n"
+    )
+    template = make_template(
+        root, {"answers.txt.jinja": "{{ first }}{{ second }}\n"}, config=config
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "answers.txt").read_text() == "xy\n"
+
+
+def test_a_yaml_bomb_in_a_matrix_file_is_refused(runner: CliRunner, root: Path) -> None:
+    matrix = root / "matrix.yml"
+    matrix.write_text(
+        "- &x0 {q: [lol]}\n"
+        + "".join(f"- &x{n} {{q: [{', '.join([f'*x{n - 1}'] * 9)}]}}\n" for n in range(1, 10))
+    )
+    result = runner.invoke(main, ["validate-template", "--no-boot", "--matrix", str(matrix)])
+    assert result.exit_code == 2, result.output
+    assert "aliases" in result.output and len(result.output.strip().splitlines()) == 1

@@ -13,7 +13,7 @@ from typing import Any
 
 from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
-from thibaud_cli.template.config import describe_yaml_error
+from thibaud_cli.template.config import MAX_CONFIG_VALUES, describe_yaml_error, expanded_size
 
 #: Without --matrix: the defaults plus one variant per other choice, at most this many.
 MAX_DEFAULT_VARIANTS = 12
@@ -127,6 +127,13 @@ def load_matrix(
     except (UnicodeDecodeError, yaml.YAMLError) as error:
         problem, _ = describe_yaml_error(error)
         raise MatrixFileError(f"--matrix {path}: is not valid YAML or JSON: {problem}") from error
+    if expanded_size(entries, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+        # In CI the matrix file comes with the pull request: nested aliases would expand
+        # into billions of answers.
+        raise MatrixFileError(
+            f"--matrix {path}: holds more than {MAX_CONFIG_VALUES} values once its aliases "
+            "are expanded."
+        )
     example = 'e.g. [{"python_version": "3.12"}, {"python_version": "3.13"}]'
     if not isinstance(entries, list) or not entries:
         raise MatrixFileError(
