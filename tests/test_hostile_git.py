@@ -129,6 +129,15 @@ def test_update_never_touches_the_projects_git(runner: CliRunner, tmp_path: Path
             assert b"<<<<<<<" not in path.read_bytes(), path
 
 
+def test_a_project_may_be_named_like_a_vcs_without_the_dot(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    for name in ("cvs", "hg", "git"):
+        result = runner.invoke(main, ["startproject", name, str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name / name / "asgi.py").is_file()
+
+
 # 2. No code from a template without --trust ----------------------------------------
 
 

@@ -20,18 +20,23 @@ from thibaud_cli.errors import TemplateError
 VCS_METADATA_NAMES = frozenset(
     {".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", ".jj", ".pijul", ".fslckout", "_FOSSIL_"}
 )
+# Dot-names also in any letter case: case-insensitive file systems (macOS, Windows) open
+# .GIT as .git. The others exactly: a package may well be called `cvs`.
+_ANY_CASE = frozenset(name for name in VCS_METADATA_NAMES if name.startswith("."))
 
 
 def _any_case(name: str) -> str:
-    # Case-insensitive file systems (macOS, Windows) open .GIT as .git.
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name)
 
 
 #: gitwildmatch patterns (copier's ``exclude``), matching those names at any depth.
 #: Appended last, so that no negation (``!.git``) in the template's list undoes them.
-VCS_EXCLUDES: tuple[str, ...] = tuple(sorted(_any_case(name) for name in VCS_METADATA_NAMES))
+VCS_EXCLUDES: tuple[str, ...] = tuple(
+    sorted(_any_case(name) if name in _ANY_CASE else name for name in VCS_METADATA_NAMES)
+)
 
-_FOLDED = frozenset(name.casefold() for name in VCS_METADATA_NAMES)
+_FOLDED = frozenset(name.casefold() for name in _ANY_CASE)
+_EXACT = VCS_METADATA_NAMES - _ANY_CASE
 
 
 def _folded(part: str) -> str:
@@ -42,7 +47,7 @@ def _folded(part: str) -> str:
 
 def is_vcs_metadata(path: str | PurePath) -> bool:
     """Whether *path* (relative) is, or lies inside, version-control metadata."""
-    return any(_folded(part) in _FOLDED for part in PurePath(path).parts)
+    return any(part in _EXACT or _folded(part) in _FOLDED for part in PurePath(path).parts)
 
 
 def refuse_vcs_metadata(root: Path) -> None:
