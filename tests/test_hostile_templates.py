@@ -494,3 +494,26 @@ def test_a_yaml_bomb_in_a_matrix_file_is_refused(runner: CliRunner, root: Path) 
     result = runner.invoke(main, ["validate-template", "--no-boot", "--matrix", str(matrix)])
     assert result.exit_code == 2, result.output
     assert "aliases" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["{{ _copier_conf | to_json(default=none) }}", "{{ [1] | to_yaml(Dumper=none) }}"],
+)
+def test_serialiser_options_cannot_bring_objects_back(
+    runner: CliRunner, root: Path, payload: str
+) -> None:
+    template = make_template(root, {"state.txt.jinja": payload})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1 and "refused, nothing was written" in output, output
+    assert_nothing_written(root, before)
+
+
+def test_serialiser_formatting_options_still_work(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root, {"data.txt.jinja": '{{ {"a": "é"} | to_json(ensure_ascii=False, indent=1) }}'}
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "data.txt").read_text() == '{\n "a": "é"\n}'

@@ -105,32 +105,47 @@ def _plain(value: Any, filter_name: str) -> Any:
     )
 
 
+# The formatting options the filters pass on (ansible's took any keyword of json.dumps
+# and yaml.dump; `default`, `cls` and `Dumper` would bring back arbitrary objects).
+_JSON_OPTIONS = frozenset({"indent", "sort_keys", "ensure_ascii", "separators"})
+_YAML_OPTIONS = frozenset(
+    {"indent", "width", "default_flow_style", "sort_keys", "explicit_start", "allow_unicode"}
+)
+
+
+def _options(name: str, given: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise TemplateError(
+            f"The template passes {unknown[0]}= to {name}, which takes only "
+            f"{', '.join(sorted(allowed))}: refused, nothing was written."
+        )
+    return given
+
+
 def _to_json(*, nice: bool) -> Callable[..., str]:
     name = "to_nice_json" if nice else "to_json"
+    defaults: dict[str, Any] = (
+        {"indent": 4, "sort_keys": True, "separators": (",", ": ")} if nice else {}
+    )
 
-    def to_json(value: Any, indent: int | None = None, sort_keys: bool = False) -> str:
-        if nice:
-            return json.dumps(
-                _plain(value, name), indent=indent or 4, sort_keys=True, ensure_ascii=False
-            )
-        return json.dumps(_plain(value, name), indent=indent, sort_keys=sort_keys)
+    def to_json(value: Any, **options: Any) -> str:
+        options = {**defaults, **_options(name, options, _JSON_OPTIONS)}
+        return json.dumps(_plain(value, name), **options)
 
     return to_json
 
 
 def _to_yaml(*, nice: bool) -> Callable[..., str]:
     name = "to_nice_yaml" if nice else "to_yaml"
+    defaults: dict[str, Any] = {"allow_unicode": True, "sort_keys": False}
+    defaults.update({"indent": 4, "default_flow_style": False} if nice else {})
 
-    def to_yaml(value: Any, indent: int | None = None) -> str:
+    def to_yaml(value: Any, **options: Any) -> str:
         import yaml
 
-        return yaml.safe_dump(
-            _plain(value, name),
-            allow_unicode=True,
-            default_flow_style=False if nice else None,
-            indent=indent or (4 if nice else 2),
-            sort_keys=False,
-        )
+        options = {**defaults, **_options(name, options, _YAML_OPTIONS)}
+        return str(yaml.safe_dump(_plain(value, name), **options))
 
     return to_yaml
 
