@@ -18,12 +18,25 @@ from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.project.answers import ANSWERS_FILENAME
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
+# Nine levels of nine aliases: a billion strings once expanded.
+YAML_BOMB = "bomb_0: &a0 [lol]\n" + "".join(
+    f"bomb_{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]\n" for n in range(1, 10)
+)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("world")
     start_project("mysite", root / "project")
+    start_project("mysite", root / "latin1")
+    asgi = root / "latin1" / "mysite" / "asgi.py"
+    asgi.write_bytes(asgi.read_bytes() + "# caf\u00e9\n".encode("latin-1"))
+    start_project("mysite", root / "internal")
+    answers = root / "internal" / ANSWERS_FILENAME
+    answers.write_text(answers.read_text() + "_copier_conf: {}\n")
+    start_project("mysite", root / "bomb")
+    answers = root / "bomb" / ANSWERS_FILENAME
+    answers.write_text(answers.read_text() + YAML_BOMB)
     build_file_tree(
         root,
         {
@@ -77,7 +90,7 @@ MATRIX = [
     (
         "data-bad-choice",
         ["startproject", "shop", "{root}/out1", "--data", "python_version=1"],
-        1,
+        2,
         "python_version",
     ),
     (
@@ -313,6 +326,111 @@ MATRIX = [
         ["update", "--to", "99", "--project-dir", "{root}/project"],
         2,
         "99",
+    ),
+    # copier's own variables, as --data or in the answers file
+    *(
+        (
+            f"data-internal{key}",
+            ["startproject", "shop", "{root}/out1", "--data", f"{key}=x"],
+            2,
+            "copier's own",
+        )
+        for key in (
+            "_copier_conf",
+            "_folder_name",
+            "_copier_python",
+            "_copier_answers",
+            "_copier_phase",
+            "_copier_operation",
+        )
+    ),
+    (
+        "update-data-internal",
+        ["update", "--data", "_copier_conf=x", "--project-dir", "{root}/project"],
+        2,
+        "copier's own",
+    ),
+    (
+        "validate-data-internal",
+        ["validate-template", "--data", "_folder_name=x", "--no-boot"],
+        2,
+        "copier's own",
+    ),
+    (
+        "answers-internal-key",
+        ["update", "--check", "--project-dir", "{root}/internal"],
+        2,
+        "_copier_conf",
+    ),
+    (
+        "answers-internal-key-regenerate",
+        ["regenerate-asgi", "--project-dir", "{root}/internal"],
+        2,
+        "_copier_conf",
+    ),
+    (
+        "answers-yaml-bomb",
+        ["list-asgi-middleware", "--project-dir", "{root}/bomb"],
+        1,
+        "aliases",
+    ),
+    (
+        "answers-yaml-bomb-update",
+        ["update", "--check", "--project-dir", "{root}/bomb"],
+        1,
+        "aliases",
+    ),
+    (
+        "update-data-unknown",
+        ["update", "--dry-run", "--data", "licence=MIT", "--project-dir", "{root}/project"],
+        2,
+        "asks no such question",
+    ),
+    (
+        "update-data-bad-choice",
+        ["update", "--dry-run", "--data", "python_version=2.7", "--project-dir", "{root}/project"],
+        2,
+        "Invalid choice",
+    ),
+    (
+        "validate-no-boot-server",
+        ["validate-template", "--no-boot", "--server", "uvicorn"],
+        2,
+        "--no-boot",
+    ),
+    # middleware that is not one
+    *(
+        (
+            f"add-not-middleware-{spec}",
+            ["add-asgi-middleware", spec, "--project-dir", "{root}/project"],
+            2,
+            fragment,
+        )
+        for spec, fragment in (
+            ("mysite.asgi:application", "own ASGI application"),
+            ("mysite.asgi.application", "own ASGI application"),
+            ("mysite.settings.DEBUG", "is a bool, not a middleware"),
+            ("mysite.settings:ALLOWED_HOSTS", "is a list, not a middleware"),
+            ("os:path", "is a module, not a middleware"),
+        )
+    ),
+    (
+        "add-not-utf8-asgi",
+        ["add-asgi-middleware", PROXY, "--project-dir", "{root}/latin1"],
+        1,
+        "not UTF-8",
+    ),
+    (
+        "regenerate-not-utf8-asgi",
+        ["regenerate-asgi", "--project-dir", "{root}/latin1"],
+        1,
+        "not UTF-8",
+    ),
+    (
+        "remove-not-utf8-asgi",
+        ["remove-asgi-middleware", PROXY, "--project-dir", "{root}/latin1"],
+        1,
+        "not in the chain",
     ),
 ]
 

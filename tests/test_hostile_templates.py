@@ -273,3 +273,247 @@ def test_a_git_template_that_cannot_be_fetched_is_one_line(runner: CliRunner, ro
     assert result.output.startswith("Error: git could not fetch the template: ")
     assert len(result.output.strip().splitlines()) == 1
     assert not (root / "out" / "shop").exists()
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"payload.txt.jinja": '{{ "{0}{1}".format(1) }}'},
+        {"payload.txt.jinja": '{{ "{x}".format_map({}) }}'},
+        {"payload.txt.jinja": '{% set f = "{0}{1}{2}".format %}{{ f(1) }}'},
+        {"payload.txt.jinja": "{{ 1 / 0 }}"},
+        {"payload.txt.jinja": '{{ [1, "a"] | sort }}'},
+        {"payload.txt.jinja": '{{ "%d" % "x" }}'},
+        {"payload.txt.jinja": "{{ (1).__class__ }}{{ none.x.y }}"},
+        {'{{ "{0}{1}".format(1) }}.txt': "x"},
+        {"{{ 1 // 0 }}/x.txt": "x"},
+    ],
+)
+def test_template_code_that_raises_is_one_line(
+    runner: CliRunner, root: Path, files: dict[str, str]
+) -> None:
+    template = make_template(root, files)
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "internal error" not in output and "Traceback" not in output
+    assert len(output.strip().splitlines()) == 1, output
+    assert_nothing_written(root, before)
+
+
+def test_validate_template_no_boot_runs_none_of_the_templates_code(
+    runner: CliRunner, root: Path
+) -> None:
+    from tests.helpers import copy_bundled_template
+
+    template = copy_bundled_template(root / "template")
+    marker = root / "settings-imported"
+    settings = template / "{{ project_name }}" / "settings.py.jinja"
+    settings.write_text(
+        settings.read_text() + f"\nimport pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+    )
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot", "-v"])
+    assert result.exit_code == 0, result.output
+    assert not marker.exists()
+    assert "skip settings: not run: --no-boot" in result.output
+    assert "ok   compile" in result.output
+    # The control: booting does run it.
+    result = runner.invoke(main, ["validate-template", str(template), "--jobs", "1"])
+    assert marker.exists()
+
+
+def test_validate_template_help_says_it_runs_the_templates_code(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate-template", "--help"])
+    assert "RUNS THE TEMPLATE'S CODE" in result.output
+    assert "--no-boot" in result.output
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ "$THIBAUD_TEST_SECRET" | expandvars }}',
+        '{{ "~" | expanduser }}',
+        '{{ "/etc/*" | fileglob }}',
+        '{{ "/proc/self/cwd" | realpath }}',
+        '{{ "x" | relpath }}',
+        # Reached some other way than by filter syntax.
+        '{% set f = "expandvars" %}{{ "$THIBAUD_TEST_SECRET" | map(f) | list }}',
+        # In a validator message, which reports print.
+    ],
+)
+def test_filters_that_read_this_machine_are_refused(
+    runner: CliRunner, root: Path, payload: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THIBAUD_TEST_SECRET", "s3cr3t-value")
+    template = make_template(root, {"payload.txt.jinja": payload})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "reads this machine" in output and "--trust" in output
+    assert "s3cr3t-value" not in output
+    assert_nothing_written(root, before)
+
+
+def test_a_validator_cannot_print_the_environment(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THIBAUD_TEST_SECRET", "s3cr3t-value")
+    config = (
+        "name:\n  type: str\n  default: x\n"
+        "  validator: \"{{ '$THIBAUD_TEST_SECRET' | expandvars }}\"\n"
+    )
+    template = make_template(root, {}, config=config)
+    code, output = start(runner, root, template)
+    assert code == 1, output
+    assert "s3cr3t-value" not in output
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot"])
+    assert "s3cr3t-value" not in result.output
+
+
+def test_trust_gives_the_host_filters_back(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THIBAUD_TEST_SECRET", "s3cr3t-value")
+    template = make_template(
+        root, {"payload.txt.jinja": '{{ "$THIBAUD_TEST_SECRET" | expandvars }}\n'}
+    )
+    code, output = start(runner, root, template, "--trust")
+    assert code == 0, output
+    assert (root / "out" / "shop" / "payload.txt").read_text() == "s3cr3t-value\n"
+
+
+@pytest.mark.parametrize("name", ["to_yaml", "to_nice_yaml", "to_json", "to_nice_json"])
+@pytest.mark.parametrize("value", ["_copier_conf", "_copier_conf.settings", "_copier_conf.data"])
+def test_internal_state_is_not_serialised(
+    runner: CliRunner, root: Path, name: str, value: str
+) -> None:
+    template = make_template(root, {"state.txt.jinja": f"{{{{ {value} | {name} }}}}"})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    if code == 0:  # a plain mapping of answers is fine; copier's objects are not
+        rendered = (root / "out" / "shop" / "state.txt").read_text()
+        assert "!!python" not in rendered and "dst_path" not in rendered
+        assert "thibaud-tmp" not in rendered
+    else:
+        assert code == 1, output
+        assert len(output.strip().splitlines()) == 1 and "internal error" not in output
+        assert f"applies {name}" in output
+        assert_nothing_written(root, before)
+
+
+def test_serialising_answers_still_works(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root,
+        {"data.txt.jinja": '{{ {"a": [1, "é"], "b": none} | to_nice_yaml }}{{ [1] | to_json }}'},
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "data.txt").read_text() == "a:\n- 1\n- é\nb: null\n[1]"
+
+
+def test_preserved_symlinks_that_lead_nowhere_are_reported_not_crashed_on(
+    runner: CliRunner, root: Path
+) -> None:
+    template = make_template(root, {"project_name_q": ""}, config="_preserve_symlinks: true\n")
+    (template / "project_name_q").unlink()
+    os.symlink("missing.py", template / "{{ project_name }}" / "broken.py")
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot"])
+    assert result.exit_code == 1, result.output
+    assert "broken.py: cannot be read (a symlink to missing.py)" in result.output
+    assert "Error:" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "fragment"),
+    [
+        (["--data", "count=abc", "--data", "required=x"], 2, "--data count: invalid literal"),
+        (["--data", "flavour=mint", "--data", "required=x"], 2, "Invalid choice for 'flavour'"),
+        ([], 2, "give it with --data required=VALUE"),
+        (["--data", "required=x", "--data", "checked=bad"], 2, "checked"),
+        # The template's own default fails its validator: the template's error.
+        (["--data", "required=x"], 1, "The template failed to render"),
+    ],
+)
+def test_answers_that_do_not_fit_are_usage_errors(
+    runner: CliRunner, root: Path, data: list[str], code: int, fragment: str
+) -> None:
+    config = (
+        "count:\n  type: int\n  default: 1\n"
+        "flavour:\n  type: str\n  default: vanilla\n  choices: [vanilla, chocolate]\n"
+        "required:\n  type: str\n"
+        "checked:\n  type: str\n  default: bad\n"
+        "  validator: \"{% if checked == 'bad' %}must not be bad{% endif %}\"\n"
+    )
+    if code == 2 and "checked=bad" not in data:
+        config = config.replace("default: bad", "default: good")
+    template = make_template(root, {}, config=config)
+    before = tree_snapshot(root)
+    code_, output = start(runner, root, template, *data)
+    assert code_ == code, output
+    assert fragment in output and len(output.strip().splitlines()) == 1, output
+    assert_nothing_written(root, before)
+
+
+# Nine levels of nine aliases: a billion values once expanded.
+YAML_BOMB = "_b0: &a0 [lol]\n" + "".join(
+    f"_b{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]\n" for n in range(1, 10)
+)
+
+
+def test_a_yaml_bomb_in_copier_yml_is_refused(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root, {}, config=YAML_BOMB + "q:\n  type: str\n  default: x\n  choices: *a9\n"
+    )
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1 and "aliases are expanded" in output, output
+    assert_nothing_written(root, before)
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot"])
+    assert result.exit_code == 1 and "aliases are expanded" in result.output
+
+
+def test_aliases_in_copier_yml_are_still_fine(runner: CliRunner, root: Path) -> None:
+    config = (
+        "_common: &common\n  type: str\n  default: x\n"
+        "first:\n  <<: *common\nsecond:\n  <<: *common\n  default: y\n"
+    )
+    template = make_template(
+        root, {"answers.txt.jinja": "{{ first }}{{ second }}\n"}, config=config
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "answers.txt").read_text() == "xy\n"
+
+
+def test_a_yaml_bomb_in_a_matrix_file_is_refused(runner: CliRunner, root: Path) -> None:
+    matrix = root / "matrix.yml"
+    matrix.write_text(
+        "- &x0 {q: [lol]}\n"
+        + "".join(f"- &x{n} {{q: [{', '.join([f'*x{n - 1}'] * 9)}]}}\n" for n in range(1, 10))
+    )
+    result = runner.invoke(main, ["validate-template", "--no-boot", "--matrix", str(matrix)])
+    assert result.exit_code == 2, result.output
+    assert "aliases" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["{{ _copier_conf | to_json(default=none) }}", "{{ [1] | to_yaml(Dumper=none) }}"],
+)
+def test_serialiser_options_cannot_bring_objects_back(
+    runner: CliRunner, root: Path, payload: str
+) -> None:
+    template = make_template(root, {"state.txt.jinja": payload})
+    before = tree_snapshot(root)
+    code, output = start(runner, root, template)
+    assert code == 1 and "refused, nothing was written" in output, output
+    assert_nothing_written(root, before)
+
+
+def test_serialiser_formatting_options_still_work(runner: CliRunner, root: Path) -> None:
+    template = make_template(
+        root, {"data.txt.jinja": '{{ {"a": "é"} | to_json(ensure_ascii=False, indent=1) }}'}
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "data.txt").read_text() == '{\n "a": "é"\n}'

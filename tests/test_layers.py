@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "thibaud_cli"
-ENGINE = ("template", "project", "asgi", "merge", "fs", "checks")
+ENGINE = ("template", "project", "asgi", "merge", "fs", "checks", "vcs")
 #: Higher imports lower; ``errors`` is the floor every layer may stand on.
 LAYERS = {"cli": 3, "operations": 2, **dict.fromkeys(ENGINE, 1), "errors": 0}
 

@@ -239,7 +239,7 @@ def test_a_file_as_directory_is_refused(runner: CliRunner, tmp_path: Path) -> No
         (["startproject", "mysite", "--data", "project_name=x"], 2, "NAME argument"),
         (["startproject", "mysite", "--data", "secret_key=x"], 2, "sets 'secret_key' itself"),
         (["startproject", "mysite", "--template", "/does/not/exist"], 1, "does not exist"),
-        (["startproject", "mysite", "--data", "python_version=2.7"], 1, "python_version"),
+        (["startproject", "mysite", "--data", "python_version=2.7"], 2, "python_version"),
         (["startproject"], 2, "Missing argument 'NAME'"),
     ],
 )

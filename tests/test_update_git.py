@@ -107,9 +107,9 @@ def edit_conflicting_line(project: Path) -> None:
     git_commit_all(project, "port 9000")
 
 
-def test_check_reports_the_newer_tag_with_exit_2(runner: CliRunner, project: Path) -> None:
+def test_check_reports_the_newer_tag_with_exit_3(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(main, ["update", "--check", "--project-dir", str(project)])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert "Update available: template version v1 -> v2." in result.output
     assert (
         "  added     NEWS.md\n  kept      README.md (you deleted it: it stays deleted)\n"
@@ -121,7 +121,7 @@ def test_check_json_lists_versions_and_files(runner: CliRunner, project: Path) -
     result = runner.invoke(
         main, ["update", "--check", "--format", "json", "--project-dir", str(project)]
     )
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     report = json.loads(result.output)
     assert report["current_version"] == "1"
     assert report["current_commit"] == "v1"

@@ -58,6 +58,10 @@ class AnswersFileError(ThibaudCliError):
     """The answers file is missing, unreadable or inconsistent."""
 
 
+class EntryPointError(ThibaudCliError):
+    """The project's (or the template's) ``asgi.py`` is not UTF-8 text."""
+
+
 class MiddlewareSpecError(UsageError):
     """A middleware SPEC or one of its ``--option`` values is invalid."""
 

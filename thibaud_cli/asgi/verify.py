@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from thibaud_cli.asgi.spec import ObjectPath
-from thibaud_cli.errors import MiddlewareNotFoundError
+from thibaud_cli.errors import MiddlewareNotFoundError, MiddlewareSpecError
 
 _CHECK_SCRIPT = r"""
 import importlib, importlib.util, json, os, sys
@@ -24,7 +24,8 @@ results_path = sys.argv[4]
 sys.path.insert(0, project_dir)
 os.environ.setdefault("THIBAUD_SETTINGS_MODULE", settings_module)
 results = []
-for module_name, attribute in targets:
+application_module = settings_module.rpartition(".")[0] + ".asgi"
+for module_name, attribute, middleware in targets:
     try:
         found = importlib.util.find_spec(module_name) is not None
     except (ImportError, ValueError):
@@ -42,6 +43,14 @@ for module_name, attribute in targets:
         continue
     if not hasattr(module, attribute):
         results.append({"problem": "attribute", "detail": ""})
+        continue
+    found = getattr(module, attribute)
+    # Only if the target imported it: the project's application is never imported for this.
+    project_asgi = sys.modules.get(application_module)
+    if middleware and found is getattr(project_asgi, "application", object()):
+        results.append({"problem": "application", "detail": ""})
+    elif middleware and not callable(found):
+        results.append({"problem": "not-callable", "detail": type(found).__name__})
     else:
         results.append({"problem": None, "detail": ""})
 # A file, not stdout: whatever the imported modules print cannot garble the results.
@@ -61,8 +70,18 @@ def project_interpreter(project_dir: Path) -> str:
     return sys.executable
 
 
-def verify_importable(project_dir: Path, project_name: str, targets: Iterable[ObjectPath]) -> None:
-    """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing."""
+def verify_importable(
+    project_dir: Path,
+    project_name: str,
+    targets: Iterable[ObjectPath],
+    *,
+    middleware: ObjectPath | None = None,
+) -> None:
+    """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing.
+
+    *middleware* (one of *targets*) must also be callable (a class or a function
+    taking the application), and not the project's own ``application``.
+    """
     targets = list(targets)
     if not targets:
         return
@@ -77,7 +96,7 @@ def verify_importable(project_dir: Path, project_name: str, targets: Iterable[Ob
                     _CHECK_SCRIPT,
                     str(project_dir.resolve()),
                     f"{project_name}.settings",
-                    json.dumps([[t.module, t.attribute] for t in targets]),
+                    json.dumps([[t.module, t.attribute, t == middleware] for t in targets]),
                     str(results_path),
                 ],
                 capture_output=True,
@@ -112,6 +131,16 @@ def verify_importable(project_dir: Path, project_name: str, targets: Iterable[Ob
         if problem == "import":
             raise MiddlewareNotFoundError(
                 f"Module '{target.module}' failed to import: {result['detail']}."
+            )
+        if problem == "application":
+            raise MiddlewareSpecError(
+                f"{target} is the project's own ASGI application, not a middleware: "
+                "it cannot wrap itself."
+            )
+        if problem == "not-callable":
+            raise MiddlewareSpecError(
+                f"{target} is a {result['detail']}, not a middleware: give a class or a "
+                "function that takes the application (e.g. pkg.module.Middleware)."
             )
         if problem == "attribute":
             raise MiddlewareNotFoundError(

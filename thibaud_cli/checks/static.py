@@ -41,6 +41,12 @@ def _summarise(
     return CheckResult(name, "failed", message, file=file, line=line, duration=duration)
 
 
+def _unreadable(path: Path, error: OSError) -> str:
+    # A template may keep a symlink as it is (_preserve_symlinks): say where it leads.
+    link = f" (a symlink to {os.readlink(path)})" if path.is_symlink() else ""
+    return f"cannot be read{link}: {error.strerror or error}"
+
+
 def check_leftovers(project_dir: Path, templates_suffix: str) -> CheckResult:
     """No file keeps the template suffix, and no Python file holds unrendered Jinja."""
     started = time.perf_counter()
@@ -50,7 +56,11 @@ def check_leftovers(project_dir: Path, templates_suffix: str) -> CheckResult:
         if templates_suffix and path.name.endswith(templates_suffix):
             problems.append((relative, None, f"still has the template suffix {templates_suffix}"))
         elif path.suffix == ".py":
-            text = path.read_text("utf-8", errors="replace")
+            try:
+                text = path.read_text("utf-8", errors="replace")
+            except OSError as error:
+                problems.append((relative, None, _unreadable(path, error)))
+                continue
             for number, line in enumerate(text.splitlines(), start=1):
                 match = _UNRENDERED.search(line)
                 if match:
@@ -77,6 +87,8 @@ def check_compiles(project_dir: Path) -> CheckResult:
             problems.append((relative, error.lineno, f"{type(error).__name__}: {error.msg}"))
         except ValueError as error:  # e.g. a null byte in the source
             problems.append((relative, None, f"cannot be compiled: {error}"))
+        except OSError as error:
+            problems.append((relative, None, _unreadable(path, error)))
     return _summarise("compile", problems, f"{count} Python files compile", started)
 
 

@@ -6,16 +6,19 @@ question with ``choices``; with it, the answer sets the file lists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
-from thibaud_cli.template.config import describe_yaml_error
+from thibaud_cli.template.config import MAX_CONFIG_VALUES, describe_yaml_error, expanded_size
 
 #: Without --matrix: the defaults plus one variant per other choice, at most this many.
 MAX_DEFAULT_VARIANTS = 12
+#: What a report shows instead of the answer to a ``secret: true`` question.
+MASK = "******"
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,42 @@ def _choice_values(choices: object) -> list[Any]:
     ]
 
 
-def _variant_name(answers: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
+def secret_questions(config: Mapping[str, Any]) -> frozenset[str]:
+    """The questions of a template's copier.yml marked ``secret: true``."""
+    return frozenset(
+        str(name)
+        for name, spec in config.items()
+        if isinstance(spec, Mapping) and spec.get("secret") is True
+    )
+
+
+def mask_answers(answers: Mapping[str, Any], secrets: Collection[str]) -> dict[str, Any]:
+    """*answers* with the answer to every secret question replaced by :data:`MASK`."""
+    return {key: MASK if key in secrets else value for key, value in answers.items()}
+
+
+def mask_result(
+    result: VariantResult, secrets: Collection[str], values: Iterable[str]
+) -> VariantResult:
+    """*result* as reports may show it: secret answers masked in its answers, and
+    secret *values* masked wherever they appear (its name, every check's message)."""
+    ordered = sorted({value for value in values if value}, key=len, reverse=True)
+
+    def masked(text: str) -> str:
+        for value in ordered:
+            text = text.replace(value, MASK)
+        return text
+
+    return VariantResult(
+        masked(result.name),
+        mask_answers(result.answers, secrets),
+        tuple(replace(check, message=masked(check.message)) for check in result.checks),
+    )
+
+
+def _variant_name(answers: Mapping[str, Any], secrets: Collection[str] = ()) -> str:
+    shown = mask_answers(answers, secrets)
+    return ", ".join(f"{key}={value}" for key, value in shown.items()) or "defaults"
 
 
 def default_variants(
@@ -53,7 +90,8 @@ def default_variants(
     (questions answered by *data* stay fixed), capped at :data:`MAX_DEFAULT_VARIANTS`.
 
     Returns the variants and notes for the report (what the cap left out)."""
-    variants = [Variant(_variant_name(data) if data else "defaults", dict(data))]
+    secrets = secret_questions(config)
+    variants = [Variant(_variant_name(data, secrets) if data else "defaults", dict(data))]
     for question, spec in config.items():
         if question.startswith("_") or question in data or not isinstance(spec, Mapping):
             continue
@@ -63,7 +101,7 @@ def default_variants(
             if value == spec.get("default"):
                 continue
             answers = {**data, question: value}
-            variants.append(Variant(_variant_name({question: value}), answers))
+            variants.append(Variant(_variant_name({question: value}, secrets), answers))
     notes = []
     if len(variants) > MAX_DEFAULT_VARIANTS:
         left_out = len(variants) - MAX_DEFAULT_VARIANTS
@@ -75,9 +113,11 @@ def default_variants(
     return variants, notes
 
 
-def load_matrix(path: Path, data: Mapping[str, Any]) -> list[Variant]:
+def load_matrix(
+    path: Path, data: Mapping[str, Any], secrets: Collection[str] = ()
+) -> list[Variant]:
     """The answer sets of a ``--matrix`` file (YAML or JSON: a list of mappings), each
-    over *data*."""
+    over *data*. Variants are named with the answers to *secrets* masked."""
     import yaml
 
     try:
@@ -87,6 +127,13 @@ def load_matrix(path: Path, data: Mapping[str, Any]) -> list[Variant]:
     except (UnicodeDecodeError, yaml.YAMLError) as error:
         problem, _ = describe_yaml_error(error)
         raise MatrixFileError(f"--matrix {path}: is not valid YAML or JSON: {problem}") from error
+    if expanded_size(entries, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+        # In CI the matrix file comes with the pull request: nested aliases would expand
+        # into billions of answers.
+        raise MatrixFileError(
+            f"--matrix {path}: holds more than {MAX_CONFIG_VALUES} values once its aliases "
+            "are expanded."
+        )
     example = 'e.g. [{"python_version": "3.12"}, {"python_version": "3.13"}]'
     if not isinstance(entries, list) or not entries:
         raise MatrixFileError(
@@ -100,7 +147,7 @@ def load_matrix(path: Path, data: Mapping[str, Any]) -> list[Variant]:
                 f"--matrix {path}: entry {number} is not a mapping of question names to "
                 f"answers, {example}."
             )
-        name = _variant_name(entry)
+        name = _variant_name(entry, secrets)
         if name in seen:
             name = f"{name} (#{number})"
         seen.add(name)

@@ -16,6 +16,10 @@ from thibaud_cli.cli.options import (
     trust_option,
 )
 
+#: ``update --check``: an update is available. Not 2, which is a usage error, so that CI
+#: can tell a drifted project from a broken command line.
+UPDATE_AVAILABLE_EXIT_CODE = 3
+
 
 def _refuse_mixed_flags(
     *, check: bool, to: str | None, data_pairs: tuple[str, ...], dry_run: bool, output_format: str
@@ -50,8 +54,8 @@ def _refuse_mixed_flags(
 @click.option(
     "--check",
     is_flag=True,
-    help="Only check: exit 0 if the project is at the newest template version, 2 if an "
-    "update is available, 1 on error.",
+    help="Only check: exit 0 if the project is at the newest template version, "
+    f"{UPDATE_AVAILABLE_EXIT_CODE} if an update is available, 1 on error, 2 on a usage error.",
 )
 @format_option(of="the --check report")
 @trust_option()
@@ -83,7 +87,7 @@ def update(
     if check:
         plan = check_for_update(project_dir, trust=trust)
         output.show_update_check(plan, output_format=output_format)
-        ctx.exit(0 if plan.up_to_date else 2)
+        ctx.exit(0 if plan.up_to_date else UPDATE_AVAILABLE_EXIT_CODE)
     result = update_project(
         project_dir,
         to=to,

@@ -43,6 +43,12 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
     help="How many variants to boot at once (default: the number of CPUs).",
 )
 @trust_option()
+@click.option(
+    "--no-boot",
+    is_flag=True,
+    help="Static checks only (render, leftovers, compile, entry points): run none of the "
+    "template's code. Use it for templates you have not read.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every check, not only failures.")
 @click.pass_context
 def validate_template(
@@ -55,6 +61,7 @@ def validate_template(
     junit_xml: Path | None,
     jobs: int | None,
     trust: bool,
+    no_boot: bool,
     verbose: bool,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
@@ -62,6 +69,10 @@ def validate_template(
     Each variant is rendered with StrictUndefined, compiled, and booted in a fresh
     interpreter through ASGI and WSGI (GET /) and manage.py check. Exit status 0 when
     every check passes, 1 when one fails.
+
+    Booting RUNS THE TEMPLATE'S CODE (its settings, views, applications) as you, with
+    your environment: validate only templates you trust, or pass --no-boot for the
+    static checks alone (e.g. on pull requests from forks).
     """
     from thibaud_cli.checks.reports import junit_xml as junit_report
     from thibaud_cli.fs.atomic import write_text_atomic
@@ -77,6 +88,7 @@ def validate_template(
             server=server,
             jobs=jobs,
             trust=trust,
+            boot=not no_boot,
             on_progress=on_progress,
         )
     if junit_xml is not None:

@@ -26,8 +26,10 @@ from thibaud_cli.asgi.spec import (
 )
 from thibaud_cli.asgi.verify import verify_importable
 from thibaud_cli.errors import (
+    EntryPointError,
     MergeConflictError,
     MiddlewareChainError,
+    MiddlewareSpecError,
     ProjectNotFoundError,
     TemplateError,
 )
@@ -86,7 +88,7 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bo
                 f"The project's template does not render {relative}: it does not follow "
                 "thibaud-admin's template contract."
             )
-        return rendered.read_text("utf-8")
+        return _read_utf8(rendered, f"The project's template renders {relative}")
 
 
 def _read_entry_point(project_dir: Path, answers: Answers) -> tuple[Path, str]:
@@ -96,7 +98,17 @@ def _read_entry_point(project_dir: Path, answers: Answers) -> tuple[Path, str]:
             f"{asgi_relative_path(answers)} is missing in '{project_dir}': restore it from "
             "version control, or run 'thibaud-admin regenerate-asgi' to render it again."
         )
-    return path, path.read_text("utf-8")
+    return path, _read_utf8(path, asgi_relative_path(answers))
+
+
+def _read_utf8(path: Path, what: str) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as error:
+        raise EntryPointError(
+            f"{what} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}): nothing was written. Save it as UTF-8, then run the command again."
+        ) from error
 
 
 def recover_interrupted_change(
@@ -194,9 +206,19 @@ def add_asgi_middleware(
             f"{target} is already in the chain ({'; '.join(describe_chain(chain))}): "
             "pass --allow-duplicate to wrap it again."
         )
+    if target == ObjectPath(f"{answers.project_name}.asgi", "application"):
+        raise MiddlewareSpecError(
+            f"{target} is the project's own ASGI application, not a middleware: "
+            "it cannot wrap itself."
+        )
     entry = MiddlewareEntry(target=target, options=parsed_options)
     if verify:
-        verify_importable(project_dir, answers.project_name, [target, *entry.references()])
+        verify_importable(
+            project_dir,
+            answers.project_name,
+            [target, *entry.references()],
+            middleware=target,
+        )
     return _apply_chain(
         project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery, trust=trust
     )

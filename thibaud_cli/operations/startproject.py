@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.errors import DestinationError, InvalidDataError, NotACopierTemplateError
+from thibaud_cli.errors import DestinationError, NotACopierTemplateError
 from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
 from thibaud_cli.fs.permissions import apply_umask
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
@@ -17,9 +17,9 @@ from thibaud_cli.project.names import validate_project_name
 from thibaud_cli.template.bundled import bundled_template_version
 from thibaud_cli.template.classic import ClassicOptions, refuse_options_for_copier
 from thibaud_cli.template.data import (
-    RESERVED_DATA_KEYS,
     generate_secret_key,
     refuse_reserved_keys,
+    refuse_unknown_questions,
     render_data,
 )
 from thibaud_cli.template.fetch import check_classic_options, render_classic_source
@@ -104,10 +104,10 @@ def start_project(
             )
         elif rendered is not None:  # rendered by copier
             refuse_options_for_copier(classic_options)
-            apply_umask(rendered_root)  # copier keeps the template's modes
-            _refuse_unknown_questions(user_data, rendered)
+            refuse_unknown_questions(user_data, rendered.questions)
             answers = _answers_for(name, source, rendered)
-            rendered_root.mkdir(exist_ok=True)
+            rendered_root.mkdir(exist_ok=True)  # a template may render no file at all
+            apply_umask(rendered_root)  # copier keeps the template's modes
             (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
         files = tuple(sorted(_files_under(rendered_root)))
         if target_exists:
@@ -115,17 +115,6 @@ def start_project(
         if not dry_run:
             _publish(rendered_root, target, files, into_existing=target_exists)
     return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
-
-
-def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplate) -> None:
-    # copier ignores data no question asks for: a misspelt --data would go unnoticed.
-    unknown = sorted(set(data) - rendered.questions)
-    if unknown:
-        known = ", ".join(sorted(rendered.questions - RESERVED_DATA_KEYS)) or "none"
-        raise InvalidDataError(
-            f"--data {unknown[0]}: the template asks no such question (its questions: {known}). "
-            "Nothing was written."
-        )
 
 
 def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) -> Answers:

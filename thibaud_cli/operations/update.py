@@ -35,7 +35,11 @@ from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
 from thibaud_cli.project.installed import thibaud_cli_version
 from thibaud_cli.project.worktree import refuse_uncommitted_changes
 from thibaud_cli.template.bundled import BundledTemplates
-from thibaud_cli.template.data import refuse_reserved_keys, regeneration_data
+from thibaud_cli.template.data import (
+    refuse_reserved_keys,
+    refuse_unknown_questions,
+    regeneration_data,
+)
 from thibaud_cli.template.versions import TemplateVersion, template_versions
 
 ConflictMode = Literal["refuse", "inline"]
@@ -142,6 +146,8 @@ def plan_update(
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
     theirs_data = {**regeneration_data(answers), **user_data}
     target, theirs, rendered = source.render_target(to, theirs_data, trust=trust)
+    # As startproject: a --data key the (newer) template does not ask about is a typo.
+    refuse_unknown_questions(user_data, rendered.questions)
     if target == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
     base, _ = source.render_current(regeneration_data(answers), trust=trust)

@@ -27,12 +27,21 @@ from thibaud_cli.checks.results import (
     VariantResult,
     skipped_checks,
 )
-from thibaud_cli.checks.variants import Variant, default_variants, load_matrix
+from thibaud_cli.checks.variants import (
+    Variant,
+    default_variants,
+    load_matrix,
+    mask_result,
+    secret_questions,
+)
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
+from thibaud_cli.template.data import generate_secret_key
 from thibaud_cli.template.source import TemplateSource
 
 #: The project name used when neither the template nor the answers give one.
 DEFAULT_PROJECT_NAME = "mysite"
+#: Why the boot checks were not run with ``boot=False``.
+NOT_BOOTED = "--no-boot: the template's code was not run"
 
 
 def _without_location(check: CheckResult) -> CheckResult:
@@ -50,9 +59,13 @@ def _render(
     *,
     config: Mapping[str, Any],
     trust: bool,
+    secret_key: str,
+    secrets_seen: set[str],
 ) -> RenderedVariant:
+    """Render *variant* and run the static checks. The template's secret questions
+    are added to *secrets_seen* (a remote template's are known only once rendered)."""
     from thibaud_cli.checks.static import check_compiles, check_entry_points, check_leftovers
-    from thibaud_cli.template.data import generate_secret_key, render_data
+    from thibaud_cli.template.data import render_data
     from thibaud_cli.template.render import render_template
 
     answers = dict(variant.answers)
@@ -62,7 +75,7 @@ def _render(
         isinstance(project_question, Mapping) and "default" in project_question
     ):
         name = DEFAULT_PROJECT_NAME
-    data = render_data(answers, project_name=name, secret_key=generate_secret_key())
+    data = render_data(answers, project_name=name, secret_key=secret_key)
     started = time.perf_counter()
     try:
         rendered = render_template(
@@ -82,6 +95,7 @@ def _render(
         return RenderedVariant(
             (failed, *skipped_checks(CHECK_NAMES[1:], "the template did not render"))
         )
+    secrets_seen.update(rendered.secret_questions)
     project_name = str(rendered.answers.get("project_name", name))
     render = CheckResult(
         "render", "passed", f"rendered as {project_name}", duration=time.perf_counter() - started
@@ -123,7 +137,7 @@ def _plan(
                 "render", "failed", str(error), file=error.template_file, line=error.line
             )
     if matrix is not None:
-        return source, config, load_matrix(matrix, data), [], problem
+        return source, config, load_matrix(matrix, data, secret_questions(config)), [], problem
     variants, notes = default_variants(config, data)
     if source.local_path is None:
         notes.append("A remote template's choices are not read: only its defaults were run.")
@@ -138,6 +152,7 @@ def validate_template(
     server: str | None = None,
     jobs: int | None = None,
     trust: bool = False,
+    boot: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
@@ -148,7 +163,13 @@ def validate_template(
     matrix that does not exist, a server that is not installed) raise
     :class:`~thibaud_cli.errors.UsageError`. *on_progress(done, total)* is called
     in this thread with 0 variants done, then as each variant finishes.
+
+    Booting runs the template's code (its settings, views, ASGI and WSGI
+    applications) as the current user. With *boot* false only the static checks
+    run (render, leftovers, compile, entry points): for untrusted templates.
     """
+    if server is not None and not boot:
+        raise UsageError("--server serves the project, which runs its code: not with --no-boot.")
     if server is not None:
         from thibaud_cli.checks.server import require_server
 
@@ -156,17 +177,49 @@ def validate_template(
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1.")
     source, config, variants, notes, config_problem = _plan(template, dict(data or {}), matrix)
+    # Secret answers never reach a report: not the template's secret questions' answers,
+    # nor the SECRET_KEY each variant is given, wherever they would appear.
+    secrets = set(secret_questions(config)) | {"secret_key"}
+    secret_keys = [generate_secret_key() for _ in variants]
+
+    def masked(results: tuple[VariantResult, ...]) -> ValidationReport:
+        values = {
+            str(value)
+            for variant in variants
+            for key, value in variant.answers.items()
+            if key in secrets
+        }
+        values.update(secret_keys)
+        shown = tuple(mask_result(result, secrets, values) for result in results)
+        return ValidationReport(source.copier_source, shown, tuple(notes))
+
     if config_problem is not None:
         later = (*CHECK_NAMES[1:], *((SERVER_CHECK,) if server else ()))
         checks = (config_problem, *skipped_checks(later, "the template's copier.yml is invalid"))
-        result = VariantResult("defaults", dict(data or {}), checks)
-        return ValidationReport(source.copier_source, (result,), tuple(notes))
+        return masked((VariantResult("defaults", dict(data or {}), checks),))
     workers = jobs or os.cpu_count() or 1
     progress = on_progress or (lambda done, total: None)
     progress(0, len(variants))
     results: dict[int, VariantResult] = {}
     with tempfile.TemporaryDirectory(prefix="thibaud-validate-") as tmp:
         root = Path(tmp)
+        if not boot:
+            for index, variant in enumerate(variants):
+                rendered = _render(
+                    variant,
+                    source,
+                    root / f"variant-{index}" / "project",
+                    config=config,
+                    trust=trust,
+                    secret_key=secret_keys[index],
+                    secrets_seen=secrets,
+                )
+                unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
+                results[index] = VariantResult(
+                    variant.name, variant.answers, rendered.checks + unbooted
+                )
+                progress(len(results), len(variants))
+            return masked(tuple(results[i] for i in range(len(variants))))
         renders: list[Future[RenderedVariant]] = [Future() for _ in variants]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             boots = {}
@@ -185,6 +238,8 @@ def validate_template(
                             root / f"variant-{index}" / "project",
                             config=config,
                             trust=trust,
+                            secret_key=secret_keys[index],
+                            secrets_seen=secrets,
                         )
                     )
             except BaseException as error:
@@ -195,5 +250,4 @@ def validate_template(
             for future in as_completed(boots):
                 results[boots[future]] = future.result()
                 progress(len(results), len(variants))
-    ordered = tuple(results[index] for index in range(len(variants)))
-    return ValidationReport(source.copier_source, ordered, tuple(notes))
+    return masked(tuple(results[index] for index in range(len(variants))))

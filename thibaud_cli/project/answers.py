@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.asgi.spec import MiddlewareEntry
-from thibaud_cli.errors import AnswersFileError, ProjectNotFoundError
+from thibaud_cli.errors import AnswersFileError, InvalidDataError, ProjectNotFoundError
 from thibaud_cli.fs.atomic import write_text_atomic
 
 ANSWERS_FILENAME = ".thibaud-answers.yml"
@@ -87,13 +87,14 @@ class Answers:
         import yaml
 
         try:
-            document = yaml.safe_load(text)
+            document = load_yaml_without_aliases(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"{source}:{mark.line + 1}" if mark is not None else str(source)
+            problem = getattr(error, "problem", None) or "not valid YAML"
             raise AnswersFileError(
-                f"{where}: the answers file is not valid YAML. Restore it from version "
-                "control (git checkout -- " + source.name + ")."
+                f"{where}: the answers file is not valid YAML ({problem}). Restore it from "
+                "version control (git checkout -- " + source.name + ")."
             ) from error
         if not isinstance(document, dict):
             raise AnswersFileError(
@@ -107,6 +108,15 @@ class Answers:
         if not isinstance(project_name, str) or not project_name.isidentifier():
             raise AnswersFileError(
                 f"{source}: 'project_name' is missing or not a Python identifier."
+            )
+        internal = sorted(
+            str(key) for key in document if str(key).startswith("_") and key not in _META_KEYS
+        )
+        if internal:
+            # copier's own variables (_copier_conf, _folder_name...) are not answers.
+            raise InvalidDataError(
+                f"{source}: '{internal[0]}' is not an answer: names starting with '_' are "
+                "copier's own variables and settings. Remove it from the answers file."
             )
         chain = _parse_chain(document.get("asgi_middleware", []), source, "asgi_middleware")
         pending = None
@@ -129,6 +139,23 @@ class Answers:
             asgi_middleware=chain,
             pending_asgi_middleware=pending,
         )
+
+
+def load_yaml_without_aliases(text: str) -> Any:
+    """``yaml.safe_load``, refusing aliases (``*name``): an answers file never needs
+    them, and a few nested aliases expand into billions of nodes (a YAML bomb)."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader
 
 
 def _optional_str(document: Mapping[str, Any], key: str, source: Path) -> str | None:

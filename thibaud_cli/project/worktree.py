@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from thibaud_cli.errors import DirtyWorkingTreeError
+from thibaud_cli.vcs.git import run_git
 
 
 def refuse_uncommitted_changes(project_dir: Path) -> None:
     """Raise :class:`DirtyWorkingTreeError` if the project is in a git tree with changes."""
     try:
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        # With our configuration above the repository's: no fsmonitor or hook runs.
+        status = run_git(["status", "--porcelain", "--", "."], cwd=project_dir)
     except (FileNotFoundError, NotADirectoryError):
         return  # no git, or no directory: load_answers() says which
     if status.returncode != 0:

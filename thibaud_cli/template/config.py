@@ -11,6 +11,26 @@ from thibaud_cli.errors import TemplateError
 CONFIG_FILENAMES = ("copier.yml", "copier.yaml")
 #: The key of ``copier.yml`` that holds a bundled template's version.
 TEMPLATE_VERSION_KEY = "_thibaud_template_version"
+#: How many values a copier.yml may hold once its aliases are expanded. Aliases are
+#: legitimate (``<<: *defaults``), but nine nested ones make a billion values (a YAML
+#: bomb) that anything walking the questions would expand.
+MAX_CONFIG_VALUES = 100_000
+
+
+def expanded_size(value: Any, budget: int) -> int:
+    """How many values *value* holds with every alias expanded, counting no further
+    than *budget* (so a bomb costs no more than *budget* steps)."""
+    count = 0
+    pending = [value]
+    while pending and count <= budget:
+        item = pending.pop()
+        count += 1
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return count
 
 
 def template_version(template_dir: Path) -> str:
@@ -36,6 +56,12 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
                 raise TemplateError(
                     f"{path} is not valid YAML: {problem}", template_file=name, line=line
                 ) from error
+            if expanded_size(documents, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+                raise TemplateError(
+                    f"{path} holds more than {MAX_CONFIG_VALUES} values once its aliases are "
+                    "expanded (nested aliases, a YAML bomb?): refused, nothing was written.",
+                    template_file=name,
+                )
             config: dict[str, Any] = {}
             for document in documents:
                 if not isinstance(document, dict):

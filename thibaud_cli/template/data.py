@@ -34,13 +34,37 @@ def generate_secret_key() -> str:
 
 
 def refuse_reserved_keys(keys: Iterable[str]) -> None:
-    """Raise :class:`InvalidDataError` for the first key thibaud-admin sets itself."""
+    """Raise :class:`InvalidDataError` for the first key thibaud-admin or copier sets itself.
+
+    copier reads keys starting with ``_`` in copier.yml as settings, never as
+    questions, and fills its own variables (``_copier_conf``, ``_folder_name``,
+    ``_copier_python``...) into the render; given as data they would collide.
+    """
+    keys = list(keys)
+    internal = sorted(key for key in keys if key.startswith("_"))
+    if internal:
+        raise InvalidDataError(
+            f"--data {internal[0]}: names starting with '_' are copier's own variables and "
+            "settings, never a template's questions."
+        )
     reserved = sorted(RESERVED_DATA_KEYS.intersection(keys))
     if reserved:
         key = reserved[0]
         raise InvalidDataError(
             f"--data {key}: thibaud-admin sets '{key}' itself"
             + (": give the name as the NAME argument." if key == "project_name" else ".")
+        )
+
+
+def refuse_unknown_questions(data: Iterable[str], questions: frozenset[str]) -> None:
+    """Raise :class:`InvalidDataError` for the first key of *data* that is not one of the
+    template's *questions*: copier ignores them, so a misspelt --data would go unnoticed."""
+    unknown = sorted(set(data) - questions)
+    if unknown:
+        known = ", ".join(sorted(questions - RESERVED_DATA_KEYS)) or "none"
+        raise InvalidDataError(
+            f"--data {unknown[0]}: the template asks no such question (its questions: {known}). "
+            "Nothing was written."
         )
 
 

@@ -22,6 +22,7 @@ from thibaud_cli.template.classic import (
     render_classic,
 )
 from thibaud_cli.template.source import SourceKind, TemplateSource
+from thibaud_cli.vcs.git import git_environment
 
 #: Seconds a git clone (and checkout) of a template may take.
 GIT_TIMEOUT = 300.0
@@ -102,8 +103,9 @@ def _git_checkout(url: str, directory: Path) -> None:
 
 
 def _git(*args: str, url: str) -> str:
-    # Never prompt for credentials: there is no terminal to answer on.
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    # Never prompt for credentials (there is no terminal to answer on), and never
+    # let the fetched repository's configuration run a program (vcs.git).
+    env = {**os.environ, **git_environment(), "GIT_TERMINAL_PROMPT": "0"}
     try:
         done = subprocess.run(
             ["git", *args], capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env

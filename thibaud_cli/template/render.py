@@ -7,6 +7,7 @@ not render, and ``--help``, never pay for it.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 import warnings
 from collections.abc import Mapping
@@ -15,8 +16,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.errors import TemplateError, UnsafeTemplateError
+from thibaud_cli.errors import InvalidDataError, TemplateError, UnsafeTemplateError
 from thibaud_cli.template.classic import refuse_git_classic_template
+from thibaud_cli.template.filters import install_filters
 from thibaud_cli.template.limits import (
     RenderBudget,
     contain,
@@ -24,6 +26,8 @@ from thibaud_cli.template.limits import (
     render_deadline,
 )
 from thibaud_cli.template.source import TemplateSource, resolve_template
+from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
+from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class RenderedTemplate:
     commit: str | None
     #: Every question the template declares.
     questions: frozenset[str] = frozenset()
+    #: The questions marked ``secret: true``: their answers are never shown.
+    secret_questions: frozenset[str] = frozenset()
 
 
 def render_template(
@@ -65,10 +71,14 @@ def render_template(
     from copier._settings import SettingsModel
     from copier.errors import CopierError
     from copier.errors import UnsafeTemplateError as CopierUnsafeTemplateError
-    from plumbum.commands.processes import ProcessExecutionError  # copier's git runner
+    from plumbum import local  # copier's git runner
+    from plumbum.commands.processes import ProcessExecutionError
 
+    if not trust and resolved.local_path is not None and _is_git_checkout(resolved.local_path):
+        refuse_unvetted_config(resolved.local_path)
     try:
-        with warnings.catch_warnings():
+        # plumbum keeps its own copy of the environment: it gets the variables too.
+        with hardened_git_environment() as git_env, local.env(**git_env), warnings.catch_warnings():
             # copier warns about dirty local git templates and the like; the CLI
             # is no place for Python warnings.
             warnings.simplefilter("ignore")
@@ -84,7 +94,8 @@ def render_template(
                 quiet=True,
                 unsafe=trust,
                 cleanup_on_error=False,
-                exclude=exclude,
+                # Whatever the template's _exclude says, no VCS metadata is rendered.
+                exclude=(*exclude, *VCS_EXCLUDES),
                 skip_tasks=not run_tasks,
             ) as worker:
                 # A git repository without copier.yml is a Django-style template.
@@ -99,10 +110,12 @@ def render_template(
                         "The template has migrations, which run code on this machine: "
                         "nothing was written. If you trust the template, pass --trust."
                     )
+                install_filters(worker.jinja_env, trust=trust)
                 contain(worker.jinja_env, RenderBudget())
                 with render_deadline():
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
+                refuse_vcs_metadata(destination)
                 template_info = worker.template
                 secret = set(template_info.secret_questions)
                 answers = {
@@ -119,6 +132,7 @@ def render_template(
                     version=str(version) if version is not None else None,
                     commit=template_info.commit,
                     questions=frozenset(map(str, template_info.questions_data)),
+                    secret_questions=frozenset(map(str, secret)),
                 )
     except CopierUnsafeTemplateError as error:
         features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
@@ -147,6 +161,18 @@ def render_template(
             f"The template computes something too large ({type(error).__name__}: "
             f"{_one_line(error)}): refused, nothing was written."
         ) from error
+    except (ArithmeticError, LookupError, TypeError, AttributeError) as error:
+        # '{0}{1}'.format(1), 1/0, {}['x']|attr... in the template's own code: its failure,
+        # told in one line. The same exceptions from anywhere else are bugs: re-raised.
+        file, line = _undefined_location(error, source)
+        if file is None and not _raised_in_template_string(error):
+            raise
+        raise TemplateError(
+            f"{_where(file, line)}: {type(error).__name__}: {_one_line(error)}: the template "
+            "failed to render, nothing was written.",
+            template_file=file,
+            line=line,
+        ) from error
     except ProcessExecutionError as error:
         raise TemplateError(
             f"git could not fetch the template: {_git_reason(error)}. Check the URL and "
@@ -162,6 +188,14 @@ def _git_reason(error: Any) -> str:
     lines = [line.strip() for line in str(getattr(error, "stderr", "")).splitlines()]
     reasons = [line for line in lines if line]
     return reasons[-1] if reasons else _one_line(error)
+
+
+def _raised_in_template_string(error: BaseException) -> bool:
+    """Whether *error* was raised by template code compiled from a string (a path)."""
+    return any(
+        frame.f_code.co_filename == "<template>"
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def _is_git_checkout(path: Path) -> bool:
@@ -189,8 +223,48 @@ def _fresh_destination_worker() -> type[Any]:
     stop applying and rendering is merely as slow as before, never different.
     """
     from copier._main import Worker
+    from copier.errors import CopierError, InvalidTypeError
 
     class FreshDestinationWorker(Worker):
+        def _ask(self) -> None:
+            # Answers are never prompted for: one that does not fit its question (a choice
+            # not offered, a failed validator, a value of the wrong type) was given on the
+            # command line or in the answers file, and a required question without a
+            # default needs one there: usage errors. A default that fails is the template's.
+            try:
+                super()._ask()
+            except (ValueError, InvalidTypeError) as error:
+                if isinstance(error, CopierError) and not isinstance(error, InvalidTypeError):
+                    raise
+                question = self._failed_question(str(error))
+                message = _one_line(error).removesuffix(" Nothing was written.").rstrip(".")
+                if question is None:
+                    raise
+                if question not in self.answers.init:
+                    raise InvalidDataError(
+                        f"{message}: give it with --data {question}=VALUE. Nothing was written."
+                    ) from error
+                if not re.search(rf"\b{re.escape(question)}\b", message):
+                    message = f"--data {question}: {message}"
+                raise InvalidDataError(f"{message}: nothing was written.") from error
+
+        def _failed_question(self, message: str) -> str | None:
+            """The question whose answer copier refused: named in *message* (in quotes),
+            else the first given answer it had not taken yet (it asks in order)."""
+            questions = [str(name) for name in self.template.questions_data]
+            named = re.search(r"['\"]([A-Za-z_]\w*)['\"]", message)
+            if named is not None and named.group(1) in questions:
+                name = named.group(1)
+                if name in self.answers.init or "required" in message:
+                    return name
+                return None  # its default failed: the template's error
+            pending = [
+                name
+                for name in questions
+                if name in self.answers.init and name not in self.answers.user
+            ]
+            return pending[0] if pending else None
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             return None
 

@@ -21,6 +21,7 @@ from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.template.bundled import BundledTemplates, version_sort_key
 from thibaud_cli.template.render import RenderedTemplate, render_template
 from thibaud_cli.template.source import BUNDLED_TEMPLATE
+from thibaud_cli.vcs.metadata import is_vcs_metadata
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ def read_tree(root: Path) -> dict[str, TemplateFile]:
             relative = path.relative_to(root).as_posix()
             if relative == ANSWERS_FILENAME or path.is_symlink():
                 continue
+            if is_vcs_metadata(relative):
+                # render_template refuses these already; an update must never merge
+                # into, write or delete the project's version-control metadata.
+                raise TemplateError(
+                    f"The template renders {relative}, version-control metadata: refused, "
+                    "nothing was written."
+                )
             tree[relative] = TemplateFile(path.read_bytes(), path.stat().st_mode & 0o7777)
     return tree
 

@@ -1,0 +1,185 @@
+"""git, run so that no repository can make it run a program.
+
+A template repository (or a project) is data, but a repository's own
+``.git/config`` can name programs that git runs as a side effect of ordinary
+commands: ``core.fsmonitor`` on ``git status``, hooks (``core.hooksPath``),
+``filter.<driver>.clean`` and ``.smudge`` on files with that attribute,
+``diff.<driver>.textconv``, ``core.sshCommand``... copier runs ``git status`` in a
+local template repository with uncommitted changes, so a template could run code
+on ``startproject`` without ``--trust``.
+
+Two defences, for every git process we and copier start:
+
+- :func:`git_environment`: configuration given through ``GIT_CONFIG_COUNT`` /
+  ``GIT_CONFIG_KEY_<n>`` / ``GIT_CONFIG_VALUE_<n>``, which git reads as command-line
+  (``-c``) configuration. That scope takes precedence over every configuration
+  file, the repository's included, so ``core.fsmonitor``, ``core.hooksPath`` and
+  ``protocol.ext.allow`` are ours whatever the repository says (a test proves it).
+  The user's own global and system configuration still apply: they hold
+  credentials helpers and ``url.<base>.insteadOf`` that private templates need, and
+  they are the user's, not the template's.
+- :func:`refuse_unvetted_config`: settings that cannot be overridden by name
+  (``filter.<any name>.clean``...) or that pull in files we have not read
+  (``include.path``) are refused in a template repository's configuration unless
+  the user passes ``--trust``.
+
+``safe.directory`` is deliberately left alone: git honours it only from protected
+configuration, and we never widen it, so a repository owned by another user is
+refused by git itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from thibaud_cli.errors import UnsafeTemplateError
+
+#: Configuration every git process runs with, above any repository's.
+SAFE_GIT_CONFIG: tuple[tuple[str, str], ...] = (
+    # git status would run the repository's file-system monitor program.
+    ("core.fsmonitor", "false"),
+    # No hook of the repository (or of the user's hooks directory) runs.
+    ("core.hooksPath", os.devnull),
+    # ext:: URLs (in --template or a template's .gitmodules) run a command.
+    ("protocol.ext.allow", "never"),
+    # Submodules are checked out only where copier asks for them, never implicitly.
+    ("submodule.recurse", "false"),
+)
+
+# The names (last part, lowercased) of settings whose value is a program git runs,
+# or which make git read files or directories the repository chooses.
+_PROGRAM_SETTINGS = frozenset(
+    {
+        "clean",  # filter.<driver>.clean
+        "smudge",  # filter.<driver>.smudge
+        "process",  # filter.<driver>.process
+        "textconv",  # diff.<driver>.textconv
+        "command",  # diff.<driver>.command
+        "external",  # diff.external
+        "driver",  # merge.<driver>.driver
+        "cmd",  # mergetool/difftool.<tool>.cmd
+        "sshcommand",  # core.sshCommand
+        "gitproxy",  # core.gitProxy
+        "askpass",  # core.askPass
+        "helper",  # credential.helper
+        "uploadpack",  # remote.<name>.uploadpack
+        "receivepack",  # remote.<name>.receivepack
+        "editor",  # core.editor, sequence.editor
+        "pager",  # core.pager, pager.<cmd>
+        "program",  # gpg.program, gpg.<format>.program
+        "alternaterefscommand",  # core.alternateRefsCommand
+        "packobjectshook",  # uploadpack.packObjectsHook
+        "worktree",  # core.worktree: another directory as the work tree
+        "hookspath",  # overridden, but a sign of intent
+    }
+)
+_INCLUDE_SECTIONS = ("include.", "includeif.")
+
+
+def git_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables to add to *environ* (default: ``os.environ``) so that every git
+    process started with them runs with :data:`SAFE_GIT_CONFIG`.
+
+    Settings the user already passes through ``GIT_CONFIG_COUNT`` are kept; ours
+    come after them, so ours win.
+    """
+    environ = os.environ if environ is None else environ
+    try:
+        start = max(int(environ.get("GIT_CONFIG_COUNT", "0")), 0)
+    except ValueError:
+        start = 0
+    variables = {"GIT_CONFIG_COUNT": str(start + len(SAFE_GIT_CONFIG))}
+    for offset, (key, value) in enumerate(SAFE_GIT_CONFIG):
+        variables[f"GIT_CONFIG_KEY_{start + offset}"] = key
+        variables[f"GIT_CONFIG_VALUE_{start + offset}"] = value
+    return variables
+
+
+@contextlib.contextmanager
+def hardened_git_environment() -> Iterator[dict[str, str]]:
+    """Set :func:`git_environment` in ``os.environ`` for the duration; yield it.
+
+    Processes started with the inherited environment (``subprocess``, dunamai) get
+    it; callers using a library with its own copy of the environment (plumbum) pass
+    the yielded variables to it as well.
+    """
+    variables = git_environment()
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        yield variables
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_git(
+    args: Sequence[str], *, cwd: Path, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run ``git *args`` in *cwd* with :data:`SAFE_GIT_CONFIG`; capture its output."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **git_environment()},
+        capture_output=True,
+        text=True,
+        check=check,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _config_files(repository: Path) -> list[Path]:
+    """The configuration files of the repository whose work tree is *repository*."""
+    try:
+        found = run_git(["rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd=repository)
+    except OSError:
+        return []
+    lines = found.stdout.splitlines()
+    if found.returncode != 0 or len(lines) != 2:
+        return []
+    git_dir = Path(lines[0])
+    common_dir = Path(lines[1]) if Path(lines[1]).is_absolute() else repository / lines[1]
+    candidates = [common_dir / "config", git_dir / "config", git_dir / "config.worktree"]
+    return list(dict.fromkeys(path for path in candidates if path.is_file()))
+
+
+def unvetted_settings(repository: Path) -> list[str]:
+    """The settings of *repository*'s own git configuration that could run a program
+    or read files we have not vetted (``name=value``), in file order."""
+    found: list[str] = []
+    for config in _config_files(repository):
+        listing = run_git(["config", "--file", str(config), "--null", "--list"], cwd=repository)
+        if listing.returncode != 0:
+            # git itself cannot read it; neither can it act on it.
+            continue
+        for entry in filter(None, listing.stdout.split("\0")):
+            key, _, value = entry.partition("\n")
+            lowered = key.lower()
+            name = lowered.rpartition(".")[2]
+            if lowered.startswith(_INCLUDE_SECTIONS) or name in _PROGRAM_SETTINGS:
+                found.append(f"{key}={value}")
+            elif lowered == "core.fsmonitor" and value.lower() not in {"true", "false", ""}:
+                found.append(f"{key}={value}")  # overridden, but a sign of intent
+    return found
+
+
+def refuse_unvetted_config(repository: Path) -> None:
+    """Raise :class:`UnsafeTemplateError` if the template repository at *repository*
+    configures git to run programs (``--trust`` skips this check)."""
+    settings = unvetted_settings(repository)
+    if settings:
+        shown = ", ".join(settings[:3]) + (
+            f" and {len(settings) - 3} more" if len(settings) > 3 else ""
+        )
+        raise UnsafeTemplateError(
+            f"The template repository's git configuration ({repository / '.git'}) sets "
+            f"{shown}, which can run programs or read other files when git runs there: "
+            "nothing was written. If you trust the template, pass --trust."
+        )

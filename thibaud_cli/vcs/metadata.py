@@ -1,0 +1,62 @@
+"""Version-control metadata: never copied from a template, never touched in a project.
+
+copier excludes ``.git`` by default, but a template that sets its own ``_exclude``
+replaces that list, and its ``.git`` (a clone of the template repository, with its
+history and ``origin``) would then be rendered into the project, and merged three
+ways into the project's own ``.git`` by ``update``. So the exclusions below are
+appended to every render's, whatever the template says (:data:`VCS_EXCLUDES`), and
+the rendered tree is checked again (:func:`refuse_vcs_metadata`).
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path, PurePath
+
+from thibaud_cli.errors import TemplateError
+
+#: Directory (or file) names that hold a version-control system's own data.
+VCS_METADATA_NAMES = frozenset(
+    {".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", ".jj", ".pijul", ".fslckout", "_FOSSIL_"}
+)
+# Dot-names also in any letter case: case-insensitive file systems (macOS, Windows) open
+# .GIT as .git. The others exactly: a package may well be called `cvs`.
+_ANY_CASE = frozenset(name for name in VCS_METADATA_NAMES if name.startswith("."))
+
+
+def _any_case(name: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name)
+
+
+#: gitwildmatch patterns (copier's ``exclude``), matching those names at any depth.
+#: Appended last, so that no negation (``!.git``) in the template's list undoes them.
+VCS_EXCLUDES: tuple[str, ...] = tuple(
+    sorted(_any_case(name) if name in _ANY_CASE else name for name in VCS_METADATA_NAMES)
+)
+
+_FOLDED = frozenset(name.casefold() for name in _ANY_CASE)
+_EXACT = VCS_METADATA_NAMES - _ANY_CASE
+
+
+def _folded(part: str) -> str:
+    # HFS+ ignores some invisible code points in names (CVE-2014-9390's ".g\u200cit").
+    visible = "".join(c for c in part if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFC", visible).casefold()
+
+
+def is_vcs_metadata(path: str | PurePath) -> bool:
+    """Whether *path* (relative) is, or lies inside, version-control metadata."""
+    return any(part in _EXACT or _folded(part) in _FOLDED for part in PurePath(path).parts)
+
+
+def refuse_vcs_metadata(root: Path) -> None:
+    """Raise :class:`TemplateError` if the rendered tree under *root* holds VCS metadata."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in (*dirnames, *filenames):
+            if is_vcs_metadata(name):
+                relative = (Path(dirpath) / name).relative_to(root)
+                raise TemplateError(
+                    f"The template renders {relative}, version-control metadata that a "
+                    "template may never write into a project: refused, nothing was written."
+                )
