@@ -227,8 +227,44 @@ def test_the_command_delegates_to_the_library(
     )
     assert result.exit_code == 0, result.output
     assert calls == [
-        ("shop", tmp_path, {"template": None, "data": {"a": "b"}, "dry_run": True, "trust": True})
+        (
+            "shop",
+            tmp_path,
+            {
+                "template": None,
+                "data": {"a": "b"},
+                "dry_run": True,
+                "trust": True,
+                "interactive": False,  # CliRunner's streams are no terminal
+            },
+        )
     ]
+
+
+@pytest.mark.parametrize(
+    ("terminal", "args", "interactive"),
+    [(True, [], True), (True, ["--defaults"], False), (False, [], False)],
+)
+def test_the_command_asks_questions_only_on_a_terminal_without_defaults(
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    terminal: bool,
+    args: list[str],
+    interactive: bool,
+) -> None:
+    calls: list[object] = []
+
+    def recording(name: str, directory: Path | None, **kwargs: object) -> object:
+        calls.append(kwargs["interactive"])
+        from thibaud_cli.operations.startproject import StartedProject
+
+        return StartedProject(name=name, directory=Path(name), files=(), dry_run=True)
+
+    monkeypatch.setattr("thibaud_cli.operations.startproject.start_project", recording)
+    monkeypatch.setattr("thibaud_cli.cli.startproject._on_a_terminal", lambda: terminal)
+    result = runner.invoke(main, ["startproject", "shop", *args])
+    assert result.exit_code == 0, result.output
+    assert calls == [interactive]
 
 
 def test_django_settings_module_is_honoured_by_forwarded_commands(make_project) -> None:  # type: ignore[no-untyped-def]

@@ -104,3 +104,7 @@ class TemplateDownloadError(TemplateError):
 
 class NotACopierTemplateError(TemplateError):
     """A git template has no copier.yml: it is a Django-style template."""
+
+
+class QuestionsInterrupted(ThibaudCliError):
+    """The template's questions were left unanswered (Ctrl-C or end of input at a prompt)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -19,7 +20,15 @@ from thibaud_cli.cli.options import data_option, dry_run_option, trust_option
     help="A copier template (directory or git URL), or a Django-style directory, archive or "
     "archive URL (default: the bundled template).",
 )
-@data_option(others="the rest take their defaults")
+@data_option(
+    others="on a terminal the others are asked, unless --defaults; otherwise they take "
+    "their defaults"
+)
+@click.option(
+    "--defaults",
+    is_flag=True,
+    help="Ask no questions, even on a terminal: the unanswered ones take their defaults.",
+)
 @dry_run_option(shows="List the files that would be written")
 @trust_option()
 # Thibaud's own startproject options, for Django-style templates.
@@ -54,6 +63,7 @@ def startproject(
     directory: Path | None,
     template: str | None,
     data_pairs: tuple[str, ...],
+    defaults: bool,
     dry_run: bool,
     trust: bool,
     extensions: tuple[str, ...],
@@ -65,6 +75,8 @@ def startproject(
     --template takes a copier template (a directory or git URL) or, as Thibaud's own
     startproject does, a Django-style one: a directory without copier.yml, an archive
     (.zip, .tar.gz, .tgz, .tar.bz2, .tar.xz) or an http(s) URL of one.
+
+    On a terminal, the template's questions not answered with --data are asked.
     """
     from thibaud_cli.operations.startproject import start_project
     from thibaud_cli.template.classic import ClassicOptions
@@ -78,7 +90,17 @@ def startproject(
         data=parse_data(data_pairs),
         dry_run=dry_run,
         trust=trust,
+        interactive=not defaults and _on_a_terminal(),
         # Only when given: copier templates refuse them.
         **({"classic_options": classic} if classic.given else {}),
     )
     output.show_started_project(result)
+
+
+def _on_a_terminal() -> bool:
+    """Whether a person can answer questions: standard input and output are terminals.
+
+    Either one redirected (CI, a pipe, a closed standard input) means nobody is there
+    to answer, or to see the question.
+    """
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))

@@ -47,6 +47,7 @@ def start_project(
     dry_run: bool = False,
     trust: bool = False,
     classic_options: ClassicOptions | None = None,
+    interactive: bool = False,
 ) -> StartedProject:
     """Render *template* (default: the bundled one) as project *name*.
 
@@ -56,6 +57,10 @@ def start_project(
     directory first and moved into place only once all of them exist, so a failure
     at any point leaves no trace. A Django-style template (no copier.yml) is rendered
     as Thibaud renders it, with *classic_options* (``-e``/``-n``/``-x``).
+
+    With *interactive*, a copier template's questions that *data* does not answer
+    are asked on the terminal (copier's prompts) rather than taking their defaults;
+    the names, keys and middleware thibaud-admin sets itself are never asked.
     """
     validate_project_name(name)
     user_data = dict(data or {})
@@ -87,7 +92,13 @@ def start_project(
         rendered = None
         if not source.is_classic:
             try:
-                rendered = render_template(source, rendered_root, data=data_for_render, trust=trust)
+                rendered = render_template(
+                    source,
+                    rendered_root,
+                    data=data_for_render,
+                    trust=trust,
+                    interactive=interactive,
+                )
             except NotACopierTemplateError:  # a git repository without copier.yml
                 source = source.as_classic_git()
                 check_classic_options(source, classic_options, user_data)

@@ -16,7 +16,12 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.errors import InvalidDataError, TemplateError, UnsafeTemplateError
+from thibaud_cli.errors import (
+    InvalidDataError,
+    QuestionsInterrupted,
+    TemplateError,
+    UnsafeTemplateError,
+)
 from thibaud_cli.template.classic import refuse_git_classic_template
 from thibaud_cli.template.filters import install_filters
 from thibaud_cli.template.limits import (
@@ -57,6 +62,7 @@ def render_template(
     vcs_ref: str | None = None,
     exclude: tuple[str, ...] = (),
     run_tasks: bool = True,
+    interactive: bool = False,
 ) -> RenderedTemplate:
     """Render *template* into *destination* with *data*, never prompting.
 
@@ -64,12 +70,16 @@ def render_template(
     code (tasks, migrations, Jinja extensions) are refused unless *trust* is true.
     With *strict_undefined*, an undefined variable fails the render even when the
     template itself allows it. Errors are raised as :class:`TemplateError`.
+
+    With *interactive*, copier prompts instead, on the terminal, for every question
+    *data* does not answer (never a ``when: false`` one); Ctrl-C or end of input at a
+    prompt raises :class:`QuestionsInterrupted`.
     """
     resolved = template if isinstance(template, TemplateSource) else resolve_template(template)
     source = resolved.copier_source
     import jinja2
     from copier._settings import SettingsModel
-    from copier.errors import CopierError
+    from copier.errors import CopierAnswersInterrupt, CopierError, InteractiveSessionError
     from copier.errors import UnsafeTemplateError as CopierUnsafeTemplateError
     from plumbum import local  # copier's git runner
     from plumbum.commands.processes import ProcessExecutionError
@@ -82,14 +92,15 @@ def render_template(
             # copier warns about dirty local git templates and the like; the CLI
             # is no place for Python warnings.
             warnings.simplefilter("ignore")
-            with _fresh_destination_worker()(
+            worker_class = _interactive_worker() if interactive else _fresh_destination_worker()
+            with worker_class(
                 src_path=source,
                 dst_path=destination,
                 data=dict(data),
                 vcs_ref=vcs_ref,
                 # Never read the user's copier settings: trust comes from --trust only.
                 settings=SettingsModel(),
-                defaults=True,
+                defaults=not interactive,
                 overwrite=True,
                 quiet=True,
                 unsafe=trust,
@@ -112,6 +123,8 @@ def render_template(
                     )
                 install_filters(worker.jinja_env, trust=trust)
                 contain(worker.jinja_env, RenderBudget())
+                if interactive:
+                    worker.ask_questions()  # before the deadline starts
                 with render_deadline():
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
@@ -134,6 +147,15 @@ def render_template(
                     questions=frozenset(map(str, template_info.questions_data)),
                     secret_questions=frozenset(map(str, secret)),
                 )
+    except CopierAnswersInterrupt as error:  # Ctrl-C at a question
+        raise QuestionsInterrupted(
+            f"Stopped at the question '{error.last_question.var_name}': nothing was written."
+        ) from error
+    except InteractiveSessionError as error:  # end of input (Ctrl-D) at a question
+        raise QuestionsInterrupted(
+            "The questions were left unanswered (end of input): nothing was written. "
+            "Answer them with --data KEY=VALUE, or pass --defaults."
+        ) from error
     except CopierUnsafeTemplateError as error:
         features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
         raise UnsafeTemplateError(
@@ -278,6 +300,29 @@ def _fresh_destination_worker() -> type[Any]:
             return template
 
     return FreshDestinationWorker
+
+
+@cache
+def _interactive_worker() -> type[Any]:
+    """The Worker of :func:`_fresh_destination_worker`, asking its questions first.
+
+    copier asks inside ``run_copy()``, which runs under the render deadline; a person
+    thinking over a question is not a template computing, so ``ask_questions()`` asks
+    them before the deadline starts (after copier's check for unsafe features, as
+    ``run_copy()`` does), and ``run_copy()`` then keeps those answers.
+    """
+
+    class InteractiveWorker(_fresh_destination_worker()):  # type: ignore[misc]
+        def ask_questions(self) -> None:
+            self._check_unsafe("copy")
+            self._ask()
+            self.__dict__["_asked"] = True
+
+        def _ask(self) -> None:
+            if not self.__dict__.get("_asked"):
+                super()._ask()
+
+    return InteractiveWorker
 
 
 def _where(file: str | None, line: int | None) -> str:
