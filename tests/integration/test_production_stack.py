@@ -25,8 +25,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
-from tests.helpers import RunningServer, free_port, run_server
+from tests.helpers import BIN_DIR, RunningServer, free_port, run_server
 from tests.integration.deploy_support import readme_blocks, readme_production_env
 from tests.integration.services import (
     PostgresServer,
@@ -34,7 +35,7 @@ from tests.integration.services import (
     postgres_server,
     redis_server,
 )
-from tests.test_template_variants import VARIANTS
+from tests.test_template_variants import CI_FILE, VARIANTS
 from thibaud_cli.project import start_project
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
@@ -132,6 +133,30 @@ def readme_test_commands(project: Path, venv_: SharedVenv) -> list[list[str]]:
     return commands
 
 
+@dataclass(frozen=True)
+class WorkflowStep:
+    name: str
+    script: str
+    env: dict[str, str]
+
+
+def ci_workflow_steps(project: Path) -> list[WorkflowStep]:
+    """The ``run`` steps of the generated CI workflow, with the job's and the step's
+    environment (``uses`` steps, checkout and setup-python, are GitHub's)."""
+    workflow = yaml.safe_load((project / CI_FILE).read_text("utf-8"))
+    (job,) = workflow["jobs"].values()
+    job_env = {key: str(value) for key, value in job.get("env", {}).items()}
+    return [
+        WorkflowStep(
+            name=step.get("name", step["run"]),
+            script=step["run"],
+            env={**job_env, **{key: str(value) for key, value in step.get("env", {}).items()}},
+        )
+        for step in job["steps"]
+        if "run" in step
+    ]
+
+
 def generate(root: Path, variant: str) -> tuple[str, Path]:
     name = "site_" + re.sub(r"\W", "_", variant)
     project = root / name
@@ -204,10 +229,22 @@ def test_variant_installs_passes_its_tests_migrates_and_serves(
     name, project = generate(tmp_path, variant)
     backing = backing_env(services, name, answers)
 
-    # The README's "Tests" block: the dev extra installs, the project's own tests pass.
-    for argv in readme_test_commands(project, shared_venv):
-        result = run(argv, project, clean_env(backing, shared_venv))
-    assert " passed" in result.stdout and "failed" not in result.stdout
+    if answers.get("ci") == "none":
+        # The README's "Tests" block: the dev extra installs, the project's tests pass.
+        for argv in readme_test_commands(project, shared_venv):
+            result = run(argv, project, clean_env(backing, shared_venv))
+        assert " passed" in result.stdout and "failed" not in result.stdout
+    else:
+        # The CI workflow, step by step: install, lint, the project's tests,
+        # makemigrations --check, check --deploy. Only the services' addresses differ.
+        steps = ci_workflow_steps(project)
+        for step in steps:
+            env = clean_env({**step.env, **backing}, shared_venv)
+            # ruff and pytest come from this test run (the shared venv sees its packages).
+            env["PATH"] = f"{shared_venv.bin_dir}{os.pathsep}{BIN_DIR}{os.pathsep}{env['PATH']}"
+            run(["bash", "-e", "-c", step.script], project, env)
+        ran = "\n".join(step.script for step in steps)
+        assert "pytest" in ran and "check --deploy" in ran and "makemigrations --check" in ran
 
     production = {**readme_production_env(project), **backing}
     env = clean_env(production, shared_venv)
