@@ -368,3 +368,35 @@ def test_pip_install_keeps_working_after_startapp_and_collectstatic(
         [shared_venv.python, "-c", f"import blog, {name}; print(blog.__file__)"], tmp_path, env
     )
     assert imported.stdout.strip() == str(project / "blog" / "__init__.py")
+
+
+def test_wsgi_serves_the_probes_and_the_static_files(
+    shared_venv: SharedVenv, tmp_path: Path
+) -> None:
+    """wsgi.py wraps the application as asgi.py does, here under Gunicorn."""
+    name, project = generate(tmp_path, "defaults")
+    env = clean_env(readme_production_env(project), shared_venv)
+    run([shared_venv.python, "manage.py", "migrate", "--noinput"], project, env)
+    run([shared_venv.python, "manage.py", "collectstatic", "--noinput"], project, env)
+    manifest = json.loads((project / "staticfiles" / "staticfiles.json").read_text("utf-8"))
+    hashed = manifest["paths"]["admin/css/base.css"]
+    port = free_port()
+    argv = [
+        shared_venv.python,
+        "-m",
+        "gunicorn",
+        f"{name}.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    with run_server(argv, cwd=project, port=port, env=env, ready_path="/health/live") as server:
+        probe = {"Host": PROBE_HOST}
+        live = httpx.get(server.base_url + "/health/live", headers=probe)
+        ready = httpx.get(server.base_url + "/health/ready", headers=probe)
+        unknown_host = httpx.get(server.base_url + "/", headers=probe)
+        css = httpx.get(server.base_url + "/static/" + hashed, headers=HTTPS)
+    assert live.status_code == 200
+    assert ready.status_code == 200, ready.text
+    assert unknown_host.status_code == 400
+    assert css.status_code == 200
+    assert css.headers["cache-control"] == "max-age=315360000, public, immutable"
