@@ -59,7 +59,8 @@ def typecheck(session: nox.Session) -> None:
 def templates(session: nox.Session) -> None:
     """thibaud-admin validate-template on the bundled template: every variant rendered
     and booted through ASGI, WSGI and manage.py check."""
-    session.install("-e", ".")
+    # The variants are booted in this interpreter: it needs what they import.
+    session.install("-e", ".[template-runtime]")
     session.run("thibaud-admin", "validate-template", "templates/project", *session.posargs)
 
 
@@ -77,7 +78,8 @@ BENCH_TOOLS = ["django", "cookiecutter", "uvicorn", "httpx"]
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the peers; writes bench/RESULTS.md (``-- --quick`` to try it)."""
-    session.install(*BENCH_TOOLS, "-e", ".")
+    # The generated projects measured import the template's runtime dependencies.
+    session.install(*BENCH_TOOLS, "-e", ".[template-runtime]")
     # Thibaud installs a thibaud-admin script too: reinstalling ours last makes
     # sure the script measured is thibaud-cli's (the harness checks it).
     session.install("--no-deps", "--force-reinstall", "-e", ".")

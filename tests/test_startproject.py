@@ -21,18 +21,27 @@ from thibaud_cli.template.bundled import bundled_template_version
 
 BIN = Path(sys.executable).parent
 EXPECTED_FILES = {
+    ".dockerignore",
+    ".env.example",
+    ".github/workflows/ci.yml",
     ".gitignore",
     ANSWERS_FILENAME,
+    "Dockerfile",
     "README.md",
+    "compose.yaml",
     "manage.py",
     "pyproject.toml",
     "mysite/__init__.py",
     "mysite/asgi.py",
     "mysite/asgi_guard.py",
+    "mysite/healthchecks.py",
     "mysite/settings.py",
     "mysite/urls.py",
     "mysite/views.py",
     "mysite/wsgi.py",
+    "tests/conftest.py",
+    "tests/test_health.py",
+    "tests/test_project.py",
 }
 
 

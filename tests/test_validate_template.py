@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -20,8 +21,14 @@ from thibaud_cli.checks.variants import MAX_DEFAULT_VARIANTS, default_variants
 from thibaud_cli.cli import main
 
 PACKAGE = "{{ project_name }}"
-#: Fixing the one choice of the bundled template leaves a single variant: faster tests.
-ONE_VARIANT = ["--data", "python_version=3.12"]
+#: Fixing every choice of the bundled template leaves a single variant: faster tests.
+ONE_VARIANT = [
+    *("--data", "python_version=3.12"),
+    *("--data", "database=sqlite"),
+    *("--data", "cache=locmem"),
+    *("--data", "ci=github"),
+]
+ONE_VARIANT_NAME = "python_version=3.12, database=sqlite, cache=locmem, ci=github"
 
 
 def edit(template: Path, relative: str, old: str, new: str) -> None:
@@ -68,10 +75,13 @@ def test_bundled_template_passes_every_check_in_every_variant(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True
-    # The defaults, and one variant for the other choice of python_version.
+    # The defaults, and one variant for each other choice of each question.
     assert [variant["name"] for variant in report["variants"]] == [
         "defaults",
         "python_version=3.13",
+        "database=postgresql",
+        "cache=redis",
+        "ci=none",
     ]
     for variant in report["variants"]:
         assert [check["name"] for check in variant["checks"]] == [
@@ -90,7 +100,7 @@ def test_bundled_template_passes_every_check_in_every_variant(
     assert checks["wsgi"]["message"] == "GET / answered 200"
     assert "no issues" in str(checks["manage-check"]["message"])
     root = ElementTree.parse(junit).getroot()
-    assert root.get("tests") == "16" and root.get("failures") == "0"
+    assert root.get("tests") == "40" and root.get("failures") == "0"
 
 
 def test_text_report_without_a_terminal_has_no_progress_bar(runner: CliRunner) -> None:
@@ -150,12 +160,11 @@ def undefined_variable(template: Path) -> None:
 
 
 def asgi_without_application(template: Path) -> None:
-    edit(
-        template,
-        f"{PACKAGE}/asgi.py.jinja",
-        "application = get_asgi_application()",
-        "app = get_asgi_application()",
-    )
+    # Every use renamed, not only the first assignment: asgi.py wraps it again later.
+    path = template / f"{PACKAGE}/asgi.py.jinja"
+    text = path.read_text("utf-8")
+    assert "application = get_asgi_application()" in text, "the bundled template changed"
+    path.write_text(re.sub(r"\bapplication\b", "app", text), "utf-8")
 
 
 def wrong_settings_default(template: Path) -> None:
@@ -414,7 +423,7 @@ def test_system_check_error_fails_manage_check_only(runner: CliRunner, tmp_path:
     assert result.exit_code == 1, result.output
     assert "FAIL manage-check: manage.py: manage.py check failed: " in result.output
     assert "admin.E409" in result.output
-    assert set(junit_failures(junit)) == {("python_version=3.12", "manage-check")}
+    assert set(junit_failures(junit)) == {(ONE_VARIANT_NAME, "manage-check")}
 
 
 def test_project_that_kills_its_interpreter_fails_every_boot_check(
@@ -424,7 +433,7 @@ def test_project_that_kills_its_interpreter_fails_every_boot_check(
     append(
         template,
         f"{PACKAGE}/settings.py.jinja",
-        "\nimport sys\n\nprint('settings gave up', file=sys.stderr)\nos._exit(3)\n",
+        "\nimport os\nimport sys\n\nprint('settings gave up', file=sys.stderr)\nos._exit(3)\n",
     )
     result = validate(runner, template, *ONE_VARIANT, "--format", "json")
     assert result.exit_code == 1, result.output
@@ -438,11 +447,13 @@ def test_invalid_copier_yml_is_a_failed_render_not_a_crash(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     template = copy_bundled_template(tmp_path / "template")
+    # A blank line, the unclosed list, and the end of the file, where YAML notices.
+    broken_line = len((template / "copier.yml").read_text("utf-8").splitlines()) + 3
     append(template, "copier.yml", "\nbroken: [unclosed\n")
     junit = tmp_path / "report.xml"
     result = validate(runner, template, "--junit-xml", junit)
     assert result.exit_code == 1, result.output
-    assert "FAIL render: copier.yml:71: " in result.output
+    assert f"FAIL render: copier.yml:{broken_line}: " in result.output
     assert "is not valid YAML: " in result.output  # libyaml's or PyYAML's wording
     assert set(junit_failures(junit)) == {("defaults", "render")}
 

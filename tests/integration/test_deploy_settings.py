@@ -196,7 +196,11 @@ def test_an_unreadable_value_names_the_variable(project: Path, variable: str, va
         check=False,
     )
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1].startswith(f"ValueError: {variable}={value!r}: ")
+    # environs' error (a ValueError) names the variable it could not read.
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(
+        f'environs.exceptions.EnvValidationError: Environment variable "{variable}" invalid: '
+    )
 
 
 def test_behind_a_tls_proxy_thibaud_trusts_x_forwarded_proto(project: Path) -> None:

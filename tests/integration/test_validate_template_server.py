@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import copy_bundled_template
+from tests.test_validate_template import ONE_VARIANT
 from thibaud_cli.cli import main
 
 pytestmark = pytest.mark.servers
@@ -34,8 +35,7 @@ def test_bundled_template_is_served_by_a_real_server(server: str, runner: CliRun
         main,
         [
             "validate-template",
-            "--data",
-            "python_version=3.12",
+            *ONE_VARIANT,
             "--server",
             server,
             "--format",
@@ -63,8 +63,7 @@ def test_server_answering_500_fails_and_is_stopped(runner: CliRunner, tmp_path: 
         [
             "validate-template",
             str(template),
-            "--data",
-            "python_version=3.12",
+            *ONE_VARIANT,
             "--server",
             "uvicorn",
             "--junit-xml",
@@ -87,8 +86,7 @@ def test_server_skipped_when_settings_do_not_import(runner: CliRunner, tmp_path:
         [
             "validate-template",
             str(template),
-            "--data",
-            "python_version=3.12",
+            *ONE_VARIANT,
             "--server",
             "uvicorn",
             "--verbose",

@@ -68,6 +68,15 @@ def test_startproject_from_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
         [str(env_dir / "bin" / "thibaud-admin"), "--version"], capture_output=True, text=True
     )
     assert version.stdout.startswith("thibaud-admin ")
+    # The project's own dependencies (environs, dj-database-url, servestatic...), as
+    # its README installs them.
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-e", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stderr
     check = subprocess.run(
         [str(python), "manage.py", "check"], cwd=project, capture_output=True, text=True
     )
