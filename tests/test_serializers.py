@@ -126,15 +126,8 @@ def test_generated_files_hold_the_exact_value(
 @pytest.mark.parametrize(
     "description",
     [
-        pytest.param(
-            "Party 🎉 site",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="template version 1 writes the description with Jinja's tojson, "
-                "which writes an emoji as a surrogate pair TOML refuses; version 2 uses "
-                "toml_string",
-            ),
-        ),
+        # Version 1 wrote it with Jinja's tojson, whose surrogate pairs TOML refuses.
+        "Party 🎉 site",
         'She said "hi"',
         "back\\slash",
         "ünïcödé ✓ 中文",

@@ -75,8 +75,7 @@ def test_project_from_a_newer_release_asks_to_upgrade(
     assert result.exit_code == 1
     assert result.output == (
         "Error: Bundled template version 9 is newer than this thibaud-admin knows "
-        "(versions 1, 2): upgrade thibaud-cli to a release that has it.
-"
+        "(versions 1, 2): upgrade thibaud-cli to a release that has it.\n"
     )
     assert tree_snapshot(project) == before
 

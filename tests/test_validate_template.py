@@ -550,7 +550,8 @@ def test_pre_commit_hook_runs_our_command() -> None:
     (hook,) = hooks
     assert hook["language"] == "python" and hook["pass_filenames"] is False
     command = hook["entry"].split()
-    assert command[:2] == ["thibaud-admin", "validate-template"]
+    # thibaud-cli: our script under the name a reinstall of Thibaud never takes over.
+    assert command[:2] == ["thibaud-cli", "validate-template"]
     completed = subprocess.run(
         [str(BIN_DIR / command[0]), *command[1:], *hook.get("args", []), "--help"],
         capture_output=True,
