@@ -78,7 +78,7 @@ def stale_temporaries(directory: Path) -> list[Path]:
         if not entry.name.startswith(TEMP_PREFIX):
             continue
         pid_text = entry.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-        if pid_text.isdigit() and not _process_exists(int(pid_text)):
+        if pid_text.isdigit() and not process_alive(int(pid_text)):
             stale.append(entry)
     return stale
 
@@ -126,7 +126,7 @@ def _unlink_published_copies(staging: Path, directory: Path) -> None:
                     candidate.rmdir()
 
 
-def _process_exists(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:

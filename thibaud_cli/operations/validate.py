@@ -10,7 +10,6 @@ framework import in the child overlaps the rendering in the parent.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -29,6 +28,7 @@ from thibaud_cli.checks.results import (
 )
 from thibaud_cli.checks.variants import Variant, default_variants, load_matrix
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
+from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.source import TemplateSource
 
 #: The project name used when neither the template nor the answers give one.
@@ -165,8 +165,7 @@ def validate_template(
     progress = on_progress or (lambda done, total: None)
     progress(0, len(variants))
     results: dict[int, VariantResult] = {}
-    with tempfile.TemporaryDirectory(prefix="thibaud-validate-") as tmp:
-        root = Path(tmp)
+    with scratch_directory("validate") as root:
         renders: list[Future[RenderedVariant]] = [Future() for _ in variants]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             boots = {}
