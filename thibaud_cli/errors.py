@@ -88,3 +88,11 @@ class UpdateConflictError(MergeConflictError):
 
 class MatrixFileError(UsageError):
     """A ``--matrix`` file is unreadable or is not a list of answer sets."""
+
+
+class ProjectLockedError(ThibaudCliError):
+    """Another thibaud-admin command is changing the project right now."""
+
+
+class InterruptedChangeError(ThibaudCliError):
+    """A command that changed the project was killed half-way; it must be rolled back first."""
