@@ -164,3 +164,78 @@ def test_a_fault_at_every_write_of_add_asgi_middleware(
     else:
         # A failure the process lives to see is undone before it is reported.
         assert outcomes == {()}
+
+
+def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """thibaud-admin in a fresh process, without faults."""
+    result = run_with_fault("none", 10**6, args, cwd)
+    result.stderr = result.stderr.replace("FAULT-NOT-REACHED\n", "")
+    return result
+
+
+def test_startproject_killed_at_its_6th_rename_leaves_nothing_once_another_command_runs(
+    tmp_path: Path,
+) -> None:
+    target = build_file_tree(tmp_path / "existing", {"notes.txt": "mine\n"})
+    before = tree_snapshot(target)
+    killed = run_with_fault("sigkill:renames", 6, ["startproject", "mysite", str(target)], tmp_path)
+    assert killed.returncode == -9
+    # A third of the project is there (the journal's rename, then 4 of its files).
+    written = [path for path in target.rglob("*") if path.is_file() and path.name != "notes.txt"]
+    assert CONTROL_DIRNAME in {part for path in written for part in path.parts}
+    assert len([p for p in written if CONTROL_DIRNAME not in p.parts]) == 4
+    frozen = tree_snapshot(target)
+    # Read-only commands say so at once, and write nothing.
+    for args in (
+        ["list-asgi-middleware", "--project-dir", str(target)],
+        ["startproject", "mysite", str(target), "--dry-run"],
+    ):
+        found = run_cli(args, tmp_path)
+        assert found.returncode == 1, found.stderr
+        assert len(found.stderr.strip().splitlines()) == 1, found.stderr
+        assert "startproject (process" in found.stderr and "was interrupted" in found.stderr
+        assert f"thibaud-admin startproject mysite {target}' again" in found.stderr
+        assert tree_snapshot(target) == frozen
+    # The next command that writes there (of any kind) rolls it back first.
+    other = run_cli(["remove-asgi-middleware", "x.Y", "--project-dir", str(target)], tmp_path)
+    assert other.returncode == 1
+    assert "its changes were rolled back" in other.stderr, other.stderr
+    assert tree_snapshot(target) == before
+    assert not any(TEMP_PREFIX in str(path) for path in target.rglob("*"))
+
+
+def test_a_killed_update_leaves_nothing_once_the_next_command_runs(tmp_path: Path) -> None:
+    from tests.helpers import git, git_commit_all
+    from tests.test_update_git import V1, release_v2
+
+    template = build_file_tree(tmp_path / "template", V1)
+    git_commit_all(template, "v1", tag="v1")
+    pristine = tmp_path / "pristine"
+    start_project("blog", pristine, template=str(template))
+    git_commit_all(pristine, "generated")
+    release_v2(template)
+    n = 1
+    rolled_back = 0
+    while True:
+        project = tmp_path / f"run{n}"
+        shutil.copytree(pristine, project, symlinks=True)
+        before = tree_snapshot(project)
+        args = ["update", "--conflict", "inline", "--project-dir", str(project)]
+        killed = run_with_fault("sigkill:renames", n, args, tmp_path)
+        if "FAULT-NOT-REACHED" in killed.stderr:
+            assert killed.returncode == 0, killed.stderr
+            break
+        assert killed.returncode == -9
+        # Any command that writes the project rolls the update back, or it had committed.
+        after = run_cli(["remove-asgi-middleware", "x.Y", "--project-dir", str(project)], tmp_path)
+        assert after.returncode == 1
+        if "rolled back" in after.stderr:
+            rolled_back += 1
+            assert {k: v for k, v in tree_snapshot(project).items() if ".git/" not in k} == {
+                k: v for k, v in before.items() if ".git/" not in k
+            }
+            assert git(project, "status", "--porcelain") == ""
+        assert [p for p in project.rglob("*") if p.name.startswith(TEMP_PREFIX)] == []
+        assert not (project / CONTROL_DIRNAME).exists()
+        n += 1
+    assert n > 5 and rolled_back > 3
