@@ -1,15 +1,23 @@
-"""fs's walker and scratch directories: one symlink policy, and only our own stale
-scratch directories of dead processes are ever removed."""
+"""fs's walker, scratch directories and rollback: one symlink policy, only our own stale
+scratch directories of dead processes are ever removed, and a rollback removes only what
+the interrupted change created."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from unittest.mock import ANY
 
-from tests.helpers import build_file_tree
+import pytest
+
+from tests.helpers import build_file_tree, tree_snapshot
+from thibaud_cli.fs.journal import Journal, find_interrupted, recover, rollback
+from thibaud_cli.fs.lock import CONTROL_DIRNAME, project_lock
 from thibaud_cli.fs.scratch import remove_stale_scratch, scratch_directory, stale_scratch
+from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.fs.walk import walk_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,3 +90,45 @@ def test_the_next_run_removes_the_scratch_directory_of_a_killed_one(
     assert left.name.startswith("thibaud-render-")
     assert run("-m", "thibaud_cli").returncode == 0
     assert list(temp.iterdir()) == []
+
+
+def test_a_rollback_keeps_a_file_written_since_and_can_be_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = build_file_tree(tmp_path / "project", {"kept.txt": "old\n", "gone.txt": "bye\n"})
+    before = tree_snapshot(root)
+    with change_project(root, operation="test", repair="Run it again.") as change:
+        change.write("kept.txt", b"new\n")
+        change.remove("gone.txt")
+        change.write("sub/created.txt", b"created\n")
+        change.write("sub/mine.txt", b"ours\n")
+        # Die as SIGKILL would, at the journal's removal: no undo, the journal stays.
+        monkeypatch.setattr(Transaction, "_undo", lambda *args: None)
+        monkeypatch.setattr(Path, "unlink", _refuse_journal_removal(Path.unlink))
+        with pytest.raises(RuntimeError):
+            change.commit()
+    monkeypatch.undo()
+    assert (root / "kept.txt").read_text() == "new\n" and not (root / "gone.txt").exists()
+    found = find_interrupted(root)
+    assert found is not None and found.original("kept.txt") == b"old\n"
+    assert found.original("sub/created.txt") is None
+    # Written by someone else since: not the file the change created, so it stays.
+    (root / "sub" / "mine.txt").unlink()
+    (root / "sub" / "mine.txt").write_text("the user's\n")
+    with project_lock(root):
+        journal = Journal.read(root / CONTROL_DIRNAME / "transaction" / "journal.json")
+        rollback(root, journal)
+        rollback(root, journal)  # idempotent: a rollback killed half-way is simply redone
+        assert "was interrupted: its changes were rolled back" in (recover(root) or "")
+    assert tree_snapshot(root) == {**before, "sub": "dir", "sub/mine.txt": ANY}
+    assert (root / "sub" / "mine.txt").read_text() == "the user's\n"
+    assert not (root / CONTROL_DIRNAME).exists()
+
+
+def _refuse_journal_removal(unlink: Callable[..., None]) -> Callable[..., None]:
+    def refuse(path: Path, *args: object, **kwargs: object) -> None:
+        if path.name == "journal.json":
+            raise RuntimeError("killed")
+        unlink(path, *args, **kwargs)
+
+    return refuse

@@ -179,14 +179,19 @@ class Transaction:
         return removed
 
     def _undo(self, journal: Journal, error: BaseException) -> None:
+        journal_path = transaction_directory(self.root) / JOURNAL_FILENAME
         try:
+            if not journal_path.exists():
+                # It failed just after the commit: should the undo fail too, the next
+                # command must still find what to roll back.
+                write_bytes_atomic(journal_path, journal.to_json())
             rollback(self.root, journal)
-            (transaction_directory(self.root) / JOURNAL_FILENAME).unlink(missing_ok=True)
+            journal_path.unlink()
         except BaseException as undo_error:
             raise InterruptedChangeError(
-                f"{str(error) or type(error).__name__}; undoing the writes already made failed too "
-                f"({undo_error}): the next thibaud-admin command that changes '{self.root}' "
-                "rolls them back."
+                f"{str(error) or type(error).__name__}; undoing the writes already made "
+                f"failed too ({undo_error}): the next thibaud-admin command that changes "
+                f"'{self.root}' rolls them back."
             ) from undo_error
         shutil.rmtree(transaction_directory(self.root), ignore_errors=True)
 
