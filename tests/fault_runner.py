@@ -2,8 +2,10 @@
 
 Usage: python -m tests.fault_runner MODE N ARGS...; MODE is sigkill, interrupt,
 enospc or exception. The writes counted are every call of Path.write_bytes,
-Path.write_text, os.link, os.rename, os.replace and os.fsync. Prints
-FAULT-NOT-REACHED on stderr when the run had fewer than N writes.
+Path.write_text, os.link, os.rename, os.replace and os.fsync; with MODE:renames
+(``sigkill:renames``) only os.link, os.rename and os.replace, the moves that put
+content in place. Prints FAULT-NOT-REACHED on stderr when the run had fewer than
+N writes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ WRITES = (
     (os, "replace"),
     (os, "fsync"),
 )
+RENAMES = tuple(write for write in WRITES if write[0] is os and write[1] != "fsync")
 
 
 FAULTS: dict[str, BaseException | None] = {
@@ -38,7 +41,8 @@ class WriteFaults:
     """Counts the writes and fails the *fail_at*-th one with *mode*'s fault."""
 
     def __init__(self, mode: str, fail_at: int) -> None:
-        self.mode = mode
+        self.mode, _, only = mode.partition(":")
+        self.writes = RENAMES if only == "renames" else WRITES
         self.fail_at = fail_at
         self.count = 0
 
@@ -48,7 +52,7 @@ class WriteFaults:
 
     def install(self, patch: Callable[[Any, str, Any], None] = setattr) -> WriteFaults:
         """Patch the write functions (*patch* may be pytest's monkeypatch.setattr)."""
-        for owner, name in WRITES:
+        for owner, name in self.writes:
             patch(owner, name, self._wrap(getattr(owner, name)))
         return self
 

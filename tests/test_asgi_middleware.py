@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from click.testing import CliRunner, Result
 from tests.helpers import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.errors import ThibaudCliError
-from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
+from thibaud_cli.project.answers import ANSWERS_FILENAME
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
 CORRELATION = "asgi_correlation_id:CorrelationIdMiddleware"
@@ -374,49 +375,30 @@ def test_a_missing_asgi_py_is_reported_and_regenerated(runner: CliRunner, projec
     assert again.output == "mysite/asgi.py is up to date.\n"
 
 
-def test_a_crash_before_asgi_is_written_is_rolled_back(
-    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("interrupted", [1, 2], ids=["first-rename", "second-rename"])
+def test_an_interrupt_at_either_rename_leaves_both_files_as_they_were(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch, interrupted: int
 ) -> None:
-    before_asgi = asgi(project)
+    # asgi.py and the answers file are replaced by two renames: Ctrl-C at either
+    # undoes the other before the command ends (the fault suite covers every write).
+    before = tree_snapshot(project)
+    real_replace = os.replace
+    renames = []
 
-    def crash(path: Path, text: str) -> None:
-        raise KeyboardInterrupt
+    def replace(source: object, destination: object) -> None:
+        if "transaction/new" in str(source):  # a move into the project, not an undo
+            renames.append(destination)
+            if len(renames) == interrupted:
+                raise KeyboardInterrupt
+        real_replace(source, destination)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patch:
-        patch.setattr("thibaud_cli.operations.asgi_chain.write_text_atomic", crash)
-        interrupted = invoke(runner, project, "add-asgi-middleware", PROXY)
-    assert interrupted.exit_code == 1
-    assert load_answers(project).pending_asgi_middleware is not None
-    result = invoke(runner, project, "list-asgi-middleware")
-    assert "rolled back" in result.output
-    assert "No ASGI middleware." in result.output
-    answers = load_answers(project)
-    assert answers.pending_asgi_middleware is None and answers.asgi_middleware == ()
-    assert asgi(project) == before_asgi
-
-
-def test_a_crash_after_asgi_is_written_is_completed(
-    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import thibaud_cli.operations.asgi_chain as entrypoint
-
-    real_save = entrypoint.save_answers
-    calls = []
-
-    def crash_on_second(project_dir: Path, answers: object) -> None:
-        calls.append(answers)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        real_save(project_dir, answers)  # type: ignore[arg-type]
-
-    with monkeypatch.context() as patch:
-        patch.setattr(entrypoint, "save_answers", crash_on_second)
-        assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 1
-    assert wrap_calls(asgi(project)) == ["ProxyHeadersMiddleware"]
-    result = invoke(runner, project, "list-asgi-middleware")
-    assert "completed" in result.output
-    assert f"1. {PROXY}" in result.output
-    assert load_answers(project).pending_asgi_middleware is None
+        patch.setattr(os, "replace", replace)
+        result = invoke(runner, project, "add-asgi-middleware", PROXY, "--no-verify")
+    assert result.exit_code == 1
+    assert len(renames) == interrupted
+    assert tree_snapshot(project) == before
+    assert invoke(runner, project, "list-asgi-middleware").output == "No ASGI middleware.\n"
 
 
 CUSTOM_TEMPLATE = {

@@ -5,8 +5,11 @@ from a copy of the bundled template, with user edits in several files. (The name
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -328,3 +331,30 @@ def test_a_failed_write_undoes_every_write_before_it(
         apply_plan(plan)
     answers_file.rmdir()
     assert tree_snapshot(project) == before
+
+
+def test_a_full_disk_from_the_5th_rename_on_leaves_the_project_as_it_was(
+    project: Path, bundled_v2: BundledTemplates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = plan_update(project, bundled=bundled_v2)
+    before = tree_snapshot(project)
+    moves: list[object] = []
+    real_replace, real_link = os.replace, os.link
+
+    def full_disk(real: Callable[..., None]) -> Callable[..., None]:
+        def move(source: object, destination: object, **kwargs: object) -> None:
+            if "transaction/new" in str(source):  # new content going in, not an undo
+                moves.append(destination)
+                if len(moves) >= 5:
+                    raise OSError(errno.ENOSPC, "No space left on device", str(destination))
+            real(source, destination, **kwargs)
+
+        return move
+
+    monkeypatch.setattr(os, "replace", full_disk(real_replace))
+    monkeypatch.setattr(os, "link", full_disk(real_link))
+    with pytest.raises(OSError, match="No space left on device"):
+        update_project(project, bundled=bundled_v2)
+    assert len(plan.changes) >= 6 and len(moves) == 5  # four files were new, then the disk
+    assert tree_snapshot(project) == before
+    assert not (project / ".thibaud-admin").exists()

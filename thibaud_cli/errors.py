@@ -108,3 +108,11 @@ class NotACopierTemplateError(TemplateError):
 
 class QuestionsInterrupted(ThibaudCliError):
     """The template's questions were left unanswered (Ctrl-C or end of input at a prompt)."""
+
+
+class ProjectLockedError(ThibaudCliError):
+    """Another thibaud-admin command is changing the project right now."""
+
+
+class InterruptedChangeError(ThibaudCliError):
+    """A command that changed the project was killed half-way; it must be rolled back first."""

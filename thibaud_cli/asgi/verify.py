@@ -10,12 +10,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from thibaud_cli.asgi.spec import ObjectPath
 from thibaud_cli.errors import MiddlewareNotFoundError, MiddlewareSpecError
+from thibaud_cli.fs.scratch import scratch_directory
 
 _CHECK_SCRIPT = r"""
 import importlib, importlib.util, json, os, sys
@@ -86,8 +86,8 @@ def verify_importable(
     if not targets:
         return
     interpreter = project_interpreter(project_dir)
-    with tempfile.TemporaryDirectory(prefix="thibaud-verify-") as scratch:
-        results_path = Path(scratch) / "results.json"
+    with scratch_directory("verify") as scratch:
+        results_path = scratch / "results.json"
         try:
             completed = subprocess.run(
                 [

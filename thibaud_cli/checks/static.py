@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from thibaud_cli.checks.results import CheckResult
+from thibaud_cli.fs.walk import walk_files
 
 #: Unrendered Jinja as template authors write it: ``{{ name }}`` or ``{% tag ... %}``.
 #: The spaces inside the braces are required so that an f-string's escaped braces
@@ -22,10 +23,9 @@ _UNRENDERED = re.compile(r"\{\{-?\s+[^{}\n]+?\s+-?\}\}|\{%-?\s*[a-z]+\b[^\n]*?%\
 
 
 def _files(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for filename in sorted(filenames):
-            yield Path(dirpath) / filename
+    # A symlink is checked where it leads inside the project (the render refuses
+    # one that leads outside), not a second time through the link.
+    return (path for path in walk_files(root) if not path.is_symlink())
 
 
 def _summarise(

@@ -71,8 +71,8 @@ class ThibaudAdmin(click.Group):
             raise failure(str(error), error.exit_code) from error
         except OSError as error:
             # The file system said no (disk full, permission...): not a bug of ours.
-            # Writes are atomic, and an interrupted middleware change is repaired by
-            # the next command, so the project is consistent either way.
+            # Every multi-file change is one transaction (fs.transaction), undone before
+            # the error reaches here, so the project is as it was.
             target = f": {error.filename}" if error.filename else ""
             reason = error.strerror or str(error).splitlines()[0]
             raise CommandFailed(f"{reason}{target}.") from error

@@ -34,7 +34,14 @@ def version_line() -> str:
     return f"thibaud-admin {installed.thibaud_cli_version()} (Thibaud {thibaud}, Python {python})"
 
 
+def show_recovery(recovery: str | None) -> None:
+    """What was rolled back of an earlier, killed command, before this one ran."""
+    if recovery:
+        click.echo(recovery, err=True)
+
+
 def show_started_project(result: StartedProject) -> None:
+    show_recovery(result.recovery)
     if result.dry_run:
         click.echo(f"Would create project '{result.name}' in {result.directory}:")
         for path in result.files:

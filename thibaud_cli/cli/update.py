@@ -97,6 +97,7 @@ def update(
         allow_dirty=allow_dirty,
         trust=trust,
     )
+    output.show_recovery(result.recovery)
     output.show_update(result.plan, dry_run=dry_run)
     if result.plan.conflicts:
         raise CommandFailed(output.update_conflicts_left(result.plan, dry_run=dry_run))

@@ -78,7 +78,7 @@ def stale_temporaries(directory: Path) -> list[Path]:
         if not entry.name.startswith(TEMP_PREFIX):
             continue
         pid_text = entry.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-        if pid_text.isdigit() and not _process_exists(int(pid_text)):
+        if pid_text.isdigit() and not process_alive(int(pid_text)):
             stale.append(entry)
     return stale
 
@@ -86,15 +86,12 @@ def stale_temporaries(directory: Path) -> list[Path]:
 def remove_stale_temporaries(directory: Path) -> list[Path]:
     """Remove what :func:`stale_temporaries` finds; return what was removed.
 
-    A staging directory left inside *directory* by a killed ``startproject`` may
-    have had some of its files linked into *directory* already: those links (the
-    same inode as the staged file) are removed first, so the interrupted project
-    is rolled back rather than left half-written.
+    These are only ever temporaries: a change that had begun to replace files in a
+    project is undone from its journal (``fs.transaction``), not from them.
     """
     removed = []
     for entry in stale_temporaries(directory):
         if entry.is_dir() and not entry.is_symlink():
-            _unlink_published_copies(entry, directory)
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
@@ -103,30 +100,17 @@ def remove_stale_temporaries(directory: Path) -> list[Path]:
     return removed
 
 
-def _unlink_published_copies(staging: Path, directory: Path) -> None:
-    for root in staging.iterdir():
-        if not root.is_dir() or root.is_symlink():
-            continue
-        created_dirs: set[Path] = set()
-        for dirpath, _dirnames, filenames in os.walk(root):
-            for filename in filenames:
-                staged = Path(dirpath) / filename
-                published = directory / staged.relative_to(root)
-                try:
-                    same = os.path.samestat(staged.lstat(), published.lstat())
-                except OSError:
-                    continue
-                if same:
-                    published.unlink()
-                    created_dirs.update(published.parents)
-        # Directories the interrupted run created are empty again: remove them.
-        for candidate in sorted(created_dirs, key=lambda path: len(path.parts), reverse=True):
-            if directory in candidate.parents:
-                with contextlib.suppress(OSError):
-                    candidate.rmdir()
+def fsync_directory(directory: Path) -> None:
+    """Make the renames and removals in *directory* durable."""
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
-def _process_exists(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process *pid* exists (one of another user counts)."""
     if pid == os.getpid():
         return True
     try:

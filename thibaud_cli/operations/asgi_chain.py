@@ -4,16 +4,16 @@ A change renders ``asgi.py`` from the project's template twice, with the old cha
 (base) and the new one (theirs), and merges that change into the file on disk
 (ours): the user's own edits are never lost. A conflict writes nothing.
 
-``asgi.py`` and the answers file are two writes. The answers file is written first
-with the new chain marked pending, then ``asgi.py``, then the answers file again;
-an interrupted change is found by the next command and finished or rolled back
-according to what ``asgi.py`` holds.
+``asgi.py`` and the answers file change together, in one transaction under the
+project's lock (``fs.transaction``): a change killed half-way is rolled back by the
+next command that writes the project. ``list-asgi-middleware`` and ``--dry-run``
+write nothing: they report such a change and how to roll it back.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,15 +27,18 @@ from thibaud_cli.asgi.spec import (
 from thibaud_cli.asgi.verify import verify_importable
 from thibaud_cli.errors import (
     EntryPointError,
+    InterruptedChangeError,
     MergeConflictError,
     MiddlewareChainError,
     MiddlewareSpecError,
     ProjectNotFoundError,
     TemplateError,
 )
-from thibaud_cli.fs.atomic import remove_stale_temporaries, write_text_atomic
+from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
+from thibaud_cli.fs.scratch import scratch_directory
+from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import merge_texts, unified_diff
-from thibaud_cli.project.answers import Answers, load_answers, save_answers
+from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, answers_path, load_answers
 from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.render import render_template
 
@@ -50,7 +53,7 @@ class EntryPointChange:
     after: str
     chain: tuple[MiddlewareEntry, ...]
     written: bool
-    #: Set when an earlier, interrupted change was finished or rolled back first.
+    #: Set when a change a killed command left was rolled back first.
     recovery: str | None = None
 
     @property
@@ -70,8 +73,8 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bo
     """``asgi.py`` as the project's template renders it for *chain*."""
     data = regeneration_data(answers, chain)
     relative = asgi_relative_path(answers)
-    with tempfile.TemporaryDirectory(prefix="thibaud-render-") as scratch:
-        destination = Path(scratch) / "project"
+    with scratch_directory("render") as scratch:
+        destination = scratch / "project"
         render_template(
             answers.template,  # "bundled" names the bundled template
             destination,
@@ -111,40 +114,15 @@ def _read_utf8(path: Path, what: str) -> str:
         ) from error
 
 
-def recover_interrupted_change(
-    project_dir: Path, answers: Answers, *, trust: bool = False
-) -> tuple[Answers, str | None]:
-    """Finish or roll back a chain change that was interrupted between its writes."""
-    pending = answers.pending_asgi_middleware
-    if pending is None:
-        return answers, None
-    path, ours = _read_entry_point(project_dir, answers)
-    old = render_asgi(answers, answers.asgi_middleware, trust=trust)
-    new = render_asgi(answers, pending, trust=trust)
-    # If asgi.py already holds the new chain, merging the change in again changes
-    # nothing: the write happened, only the answers file is behind.
-    applied = merge_texts(old, ours, new)
-    if applied.clean and applied.text == ours and old != new:
-        repaired = answers.with_chain(pending)
-        message = (
-            "An interrupted middleware change was completed: the answers file now matches asgi.py."
-        )
-    else:
-        repaired = answers.with_chain(answers.asgi_middleware)
-        message = "An interrupted middleware change was rolled back: asgi.py was never changed."
-    save_answers(project_dir, repaired)
-    return repaired, message
-
-
 def _apply_chain(
     project_dir: Path,
     answers: Answers,
     new_chain: tuple[MiddlewareEntry, ...],
     *,
-    dry_run: bool,
-    recovery: str | None,
+    change: Transaction | None,
     trust: bool = False,
 ) -> EntryPointChange:
+    """Merge *new_chain* into ``asgi.py``; write it and the answers unless *change* is None."""
     path, ours = _read_entry_point(project_dir, answers)
     base = render_asgi(answers, answers.asgi_middleware, trust=trust)
     theirs = render_asgi(answers, new_chain, trust=trust)
@@ -158,29 +136,47 @@ def _apply_chain(
             "then run the command again.",
             conflicts=hunks,
         )
-    change = EntryPointChange(
+    if change is not None:
+        change.write(relative, merged.text.encode("utf-8"))
+        change.write(ANSWERS_FILENAME, answers.with_chain(new_chain).to_yaml().encode("utf-8"))
+        change.commit()
+    return EntryPointChange(
         path=path,
         relative_path=relative,
         before=ours,
         after=merged.text,
         chain=new_chain,
-        written=not dry_run,
-        recovery=recovery,
+        written=change is not None,
+        recovery=change.recovered if change is not None else None,
     )
+
+
+@contextmanager
+def _opened(
+    project_dir: Path, operation: str, *, dry_run: bool
+) -> Iterator[tuple[Answers, Transaction | None]]:
+    """The project's answers, and (unless *dry_run*) a transaction under its lock.
+
+    The answers are read under the lock, so a command that waited for another one
+    sees its change. A dry run takes no lock, writes nothing, and refuses to work
+    on a project a killed command left half-changed.
+    """
     if dry_run:
-        return change
-    save_answers(project_dir, answers.with_pending(new_chain))
-    write_text_atomic(path, merged.text)
-    save_answers(project_dir, answers.with_chain(new_chain))
-    return change
+        refuse_interrupted(project_dir)
+        yield load_answers(project_dir), None
+        return
+    with change_project(
+        project_dir, operation=operation, repair=repair_hint(project_dir)
+    ) as change:
+        yield load_answers(project_dir), change
 
 
-def _load(project_dir: Path, *, trust: bool = False) -> tuple[Answers, str | None]:
-    answers = load_answers(project_dir)
-    # Temporary files of a killed run (named after its pid) are of no use now.
-    remove_stale_temporaries(project_dir)
-    remove_stale_temporaries(project_dir / answers.project_name)
-    return recover_interrupted_change(project_dir, answers, trust=trust)
+def repair_hint(project_dir: Path) -> str:
+    """How to roll back a middleware change or an update that was killed."""
+    return (
+        f"Run 'thibaud-admin regenerate-asgi --project-dir {project_dir}' (or any command "
+        "that changes the project) to roll it back."
+    )
 
 
 def add_asgi_middleware(
@@ -199,29 +195,27 @@ def add_asgi_middleware(
     """
     target = ObjectPath.parse(spec)
     parsed_options = parse_options(options)
-    answers, recovery = _load(project_dir, trust=trust)
-    chain = answers.asgi_middleware
-    if find_in_chain(chain, target) and not allow_duplicate:
-        raise MiddlewareChainError(
-            f"{target} is already in the chain ({'; '.join(describe_chain(chain))}): "
-            "pass --allow-duplicate to wrap it again."
-        )
-    if target == ObjectPath(f"{answers.project_name}.asgi", "application"):
-        raise MiddlewareSpecError(
-            f"{target} is the project's own ASGI application, not a middleware: "
-            "it cannot wrap itself."
-        )
-    entry = MiddlewareEntry(target=target, options=parsed_options)
-    if verify:
-        verify_importable(
-            project_dir,
-            answers.project_name,
-            [target, *entry.references()],
-            middleware=target,
-        )
-    return _apply_chain(
-        project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery, trust=trust
-    )
+    with _opened(project_dir, "add-asgi-middleware", dry_run=dry_run) as (answers, change):
+        chain = answers.asgi_middleware
+        if find_in_chain(chain, target) and not allow_duplicate:
+            raise MiddlewareChainError(
+                f"{target} is already in the chain ({'; '.join(describe_chain(chain))}): "
+                "pass --allow-duplicate to wrap it again."
+            )
+        if target == ObjectPath(f"{answers.project_name}.asgi", "application"):
+            raise MiddlewareSpecError(
+                f"{target} is the project's own ASGI application, not a middleware: "
+                "it cannot wrap itself."
+            )
+        entry = MiddlewareEntry(target=target, options=parsed_options)
+        if verify:
+            verify_importable(
+                project_dir,
+                answers.project_name,
+                [target, *entry.references()],
+                middleware=target,
+            )
+        return _apply_chain(project_dir, answers, (*chain, entry), change=change, trust=trust)
 
 
 def remove_asgi_middleware(
@@ -229,19 +223,17 @@ def remove_asgi_middleware(
 ) -> EntryPointChange:
     """Unwrap the middleware *spec* (its outermost occurrence if it is there twice)."""
     target = ObjectPath.parse(spec)
-    answers, recovery = _load(project_dir, trust=trust)
-    chain = answers.asgi_middleware
-    positions = find_in_chain(chain, target)
-    if not positions:
-        listing = "; ".join(describe_chain(chain)) or "it is empty"
-        raise MiddlewareChainError(
-            f"{target} is not in the chain ({listing}): nothing to remove. "
-            "'thibaud-admin list-asgi-middleware' shows it."
-        )
-    new_chain = chain[: positions[-1]] + chain[positions[-1] + 1 :]
-    return _apply_chain(
-        project_dir, answers, new_chain, dry_run=dry_run, recovery=recovery, trust=trust
-    )
+    with _opened(project_dir, "remove-asgi-middleware", dry_run=dry_run) as (answers, change):
+        chain = answers.asgi_middleware
+        positions = find_in_chain(chain, target)
+        if not positions:
+            listing = "; ".join(describe_chain(chain)) or "it is empty"
+            raise MiddlewareChainError(
+                f"{target} is not in the chain ({listing}): nothing to remove. "
+                "'thibaud-admin list-asgi-middleware' shows it."
+            )
+        new_chain = chain[: positions[-1]] + chain[positions[-1] + 1 :]
+        return _apply_chain(project_dir, answers, new_chain, change=change, trust=trust)
 
 
 @dataclass(frozen=True)
@@ -249,14 +241,26 @@ class ChainListing:
     """The recorded middleware chain, innermost first."""
 
     chain: tuple[MiddlewareEntry, ...]
-    #: Set when an earlier, interrupted change was finished or rolled back first.
+    #: Set when a killed command left the project half-changed: what was found, and
+    #: the command that rolls it back. The chain is then the one from before it.
     recovery: str | None = None
 
 
 def list_asgi_middleware(project_dir: Path, *, trust: bool = False) -> ChainListing:
-    """The chain, innermost first (repairing an interrupted change first)."""
-    answers, recovery = _load(project_dir, trust=trust)
-    return ChainListing(chain=answers.asgi_middleware, recovery=recovery)
+    """The chain, innermost first. Writes nothing, even to a half-changed project.
+
+    If a killed command left a change half-done, the chain listed is the one the
+    project had before it (what rolling it back restores), with a notice.
+    """
+    interrupted = find_interrupted(project_dir)
+    if interrupted is None:
+        return ChainListing(chain=load_answers(project_dir).asgi_middleware)
+    original = interrupted.original(ANSWERS_FILENAME)
+    if original is None:
+        # The killed command (a startproject) was writing the answers file itself.
+        raise InterruptedChangeError(interrupted.message)
+    answers = Answers.from_yaml(original.decode("utf-8"), source=answers_path(project_dir))
+    return ChainListing(chain=answers.asgi_middleware, recovery=interrupted.message)
 
 
 def regenerate_asgi(
@@ -269,29 +273,23 @@ def regenerate_asgi(
     nothing the user changed: it reports the file as up to date. A newer version of
     the template reaches ``asgi.py`` through ``update``.
     """
-    answers, recovery = _load(project_dir, trust=trust)
-    relative = asgi_relative_path(answers)
-    path = project_dir / relative
-    theirs = render_asgi(answers, answers.asgi_middleware, trust=trust)
-    if not path.exists():
-        change = EntryPointChange(
+    with _opened(project_dir, "regenerate-asgi", dry_run=dry_run) as (answers, change):
+        relative = asgi_relative_path(answers)
+        path = project_dir / relative
+        if path.exists():
+            return _apply_chain(
+                project_dir, answers, answers.asgi_middleware, change=change, trust=trust
+            )
+        theirs = render_asgi(answers, answers.asgi_middleware, trust=trust)
+        if change is not None:
+            change.write(relative, theirs.encode("utf-8"))
+            change.commit()
+        return EntryPointChange(
             path=path,
             relative_path=relative,
             before="",
             after=theirs,
             chain=answers.asgi_middleware,
-            written=not dry_run,
-            recovery=recovery,
+            written=change is not None,
+            recovery=change.recovered if change is not None else None,
         )
-        if not dry_run:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(path, theirs)
-        return change
-    return _apply_chain(
-        project_dir,
-        answers,
-        answers.asgi_middleware,
-        dry_run=dry_run,
-        recovery=recovery,
-        trust=trust,
-    )

@@ -1,16 +1,25 @@
-"""``startproject``: render a template into a new project, all or nothing."""
+"""``startproject``: render a template into a new project, all or nothing.
+
+Into a new directory, the project is rendered beside it and appears by one rename.
+Into an existing one, it is rendered in a scratch directory, then its files are
+written in one transaction under the directory's lock (``fs.transaction``): a run
+killed half-way is rolled back by the next command that writes there.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.errors import DestinationError, NotACopierTemplateError
 from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
+from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.permissions import apply_umask
+from thibaud_cli.fs.scratch import scratch_directory
+from thibaud_cli.fs.transaction import change_project
+from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
@@ -36,6 +45,8 @@ class StartedProject:
     directory: Path
     files: tuple[Path, ...]
     dry_run: bool
+    #: Set when a run into the same directory that was killed was rolled back first.
+    recovery: str | None = None
 
 
 def start_project(
@@ -71,61 +82,116 @@ def start_project(
     target = Path(directory) if directory is not None else Path(name)
     _check_target(target, explicit=directory is not None)
     data_for_render = render_data(user_data, project_name=name, secret_key=generate_secret_key())
-    target_exists = target.exists()
+    render = _Render(
+        source,
+        name,
+        user_data,
+        data_for_render,
+        trust,
+        classic_options,
+        interactive,
+        project_directory=os.path.abspath(target),
+    )
     if dry_run:
-        staging_parent = Path(tempfile.gettempdir())
-    elif target_exists:
-        staging_parent = target
-    else:
-        staging_parent = target.absolute().parent
-        if not staging_parent.is_dir():
-            raise DestinationError(
-                f"Cannot create '{target}': its parent directory '{staging_parent}' does not "
-                "exist. Create it first."
-            )
-    if not dry_run:
-        remove_stale_temporaries(staging_parent)
-    if not os.access(staging_parent, os.W_OK | os.X_OK):
-        raise DestinationError(f"Cannot write in '{staging_parent}': permission denied.")
-    with staging_directory(staging_parent) as staging:
-        rendered_root = staging / "project"
-        rendered = None
+        if target.exists():
+            refuse_interrupted(target)
+        with scratch_directory("render") as scratch:
+            files = render.into(scratch / "project")
+            if target.exists():
+                _refuse_clashes(target, files)
+        return StartedProject(name=name, directory=target, files=files, dry_run=True)
+    if target.exists():
+        return _into_existing(target, render)
+    parent = target.absolute().parent
+    if not parent.is_dir():
+        raise DestinationError(
+            f"Cannot create '{target}': its parent directory '{parent}' does not "
+            "exist. Create it first."
+        )
+    remove_stale_temporaries(parent)
+    _refuse_unwritable(parent)
+    with staging_directory(parent) as staging:
+        files = render.into(staging / "project")
+        # One rename: the project appears whole or not at all.
+        os.rename(staging / "project", target)
+    return StartedProject(name=name, directory=target, files=files, dry_run=False)
+
+
+@dataclass(frozen=True)
+class _Render:
+    source: TemplateSource
+    name: str
+    user_data: Mapping[str, str]
+    data: Mapping[str, object]
+    trust: bool
+    classic_options: ClassicOptions
+    interactive: bool
+    #: Where the project will be: Django-style templates get it in their context.
+    project_directory: str
+
+    def into(self, root: Path) -> tuple[Path, ...]:
+        """Render the project (a copier one with its answers file) into *root*; its
+        files, sorted. *root*'s parent is scratch space the render may use too."""
+        source = self.source
         if not source.is_classic:
             try:
-                rendered = render_template(
-                    source,
-                    rendered_root,
-                    data=data_for_render,
-                    trust=trust,
-                    interactive=interactive,
-                )
+                self._copier_into(root)
             except NotACopierTemplateError:  # a git repository without copier.yml
                 source = source.as_classic_git()
-                check_classic_options(source, classic_options, user_data)
+                check_classic_options(source, self.classic_options, self.user_data)
         if source.is_classic:  # as Thibaud renders it, and no answers file
             render_classic_source(
                 source,
-                rendered_root,
-                name=name,
-                project_directory=os.path.abspath(target),
-                options=classic_options,
-                scratch=staging / "template",
+                root,
+                name=self.name,
+                project_directory=self.project_directory,
+                options=self.classic_options,
+                scratch=root.parent / "template",
                 user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
                 render_guard=render_deadline,
             )
-        elif rendered is not None:  # rendered by copier
-            refuse_options_for_copier(classic_options)
-            refuse_unknown_questions(user_data, rendered.questions)
-            answers = _answers_for(name, source, rendered)
-            rendered_root.mkdir(exist_ok=True)  # a template may render no file at all
-            apply_umask(rendered_root)  # copier keeps the template's modes
-            (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
-        files = tuple(sorted(_files_under(rendered_root)))
-        if target_exists:
+        return tuple(path.relative_to(root) for path in walk_files(root))
+
+    def _copier_into(self, root: Path) -> None:
+        rendered = render_template(
+            self.source, root, data=dict(self.data), trust=self.trust, interactive=self.interactive
+        )
+        refuse_options_for_copier(self.classic_options)
+        refuse_unknown_questions(self.user_data, rendered.questions)
+        answers = _answers_for(self.name, self.source, rendered)
+        root.mkdir(exist_ok=True)  # a template may render no file at all
+        apply_umask(root)  # copier keeps the template's modes
+        (root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
+
+
+def _into_existing(target: Path, render: _Render) -> StartedProject:
+    _refuse_unwritable(target)
+    with scratch_directory("render") as scratch:
+        rendered_root = scratch / "project"
+        files = render.into(rendered_root)
+        repair = (
+            f"Run 'thibaud-admin startproject {render.name} {target}' again: it rolls the "
+            "interrupted run back first."
+        )
+        with change_project(target, operation="startproject", repair=repair) as change:
             _refuse_clashes(target, files)
-        if not dry_run:
-            _publish(rendered_root, target, files, into_existing=target_exists)
-    return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
+            for relative in files:
+                rendered = rendered_root / relative
+                if rendered.is_symlink():
+                    # A symlink (to a directory too) is written as the link itself.
+                    change.symlink(relative.as_posix(), os.readlink(rendered))
+                else:
+                    mode = rendered.stat().st_mode & 0o7777
+                    change.write(relative.as_posix(), rendered.read_bytes(), mode=mode)
+            change.commit()
+    return StartedProject(
+        name=render.name, directory=target, files=files, dry_run=False, recovery=change.recovered
+    )
+
+
+def _refuse_unwritable(directory: Path) -> None:
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise DestinationError(f"Cannot write in '{directory}': permission denied.")
 
 
 def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) -> Answers:
@@ -159,19 +225,6 @@ def _check_target(target: Path, *, explicit: bool) -> None:
         )
 
 
-def _files_under(root: Path) -> list[Path]:
-    files = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        base = Path(dirpath)
-        for filename in filenames:
-            files.append((base / filename).relative_to(root))
-        for dirname in dirnames:
-            # A symlink to a directory is written as the link itself.
-            if (base / dirname).is_symlink():
-                files.append((base / dirname).relative_to(root))
-    return files
-
-
 def _refuse_clashes(target: Path, files: tuple[Path, ...]) -> None:
     clashes = [path for path in files if os.path.lexists(target / path)]
     if clashes:
@@ -181,33 +234,3 @@ def _refuse_clashes(target: Path, files: tuple[Path, ...]) -> None:
             f"'{target}' already has {shown}{more}, which the project would overwrite: "
             "nothing was written. Move them away or choose another directory."
         )
-
-
-def _publish(
-    rendered_root: Path, target: Path, files: tuple[Path, ...], *, into_existing: bool
-) -> None:
-    """Move the rendered files into *target*; on any failure, undo every move."""
-    if not into_existing:
-        # One rename: the project appears whole or not at all.
-        os.rename(rendered_root, target)
-        return
-    created_dirs: list[Path] = []
-    moved: list[Path] = []
-    try:
-        for relative in files:
-            destination = target / relative
-            for parent in reversed(destination.parents):
-                if parent == target or target not in parent.parents:
-                    continue
-                if not parent.exists():
-                    parent.mkdir()
-                    created_dirs.append(parent)
-            # link() refuses to replace a file that appeared since the clash check.
-            os.link(rendered_root / relative, destination, follow_symlinks=False)
-            moved.append(destination)
-    except BaseException:
-        for destination in reversed(moved):
-            destination.unlink(missing_ok=True)
-        for directory in reversed(created_dirs):
-            directory.rmdir()
-        raise

@@ -7,9 +7,11 @@ questions take their defaults or ``--data``). ``tree_merge`` decides every file
 against the disk (ours). SECRET_KEY is not recorded, so both renders get the same
 placeholder and the line that holds it merges to the user's real key.
 
-Nothing is written before every file's new content is known. The files are then
-written one by one, atomically, and the answers file last; if any write fails, the
-ones already made are undone, so the project is left as it was.
+Nothing is written before every file's new content is known. Every file and the
+answers file then change in one transaction under the project's lock
+(``fs.transaction``): if any write fails the ones already made are undone, and an
+update killed half-way is rolled back by the next command that writes the project.
+``--check`` and ``--dry-run`` write nothing, and refuse a half-changed project.
 
 With ``conflict="inline"`` the update writes git-style markers into the conflicting
 files and still moves the answers file to the new version, as ``git merge`` leaves
@@ -25,11 +27,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from thibaud_cli.errors import (
-    AnswersFileError,
-    UpdateConflictError,
-)
-from thibaud_cli.fs.journal import WriteJournal
+from thibaud_cli.errors import UpdateConflictError
+from thibaud_cli.fs.journal import refuse_interrupted
+from thibaud_cli.fs.transaction import change_project
 from thibaud_cli.merge.tree import Action, FileChange, merge_trees
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
 from thibaud_cli.project.installed import thibaud_cli_version
@@ -114,12 +114,15 @@ class UpdateResult:
     #: Whether the project was changed on disk (false for a dry run, or up to date).
     written: bool
     conflict_mode: ConflictMode
+    #: Set when a change a killed command left was rolled back first.
+    recovery: str | None = None
 
 
 def check_for_update(
     project_dir: Path, *, trust: bool = False, bundled: BundledTemplates | None = None
 ) -> UpdatePlan:
     """Whether a newer template version exists, and what updating to it would change."""
+    refuse_interrupted(project_dir)
     return plan_update(project_dir, trust=trust, bundled=bundled)
 
 
@@ -135,11 +138,6 @@ def plan_update(
     user_data = dict(data or {})
     refuse_reserved_keys(user_data)
     answers = load_answers(project_dir)
-    if answers.pending_asgi_middleware is not None:
-        raise AnswersFileError(
-            "A middleware change was interrupted: run 'thibaud-admin list-asgi-middleware' "
-            "to finish or roll it back, then update."
-        )
     source = template_versions(answers, bundled)
     current = TemplateVersion(answers.template_version, answers.template_commit)
     if source.known_target(to) == current and not user_data:
@@ -188,9 +186,23 @@ def update_project(
     :class:`UpdateConflictError` and nothing is written; with ``"inline"`` the
     conflicting files get git-style markers, and the result lists them.
     """
-    if not dry_run and not allow_dirty:
-        refuse_uncommitted_changes(project_dir)
-    plan = plan_update(project_dir, to=to, data=data, trust=trust, bundled=bundled)
+    if dry_run:
+        refuse_interrupted(project_dir)
+        plan = plan_update(project_dir, to=to, data=data, trust=trust, bundled=bundled)
+        _refuse_conflicts(plan, conflict)
+        return UpdateResult(plan=plan, written=False, conflict_mode=conflict)
+    with change_project(project_dir, operation="update", repair=_repair(project_dir)) as change:
+        if not allow_dirty:
+            refuse_uncommitted_changes(project_dir)
+        plan = plan_update(project_dir, to=to, data=data, trust=trust, bundled=bundled)
+        _refuse_conflicts(plan, conflict)
+        written = not (plan.up_to_date and not plan.changes)
+        if written:
+            apply_plan(plan)
+        return UpdateResult(plan, written, conflict, recovery=change.recovered)
+
+
+def _refuse_conflicts(plan: UpdatePlan, conflict: ConflictMode) -> None:
     if plan.conflicts and conflict == "refuse":
         names = ", ".join(change.path for change in plan.conflicts)
         raise UpdateConflictError(
@@ -199,30 +211,30 @@ def update_project(
             "to get git-style conflict markers in those files.",
             conflicts=plan.describe_conflicts(),
         )
-    if dry_run or (plan.up_to_date and not plan.changes):
-        return UpdateResult(plan=plan, written=False, conflict_mode=conflict)
-    apply_plan(plan)
-    return UpdateResult(plan=plan, written=True, conflict_mode=conflict)
+
+
+def _repair(project_dir: Path) -> str:
+    return (
+        f"Run 'thibaud-admin update --project-dir {project_dir}' again (it rolls the "
+        "interrupted one back first), or any other command that changes the project."
+    )
 
 
 def apply_plan(plan: UpdatePlan) -> None:
-    """Write every change of *plan* and then its answers file; undo all on failure."""
-    journal = WriteJournal(plan.project_dir)
-    try:
-        for change in plan.changes:
-            target = plan.project_dir / change.path
-            if change.action is Action.DELETE:
-                journal.remove(target)
-            elif change.after is not None and change.action in (
+    """Write every change of *plan* and its answers file in one transaction: all or none."""
+    repair = _repair(plan.project_dir)
+    with change_project(plan.project_dir, operation="update", repair=repair) as change:
+        for file in plan.changes:
+            if file.action is Action.DELETE:
+                change.remove(file.path)
+            elif file.after is not None and file.action in (
                 Action.UPDATE,
                 Action.ADD,
                 Action.CONFLICT,
             ):
-                journal.write(target, change.after, mode=change.mode)
-        journal.write(plan.project_dir / ANSWERS_FILENAME, plan.answers.to_yaml().encode())
-    except BaseException:
-        journal.undo()
-        raise
+                change.write(file.path, file.after, mode=file.mode)
+        change.write(ANSWERS_FILENAME, plan.answers.to_yaml().encode("utf-8"))
+        change.commit()
 
 
 def _read_ours(project_dir: Path, paths: set[str]) -> dict[str, bytes]:

@@ -10,7 +10,6 @@ framework import in the child overlaps the rendering in the parent.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -35,6 +34,7 @@ from thibaud_cli.checks.variants import (
     secret_questions,
 )
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
+from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.data import generate_secret_key
 from thibaud_cli.template.source import TemplateSource
 
@@ -201,8 +201,7 @@ def validate_template(
     progress = on_progress or (lambda done, total: None)
     progress(0, len(variants))
     results: dict[int, VariantResult] = {}
-    with tempfile.TemporaryDirectory(prefix="thibaud-validate-") as tmp:
-        root = Path(tmp)
+    with scratch_directory("validate") as root:
         if not boot:
             for index, variant in enumerate(variants):
                 rendered = _render(

@@ -14,7 +14,6 @@ from typing import Any
 
 from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import AnswersFileError, InvalidDataError, ProjectNotFoundError
-from thibaud_cli.fs.atomic import write_text_atomic
 
 ANSWERS_FILENAME = ".thibaud-answers.yml"
 
@@ -31,6 +30,8 @@ _META_KEYS = (
     "_template_commit",
     "_thibaud_cli_version",
     "_thibaud_version",
+    # Written by thibaud-admin 0.1 while a middleware change was under way; a
+    # change is now one transaction (fs.transaction), and the key is dropped.
     "_pending_asgi_middleware",
 )
 
@@ -48,14 +49,9 @@ class Answers:
     #: The template's own answers (questions it declares), ``project_name`` aside.
     template_answers: Mapping[str, Any] = field(default_factory=dict)
     asgi_middleware: tuple[MiddlewareEntry, ...] = ()
-    #: Set only while a chain change is being written (see entrypoint.py).
-    pending_asgi_middleware: tuple[MiddlewareEntry, ...] | None = None
 
     def with_chain(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
-        return replace(self, asgi_middleware=chain, pending_asgi_middleware=None)
-
-    def with_pending(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
-        return replace(self, pending_asgi_middleware=chain)
+        return replace(self, asgi_middleware=chain)
 
     def to_yaml(self) -> str:
         import yaml
@@ -68,10 +64,6 @@ class Answers:
             "_thibaud_version": self.thibaud_version,
         }
         document.update({key: value for key, value in optional.items() if value is not None})
-        if self.pending_asgi_middleware is not None:
-            document["_pending_asgi_middleware"] = [
-                entry.to_data() for entry in self.pending_asgi_middleware
-            ]
         document["project_name"] = self.project_name
         document["asgi_middleware"] = [entry.to_data() for entry in self.asgi_middleware]
         document.update(
@@ -119,11 +111,6 @@ class Answers:
                 "copier's own variables and settings. Remove it from the answers file."
             )
         chain = _parse_chain(document.get("asgi_middleware", []), source, "asgi_middleware")
-        pending = None
-        if document.get("_pending_asgi_middleware") is not None:
-            pending = _parse_chain(
-                document["_pending_asgi_middleware"], source, "_pending_asgi_middleware"
-            )
         return cls(
             template=template,
             project_name=project_name,
@@ -137,7 +124,6 @@ class Answers:
                 if key not in _META_KEYS and key not in {"project_name", "asgi_middleware"}
             },
             asgi_middleware=chain,
-            pending_asgi_middleware=pending,
         )
 
 
@@ -201,8 +187,3 @@ def load_answers(project_dir: Path) -> Answers:
     except (OSError, UnicodeDecodeError) as error:
         raise AnswersFileError(f"{path}: cannot be read: {error}") from error
     return Answers.from_yaml(text, source=path)
-
-
-def save_answers(project_dir: Path, answers: Answers) -> None:
-    """Write the answers file atomically."""
-    write_text_atomic(answers_path(project_dir), answers.to_yaml())

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.fs.walk import walk_files
 
 #: All the text one render may produce, across every file.
 MAX_RENDERED_BYTES = 128 * 1024 * 1024
@@ -153,14 +154,12 @@ def render_deadline(seconds: float | None = None) -> Iterator[None]:
 def refuse_escaping_symlinks(root: Path) -> None:
     """Refuse a rendered tree holding a symlink that resolves outside *root*."""
     resolved_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in (*dirnames, *filenames):
-            path = Path(dirpath) / name
-            if not path.is_symlink():
-                continue
-            target = (path.parent / os.readlink(path)).resolve()
-            if target != resolved_root and resolved_root not in target.parents:
-                raise TemplateError(
-                    f"The template renders {path.relative_to(root)} as a symlink to "
-                    f"{os.readlink(path)}, outside the project: refused, nothing was written."
-                )
+    for path in walk_files(root):
+        if not path.is_symlink():
+            continue
+        target = (path.parent / os.readlink(path)).resolve()
+        if target != resolved_root and resolved_root not in target.parents:
+            raise TemplateError(
+                f"The template renders {path.relative_to(root)} as a symlink to "
+                f"{os.readlink(path)}, outside the project: refused, nothing was written."
+            )

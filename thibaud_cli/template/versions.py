@@ -8,14 +8,14 @@ template's tasks.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from thibaud_cli.errors import AnswersFileError, TemplateError, UsageError
+from thibaud_cli.fs.scratch import scratch_directory
+from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.merge.tree import TemplateFile
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.template.bundled import BundledTemplates, version_sort_key
@@ -40,8 +40,8 @@ class TemplateVersion:
 def render_tree(
     template: str, *, vcs_ref: str | None, data: Mapping[str, Any], trust: bool
 ) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
-    with tempfile.TemporaryDirectory(prefix="thibaud-update-") as scratch:
-        destination = Path(scratch) / "project"
+    with scratch_directory("update") as scratch:
+        destination = scratch / "project"
         rendered = render_template(
             template,
             destination,
@@ -55,21 +55,20 @@ def render_tree(
 
 
 def read_tree(root: Path) -> dict[str, TemplateFile]:
+    """The rendered files under *root* by relative path; symlinks are not merged."""
     tree: dict[str, TemplateFile] = {}
-    for dirpath, _dirnames, filenames in os.walk(root):
-        for filename in filenames:
-            path = Path(dirpath) / filename
-            relative = path.relative_to(root).as_posix()
-            if relative == ANSWERS_FILENAME or path.is_symlink():
-                continue
-            if is_vcs_metadata(relative):
-                # render_template refuses these already; an update must never merge
-                # into, write or delete the project's version-control metadata.
-                raise TemplateError(
-                    f"The template renders {relative}, version-control metadata: refused, "
-                    "nothing was written."
-                )
-            tree[relative] = TemplateFile(path.read_bytes(), path.stat().st_mode & 0o7777)
+    for path in walk_files(root):
+        relative = path.relative_to(root).as_posix()
+        if relative == ANSWERS_FILENAME or path.is_symlink():
+            continue
+        if is_vcs_metadata(relative):
+            # render_template refuses these already; an update must never merge
+            # into, write or delete the project's version-control metadata.
+            raise TemplateError(
+                f"The template renders {relative}, version-control metadata: refused, "
+                "nothing was written."
+            )
+        tree[relative] = TemplateFile(path.read_bytes(), path.stat().st_mode & 0o7777)
     return tree
 
 
