@@ -59,7 +59,8 @@ BENCH_TOOLS = ["django", "cookiecutter", "uvicorn", "httpx"]
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the peers; writes bench/RESULTS.md (``-- --quick`` to try it)."""
-    session.install(*BENCH_TOOLS, "-e", ".")
+    # The scale-out section serves a PostgreSQL + Redis project: its runtime too.
+    session.install(*BENCH_TOOLS, "-e", ".[template-runtime]")
     # Thibaud installs a thibaud-admin script too: reinstalling ours last makes
     # sure the script measured is thibaud-cli's (the harness checks it).
     session.install("--no-deps", "--force-reinstall", "-e", ".")
