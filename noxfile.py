@@ -78,7 +78,8 @@ BENCH_TOOLS = ["django", "cookiecutter", "uvicorn", "httpx"]
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the peers; writes bench/RESULTS.md (``-- --quick`` to try it)."""
-    # The generated projects measured import the template's runtime dependencies.
+    # The generated projects measured (the scale-out ones with PostgreSQL and Redis) import
+    # the template's runtime dependencies.
     session.install(*BENCH_TOOLS, "-e", ".[template-runtime]")
     # Thibaud installs a thibaud-admin script too: reinstalling ours last makes
     # sure the script measured is thibaud-cli's (the harness checks it).

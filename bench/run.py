@@ -22,7 +22,7 @@ from pathlib import Path
 
 from thibaud_cli.template.source import bundled_template_path
 
-from . import projects, served
+from . import projects, scale_out, served
 from .peers import build_cookiecutter_template
 from .report import Row, Section, Target, markdown, print_progress
 from .timing import Command, CommandFailed, Timing, time_commands
@@ -454,6 +454,14 @@ def main(argv: list[str] | None = None) -> None:
         serving_sections, found = serving(settings, workdir / "served")
         sections += serving_sections
         targets += found
+        section = scale_out.scale_out(
+            seconds=settings.wrk_seconds,
+            rounds=max(1, settings.http_rounds // 2),
+            concurrency=settings.concurrency,
+            workdir=workdir / "scale-out",
+        )
+        sections.append(section)
+        targets += scale_out.targets(section)
     text = markdown(sections, targets, settings.describe())
     args.output.write_text(text, "utf-8")
     print(text)

@@ -184,17 +184,20 @@ def uvicorn(project: Project, ready_path: str) -> Iterator[Server]:
 def load(server: Server, path: str, *, seconds: int, concurrency: int) -> Throughput:
     """Load *server* for *seconds* with *concurrency* connections (wrk, else Python),
     and count the server's CPU time per request."""
-    url = server.base_url + path
     cpu_before = cpu_seconds(server.pid)
-    if wrk_available():
-        result = _wrk(url, seconds=seconds, concurrency=concurrency)
-    else:
-        result = _python_client(url, seconds=seconds, concurrency=concurrency)
+    result = load_url(server.base_url + path, seconds=seconds, concurrency=concurrency)
     cpu_after = cpu_seconds(server.pid)
     if cpu_before is None or cpu_after is None:
         return result
     served_requests = result.rps * seconds
     return replace(result, cpu_us=(cpu_after - cpu_before) / served_requests * 1e6)
+
+
+def load_url(url: str, *, seconds: int, concurrency: int) -> Throughput:
+    """Load *url* for *seconds* with *concurrency* connections: wrk, else Python."""
+    if wrk_available():
+        return _wrk(url, seconds=seconds, concurrency=concurrency)
+    return _python_client(url, seconds=seconds, concurrency=concurrency)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}

@@ -1,17 +1,15 @@
-"""Throwaway PostgreSQL, Redis and nginx servers for tests: started on free 127.0.0.1
-ports in temporary directories, always stopped.
+"""Throwaway PostgreSQL and Redis servers for tests: started on free 127.0.0.1 ports in
+temporary directories, always stopped. (nginx, in front of several instances of a
+project, is in ``cluster.py``.)
 
-Reusable by any test that needs real backing services (the production-stack tests, a
-scale-out test with several instances behind nginx):
+Reusable by any test that needs real backing services (the production-stack tests, the
+scale-out test):
 
     with postgres_server() as pg, redis_server() as redis:
         env = {"DATABASE_URL": pg.url("mysite"), "REDIS_URL": redis.url}
         pg.create_database("mysite")
         ...
         pg.stop()   # e.g. to see /health/ready turn to 503
-
-    with nginx_proxy([f"127.0.0.1:{port}" for port in instance_ports]) as proxy:
-        httpx.get(proxy.base_url + "/", headers={"Host": "example.com"})
 
 They need the Debian packages (``postgresql``, whose binaries are in
 /usr/lib/postgresql/<version>/bin, ``redis-server``, ``nginx-light``); ``.ci/run``
@@ -28,7 +26,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,90 +297,3 @@ def nginx_path() -> Path:
     if not found:
         raise ServiceUnavailable("nginx is not installed: apt-get install -y nginx-light")
     return Path(found)
-
-
-NGINX_CONF = """\
-daemon off;
-worker_processes 1;
-pid {directory}/nginx.pid;
-error_log {directory}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log {directory}/access.log;
-    client_body_temp_path {directory}/tmp/body;
-    proxy_temp_path {directory}/tmp/proxy;
-    fastcgi_temp_path {directory}/tmp/fastcgi;
-    uwsgi_temp_path {directory}/tmp/uwsgi;
-    scgi_temp_path {directory}/tmp/scgi;
-    upstream instances {{
-{servers}
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://instances;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto {forwarded_proto};
-            proxy_next_upstream error timeout http_502 http_503;
-        }}
-    }}
-}}
-"""
-
-
-@dataclass
-class NginxProxy:
-    """nginx on 127.0.0.1:port, balancing over *upstreams* (``host:port`` each)."""
-
-    directory: Path
-    port: int
-    upstreams: tuple[str, ...]
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.directory / "error.log"
-
-
-@contextlib.contextmanager
-def nginx_proxy(
-    upstreams: Sequence[str], *, forwarded_proto: str = "https"
-) -> Iterator[NginxProxy]:
-    """nginx in front of *upstreams*, round robin, passing the Host on and saying
-    ``X-Forwarded-Proto: forwarded_proto`` (a TLS proxy's word); always stopped."""
-    binary = nginx_path()
-    directory = Path(tempfile.mkdtemp(prefix="thibaud-test-nginx-"))
-    # The workers run as an unprivileged user when we are root: they write here.
-    (directory / "tmp").mkdir(mode=0o777)
-    (directory / "tmp").chmod(0o777)
-    proxy = NginxProxy(directory=directory, port=free_port(), upstreams=tuple(upstreams))
-    conf = directory / "nginx.conf"
-    conf.write_text(
-        NGINX_CONF.format(
-            directory=directory,
-            port=proxy.port,
-            servers="\n".join(f"        server {upstream};" for upstream in upstreams),
-            forwarded_proto=forwarded_proto,
-        ),
-        "utf-8",
-    )
-    try:
-        with open(directory / "stdout.log", "ab") as log:
-            proxy.process = subprocess.Popen(
-                [str(binary), "-c", str(conf), "-p", str(directory), "-e", str(proxy.log_path)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        _wait_for_port(proxy.port, "nginx", proxy.log_path)
-        yield proxy
-    finally:
-        if proxy.process is not None:
-            stop_process(proxy.process, grace=10.0)
-        shutil.rmtree(directory, ignore_errors=True)

@@ -157,4 +157,6 @@ def test_every_command_of_the_generated_readme_is_run_by_a_test(tmp_path: Path) 
     # linted and validated instead (test_production_stack), their commands not run.
     run.update(blocks["Docker"][0])
     run.add(readme_command(project, "ASGI middleware", "uvicorn "))  # test_deploy_embedding
+    # test_scale_out: the release step, and the instances it starts (on free ports).
+    run.update(line for block in blocks["Scaling out"] for line in block)
     assert shown - run == set()
