@@ -29,6 +29,10 @@ EXPECTED_FILES = {
     "Dockerfile",
     "README.md",
     "compose.yaml",
+    "deploy/nginx.conf",
+    "deploy/release.sh",
+    "deploy/serve.sh",
+    "deploy/systemd/mysite@.service",
     "manage.py",
     "pyproject.toml",
     "mysite/__init__.py",
@@ -81,6 +85,9 @@ def test_creates_the_project_in_a_new_directory(
     assert _files(project) == EXPECTED_FILES
     assert "Created project 'mysite'" in result.output
     assert os.access(project / "manage.py", os.X_OK)
+    # The scripts the README runs as they are.
+    assert os.access(project / "deploy" / "serve.sh", os.X_OK)
+    assert os.access(project / "deploy" / "release.sh", os.X_OK)
     _no_temporaries(cwd)
 
 

@@ -66,7 +66,7 @@ def test_a_version_1_project_updates_to_2_and_keeps_working(tmp_path: Path) -> N
     key_line = next(line for line in settings_before.splitlines() if "thibaud-insecure-" in line)
 
     check = runner.invoke(main, ["update", "--check", "--project-dir", str(project)])
-    assert check.exit_code == 2, check.output
+    assert check.exit_code == 3, check.output  # an update is available
     updated = runner.invoke(main, ["update", "--project-dir", str(project)])
     assert updated.exit_code == 0, updated.output
 
