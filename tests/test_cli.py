@@ -226,7 +226,18 @@ def test_the_command_delegates_to_the_library(
     )
     assert result.exit_code == 0, result.output
     assert calls == [
-        ("shop", tmp_path, {"template": None, "data": {"a": "b"}, "dry_run": True, "trust": True})
+        (
+            "shop",
+            tmp_path,
+            {
+                "template": None,
+                "data": {"a": "b"},
+                "dry_run": True,
+                "trust": True,
+                "vcs_ref": None,
+                "skip_tasks": False,
+            },
+        )
     ]
 
 

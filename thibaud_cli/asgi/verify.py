@@ -61,7 +61,9 @@ def project_interpreter(project_dir: Path) -> str:
     return sys.executable
 
 
-def verify_importable(project_dir: Path, project_name: str, targets: Iterable[ObjectPath]) -> None:
+def verify_importable(
+    project_dir: Path, settings_module: str, targets: Iterable[ObjectPath]
+) -> None:
     """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing."""
     targets = list(targets)
     if not targets:
@@ -76,7 +78,7 @@ def verify_importable(project_dir: Path, project_name: str, targets: Iterable[Ob
                     "-c",
                     _CHECK_SCRIPT,
                     str(project_dir.resolve()),
-                    f"{project_name}.settings",
+                    settings_module,
                     json.dumps([[t.module, t.attribute] for t in targets]),
                     str(results_path),
                 ],

@@ -87,7 +87,7 @@ def _log_tail(log_path: Path) -> str:
 
 
 def check_server(
-    server: str, project_dir: Path, project_name: str, env: Mapping[str, str], log_path: Path
+    server: str, project_dir: Path, asgi_module: str, env: Mapping[str, str], log_path: Path
 ) -> CheckResult:
     """Start *server* on the project's ASGI application, GET /, and stop it."""
     started = time.perf_counter()
@@ -95,7 +95,7 @@ def check_server(
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            server_command(server, f"{project_name}.asgi:application", port),
+            server_command(server, f"{asgi_module}:application", port),
             cwd=project_dir,
             env={**env, "PYTHONPATH": str(project_dir)},
             stdin=subprocess.DEVNULL,

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from thibaud_cli.checks.results import CheckResult
-
-#: Unrendered Jinja as template authors write it: ``{{ name }}`` or ``{% tag ... %}``.
-#: The spaces inside the braces are required so that an f-string's escaped braces
-#: (``f"{{x}}"``) are not mistaken for a forgotten template suffix.
-_UNRENDERED = re.compile(r"\{\{-?\s+[^{}\n]+?\s+-?\}\}|\{%-?\s*[a-z]+\b[^\n]*?%\}")
+from thibaud_cli.project.contract import EntryPoints, module_file, module_relpath
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -39,26 +34,6 @@ def _summarise(
     for where, at, what in problems[1:]:
         message += f"; {where}:{at}: {what}" if at else f"; {where}: {what}"
     return CheckResult(name, "failed", message, file=file, line=line, duration=duration)
-
-
-def check_leftovers(project_dir: Path, templates_suffix: str) -> CheckResult:
-    """No file keeps the template suffix, and no Python file holds unrendered Jinja."""
-    started = time.perf_counter()
-    problems: list[tuple[str, int | None, str]] = []
-    for path in _files(project_dir):
-        relative = str(path.relative_to(project_dir))
-        if templates_suffix and path.name.endswith(templates_suffix):
-            problems.append((relative, None, f"still has the template suffix {templates_suffix}"))
-        elif path.suffix == ".py":
-            text = path.read_text("utf-8", errors="replace")
-            for number, line in enumerate(text.splitlines(), start=1):
-                match = _UNRENDERED.search(line)
-                if match:
-                    problems.append(
-                        (relative, number, f"unrendered template code {match.group(0)!r}")
-                    )
-                    break
-    return _summarise("leftovers", problems, "no unrendered template code", started)
 
 
 def check_compiles(project_dir: Path) -> CheckResult:
@@ -140,8 +115,9 @@ def _settings_defaults(tree: ast.Module) -> list[tuple[int, str, str]]:
 
 
 def _entry_point_problems(
-    path: Path, relative: str, settings_variable: str, settings_module: str
+    project_dir: Path, relative: str, settings_variable: str
 ) -> list[tuple[str, int | None, str]]:
+    path = project_dir / relative
     if not path.is_file():
         return [(relative, None, "is missing")]
     try:
@@ -151,44 +127,70 @@ def _entry_point_problems(
     problems: list[tuple[str, int | None, str]] = []
     defaults = _settings_defaults(tree)
     ours = [(line, value) for line, variable, value in defaults if variable == settings_variable]
-    if not any(value == settings_module for _, value in ours):
-        expected = f"os.environ.setdefault({settings_variable!r}, {settings_module!r})"
-        if ours:
-            line, value = ours[-1]
-            problems.append(
-                (relative, line, f"defaults {settings_variable} to {value!r}, not {expected}")
-            )
-        else:
-            others = [(line, variable) for line, variable, _ in defaults]
-            hint = (
-                f" ({others[0][1]} is set, but the installed Thibaud reads {settings_variable})"
-                if others
-                else ""
-            )
-            problems.append(
-                (relative, others[0][0] if others else None, f"does not call {expected}{hint}")
-            )
+    if not ours:
+        expected = f"os.environ.setdefault({settings_variable!r}, ...)"
+        others = [(line, variable) for line, variable, _ in defaults]
+        hint = (
+            f" ({others[0][1]} is set, but the installed Thibaud reads {settings_variable})"
+            if others
+            else ""
+        )
+        problems.append(
+            (relative, others[0][0] if others else None, f"does not call {expected}{hint}")
+        )
+    elif module_file(project_dir, ours[-1][1]) is None:
+        line, value = ours[-1]
+        problems.append(
+            (relative, line, f"defaults {settings_variable} to {value!r}, a module it lacks")
+        )
     if not _defines(tree, "application"):
         problems.append((relative, None, "does not define `application`"))
     return problems
 
 
-def check_entry_points(project_dir: Path, project_name: str) -> CheckResult:
-    """``asgi.py`` and ``wsgi.py`` set the settings default the installed Thibaud reads
-    to ``<project_name>.settings`` and define ``application``."""
+def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckResult:
+    """The project has a settings module, and ASGI and WSGI modules that set the settings
+    default the installed Thibaud reads to a module of the project and define
+    ``application``. *entry_points* are the declared or discovered modules."""
     from thibaud.conf import ENVIRONMENT_VARIABLE
 
     started = time.perf_counter()
     problems: list[tuple[str, int | None, str]] = []
-    for module in ("asgi", "wsgi"):
-        relative = f"{project_name}/{module}.py"
-        problems += _entry_point_problems(
-            project_dir / relative, relative, ENVIRONMENT_VARIABLE, f"{project_name}.settings"
+    declare = "declare it in copier.yml (_thibaud: {%s: package.module})"
+    if entry_points.settings is None:
+        problems.append(
+            (
+                "manage.py",
+                None,
+                f"no settings module found (manage.py sets no {ENVIRONMENT_VARIABLE} "
+                f"default): {declare % 'settings'}",
+            )
         )
+    elif module_file(project_dir, entry_points.settings) is None:
+        problems.append(
+            (module_relpath(entry_points.settings), None, "the settings module is missing")
+        )
+    for kind in ("asgi", "wsgi"):
+        module = getattr(entry_points, kind)
+        if module is None:
+            factory = f"get_{kind}_application()"
+            problems.append(
+                (
+                    f"{kind}.py",
+                    None,
+                    f"no module binds `application` with {factory}: {declare % kind}",
+                )
+            )
+            continue
+        found = module_file(project_dir, module)
+        relative = (
+            str(found.relative_to(project_dir)) if found is not None else module_relpath(module)
+        )
+        problems += _entry_point_problems(project_dir, relative, ENVIRONMENT_VARIABLE)
     return _summarise(
         "entry-points",
         problems,
-        f"asgi.py and wsgi.py default {ENVIRONMENT_VARIABLE} to {project_name}.settings "
-        "and define application",
+        f"settings {entry_points.settings}, ASGI {entry_points.asgi}, WSGI {entry_points.wsgi}: "
+        f"both set {ENVIRONMENT_VARIABLE} and define application",
         started,
     )

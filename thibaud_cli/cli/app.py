@@ -16,6 +16,13 @@ from typing import Any, NoReturn
 
 import click
 
+from thibaud_cli.cli.template_options import (
+    list_variants_option,
+    python_option,
+    skip_tasks_option,
+    variant_option,
+    vcs_ref_option,
+)
 from thibaud_cli.errors import MergeConflictError, ThibaudCliError
 from thibaud_cli.project import installed
 
@@ -190,6 +197,8 @@ def main() -> None:
     is_flag=True,
     help="Allow a template that runs code (tasks, migrations, Jinja extensions).",
 )
+@vcs_ref_option
+@skip_tasks_option
 def startproject(
     name: str,
     directory: Path | None,
@@ -197,6 +206,8 @@ def startproject(
     data_pairs: tuple[str, ...],
     dry_run: bool,
     trust: bool,
+    vcs_ref: str | None,
+    skip_tasks: bool,
 ) -> None:
     """Create a Thibaud project NAME in ./NAME, or in DIRECTORY."""
     from thibaud_cli.operations.startproject import start_project
@@ -209,6 +220,8 @@ def startproject(
         data=parse_data(data_pairs),
         dry_run=dry_run,
         trust=trust,
+        vcs_ref=vcs_ref,
+        skip_tasks=skip_tasks,
     )
     if result.dry_run:
         click.echo(f"Would create project '{result.name}' in {result.directory}:")
@@ -218,7 +231,9 @@ def startproject(
     click.echo(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
     )
-    click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
+    if result.entry_points.asgi is not None:
+        asgi = result.entry_points.asgi
+        click.echo(f"Serve it: cd {result.directory} && uvicorn {asgi}:application")
 
 
 def _report_change(change: Any, *, dry_run: bool, done: str) -> None:
@@ -324,6 +339,8 @@ def regenerate_asgi(dry_run: bool, project_dir: Path, trust: bool) -> None:
 @main.command("update")
 @click.option(
     "--to",
+    "--vcs-ref",
+    "to",
     metavar="VERSION|REF",
     help="The template version to update to: a bundled version, or a git tag or commit "
     "(default: the newest).",
@@ -363,6 +380,7 @@ def regenerate_asgi(dry_run: bool, project_dir: Path, trust: bool) -> None:
 )
 @click.option("--trust", is_flag=True, help="Allow a template that runs code.")
 @project_dir_option
+@skip_tasks_option
 @click.pass_context
 def update(
     ctx: click.Context,
@@ -375,6 +393,7 @@ def update(
     output_format: str,
     trust: bool,
     project_dir: Path,
+    skip_tasks: bool,
 ) -> None:
     """Bring the project up to a newer version of its template, keeping your edits.
 
@@ -409,6 +428,7 @@ def update(
         conflict="inline" if conflict == "inline" else "refuse",
         allow_dirty=allow_dirty,
         trust=trust,
+        skip_tasks=skip_tasks,
     )
     plan = result.plan
     if plan.up_to_date and not plan.changes:
@@ -484,6 +504,10 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
     help="Allow a template that runs code (tasks, migrations, Jinja extensions).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="List every check, not only failures.")
+@vcs_ref_option
+@list_variants_option
+@variant_option
+@python_option
 @click.pass_context
 def validate_template(
     ctx: click.Context,
@@ -496,6 +520,10 @@ def validate_template(
     jobs: int | None,
     trust: bool,
     verbose: bool,
+    vcs_ref: str | None,
+    list_variants: bool,
+    variant: str | None,
+    python: Path | None,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
 
@@ -510,6 +538,9 @@ def validate_template(
     from thibaud_cli.template.data import parse_data
 
     data = parse_data(data_pairs)
+    if list_variants:
+        _list_variants(template, data, matrix, json_format=output_format == "json")
+        return
     with contextlib.ExitStack() as stack:
         # A progress bar is for a person watching a terminal, never for a CI log or a pipe.
         show_progress = sys.stdout.isatty() and output_format == "text"
@@ -530,6 +561,9 @@ def validate_template(
             jobs=jobs,
             trust=trust,
             on_progress=progress if show_progress else None,
+            vcs_ref=vcs_ref,
+            variant=variant,
+            python=str(python) if python is not None else None,
         )
     if junit_xml is not None:
         write_text_atomic(junit_xml, junit_report(report))
@@ -538,3 +572,16 @@ def validate_template(
     else:
         click.echo(text_report(report, verbose=verbose), nl=False)
     ctx.exit(0 if report.ok else 1)
+
+
+def _list_variants(
+    template: str | None, data: dict[str, str], matrix: Path | None, *, json_format: bool
+) -> None:
+    from thibaud_cli.checks.variants import matrix_json
+    from thibaud_cli.operations.validate import list_variants
+
+    variants = list_variants(template, data=data, matrix=matrix)
+    if json_format:
+        click.echo(matrix_json(variants))
+    else:
+        click.echo("\n".join(variant.name for variant in variants))

@@ -32,14 +32,15 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
         return None
     from thibaud_cli.errors import ThibaudCliError
     from thibaud_cli.project.answers import load_answers
+    from thibaud_cli.project.contract import module_file
 
     try:
-        project_name = load_answers(cwd).project_name
+        settings = load_answers(cwd).modules.settings
     except ThibaudCliError:
         return None
-    if not (cwd / project_name / "settings.py").is_file():
+    if settings is None or module_file(cwd, settings) is None:
         return None
-    return f"{project_name}.settings"
+    return settings
 
 
 def forward_to_thibaud(argv: Sequence[str], *, prog_name: str = "thibaud-admin") -> int:

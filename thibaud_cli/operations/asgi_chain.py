@@ -12,11 +12,13 @@ according to what ``asgi.py`` holds.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from thibaud_cli.asgi.hookless import refuse_hookless
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
@@ -34,6 +36,7 @@ from thibaud_cli.errors import (
 from thibaud_cli.fs.atomic import remove_stale_temporaries, write_text_atomic
 from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.answers import Answers, load_answers, save_answers
+from thibaud_cli.project.contract import module_relpath
 from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.render import render_template
 
@@ -61,7 +64,21 @@ class EntryPointChange:
 
 
 def asgi_relative_path(answers: Answers) -> str:
-    return f"{answers.project_name}/asgi.py"
+    """Where the project's ASGI module is, as the answers file records it."""
+    module = answers.modules.asgi
+    if module is None:
+        raise ProjectNotFoundError(
+            "The project has no ASGI module: when it was generated, no module bound "
+            "`application` with get_asgi_application(). Declare it in the template's "
+            "copier.yml (_thibaud: {asgi: package.asgi}) and run 'thibaud-admin update'."
+        )
+    return module_relpath(module)
+
+
+def _only(relative: str) -> tuple[str, ...]:
+    """copier exclude patterns that render *relative* alone (and its parent directories)."""
+    parts = relative.split("/")
+    return ("*", *(f"!{'/'.join(parts[: index + 1])}" for index in range(len(parts))))
 
 
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
@@ -78,7 +95,7 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bo
             run_tasks=False,
             trust=trust,
             vcs_ref=answers.template_commit,
-            exclude=("*", f"!{answers.project_name}", f"!{relative}"),
+            exclude=_only(relative),
         )
         rendered = destination / relative
         if not rendered.is_file():
@@ -136,8 +153,9 @@ def _apply_chain(
     path, ours = _read_entry_point(project_dir, answers)
     base = render_asgi(answers, answers.asgi_middleware, trust=trust)
     theirs = render_asgi(answers, new_chain, trust=trust)
-    merged = merge_texts(base, ours, theirs)
     relative = asgi_relative_path(answers)
+    refuse_hookless(relative, base, theirs, chain_changed=new_chain != answers.asgi_middleware)
+    merged = merge_texts(base, ours, theirs)
     if not merged.clean:
         hunks = "\n".join(conflict.describe(relative) for conflict in merged.conflicts)
         raise MergeConflictError(
@@ -167,7 +185,8 @@ def _load(project_dir: Path, *, trust: bool = False) -> tuple[Answers, str | Non
     answers = load_answers(project_dir)
     # Temporary files of a killed run (named after its pid) are of no use now.
     remove_stale_temporaries(project_dir)
-    remove_stale_temporaries(project_dir / answers.project_name)
+    with contextlib.suppress(ProjectNotFoundError):
+        remove_stale_temporaries((project_dir / asgi_relative_path(answers)).parent)
     return recover_interrupted_change(project_dir, answers, trust=trust)
 
 
@@ -196,7 +215,8 @@ def add_asgi_middleware(
         )
     entry = MiddlewareEntry(target=target, options=parsed_options)
     if verify:
-        verify_importable(project_dir, answers.project_name, [target, *entry.references()])
+        settings = answers.modules.settings or f"{answers.project_name}.settings"
+        verify_importable(project_dir, settings, [target, *entry.references()])
     return _apply_chain(
         project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery, trust=trust
     )

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from thibaud_cli.errors import DestinationError, InvalidDataError
 from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
+from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
 from thibaud_cli.template.bundled import bundled_template_version
+from thibaud_cli.template.config import read_template_config
+from thibaud_cli.template.contract import declared_entry_points, name_question
 from thibaud_cli.template.data import (
     RESERVED_DATA_KEYS,
     generate_secret_key,
@@ -32,6 +35,8 @@ class StartedProject:
     directory: Path
     files: tuple[Path, ...]
     dry_run: bool
+    #: Where the project keeps its settings, ASGI and WSGI modules.
+    entry_points: EntryPoints = EntryPoints()
 
 
 def start_project(
@@ -42,6 +47,8 @@ def start_project(
     data: Mapping[str, str] | None = None,
     dry_run: bool = False,
     trust: bool = False,
+    vcs_ref: str | None = None,
+    skip_tasks: bool = False,
 ) -> StartedProject:
     """Render *template* (default: the bundled one) as project *name*.
 
@@ -50,14 +57,23 @@ def start_project(
     template would write. Either way the files are rendered into a staging
     directory first and moved into place only once all of them exist, so a failure
     at any point leaves no trace.
+
+    *name* answers the question the template names for it (``_thibaud.name_question``,
+    default ``project_name``). *vcs_ref* picks a git template's tag or commit (default:
+    the newest tag). With *skip_tasks* (and in a dry run) the template's tasks do not run.
     """
     validate_project_name(name)
     user_data = dict(data or {})
-    refuse_reserved_keys(user_data)
     source = resolve_template(template)
+    # A local template's name question is known now: refuse before anything runs.
+    local_config = read_template_config(source.local_path) if source.local_path else {}
+    refuse_reserved_keys(
+        user_data, name_question=name_question(local_config) if source.local_path else None
+    )
     target = Path(directory) if directory is not None else Path(name)
     _check_target(target, explicit=directory is not None)
-    data_for_render = render_data(user_data, project_name=name, secret_key=generate_secret_key())
+    # The name goes to the question the template names for it, known once copier read it.
+    data_for_render = render_data(user_data, project_name=None, secret_key=generate_secret_key())
     target_exists = target.exists()
     if dry_run:
         staging_parent = Path(tempfile.gettempdir())
@@ -76,9 +92,24 @@ def start_project(
         raise DestinationError(f"Cannot write in '{staging_parent}': permission denied.")
     with staging_directory(staging_parent) as staging:
         rendered_root = staging / "project"
-        rendered = render_template(source, rendered_root, data=data_for_render, trust=trust)
+        rendered = render_template(
+            source,
+            rendered_root,
+            data=data_for_render,
+            trust=trust,
+            name=name,
+            vcs_ref=vcs_ref,
+            run_tasks=not (skip_tasks or dry_run),
+        )
+        question = name_question(rendered.config)
+        refuse_reserved_keys(user_data, name_question=question)
         _refuse_unknown_questions(user_data, rendered)
-        answers = _answers_for(name, source, rendered)
+        declared = declared_entry_points(rendered.config, {**rendered.answers, question: name})
+        entry_points = discover_entry_points(rendered_root, declared)
+        answers = replace(
+            _answers_for(name, source, rendered, question),
+            entry_points=entry_points,
+        )
         rendered_root.mkdir(exist_ok=True)
         (rendered_root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
         files = tuple(sorted(_files_under(rendered_root)))
@@ -86,7 +117,9 @@ def start_project(
             _refuse_clashes(target, files)
         if not dry_run:
             _publish(rendered_root, target, files, into_existing=target_exists)
-    return StartedProject(name=name, directory=target, files=files, dry_run=dry_run)
+    return StartedProject(
+        name=name, directory=target, files=files, dry_run=dry_run, entry_points=entry_points
+    )
 
 
 def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplate) -> None:
@@ -100,7 +133,9 @@ def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplat
         )
 
 
-def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) -> Answers:
+def _answers_for(
+    name: str, source: TemplateSource, rendered: RenderedTemplate, question: str
+) -> Answers:
     bundled = source.kind is SourceKind.BUNDLED
     return Answers(
         template=source.recorded_as,
@@ -109,7 +144,8 @@ def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) 
         template_commit=rendered.commit,
         thibaud_cli_version=thibaud_cli_version(),
         thibaud_version=thibaud_version(),
-        template_answers={k: v for k, v in rendered.answers.items() if k != "project_name"},
+        template_answers={k: v for k, v in rendered.answers.items() if k != question},
+        name_question=question,
     )
 
 

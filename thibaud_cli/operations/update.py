@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from thibaud_cli.errors import (
     AnswersFileError,
+    UnsafeTemplateError,
     UpdateConflictError,
 )
 from thibaud_cli.fs.journal import WriteJournal
@@ -63,6 +64,9 @@ class UpdatePlan:
     changes: tuple[FileChange, ...]
     #: The answers file once the update is done.
     answers: Answers
+    #: Whether the target version has ``_tasks`` / ``_migrations`` (copier runs them).
+    has_tasks: bool = False
+    has_migrations: bool = False
 
     @property
     def up_to_date(self) -> bool:
@@ -129,8 +133,8 @@ def plan_update(
 ) -> UpdatePlan:
     """Render both versions and merge every file in memory; write nothing."""
     user_data = dict(data or {})
-    refuse_reserved_keys(user_data)
     answers = load_answers(project_dir)
+    refuse_reserved_keys(user_data, name_question=answers.name_question)
     if answers.pending_asgi_middleware is not None:
         raise AnswersFileError(
             "A middleware change was interrupted: run 'thibaud-admin list-asgi-middleware' "
@@ -152,8 +156,9 @@ def plan_update(
         template_commit=target.commit,
         thibaud_cli_version=thibaud_cli_version(),
         template_answers={
-            key: value for key, value in rendered.answers.items() if key != "project_name"
+            key: value for key, value in rendered.answers.items() if key != answers.name_question
         },
+        entry_points=rendered.entry_points or answers.entry_points,
     )
     return UpdatePlan(
         project_dir=project_dir,
@@ -162,6 +167,8 @@ def plan_update(
         target=target,
         changes=merge_trees(base, ours, theirs),
         answers=new_answers,
+        has_tasks=bool(rendered.config.get("tasks")),
+        has_migrations=bool(rendered.config.get("migrations")),
     )
 
 
@@ -175,12 +182,17 @@ def update_project(
     allow_dirty: bool = False,
     trust: bool = False,
     bundled: BundledTemplates | None = None,
+    skip_tasks: bool = False,
 ) -> UpdateResult:
     """Update the project in *project_dir* to template version *to* (default: the newest).
 
     With ``conflict="refuse"`` a conflict in any file raises
     :class:`UpdateConflictError` and nothing is written; with ``"inline"`` the
     conflicting files get git-style markers, and the result lists them.
+
+    A target version with ``_tasks`` or ``_migrations`` needs *trust*; they then run
+    in the project as ``copier update`` runs them (migrations before and after the
+    files change, then tasks; *skip_tasks* leaves the tasks out). A dry run runs nothing.
     """
     if not dry_run and not allow_dirty:
         refuse_uncommitted_changes(project_dir)
@@ -195,7 +207,39 @@ def update_project(
         )
     if dry_run or (plan.up_to_date and not plan.changes):
         return UpdateResult(plan=plan, written=False, conflict_mode=conflict)
-    apply_plan(plan)
+    runs_code = plan.has_migrations or (plan.has_tasks and not skip_tasks)
+    if not runs_code or plan.current.commit is None:
+        apply_plan(plan)  # the bundled template runs nothing
+        return UpdateResult(plan=plan, written=True, conflict_mode=conflict)
+    if not trust:
+        what = " and ".join(
+            name
+            for name, present in (("migrations", plan.has_migrations), ("tasks", plan.has_tasks))
+            if present and (name == "migrations" or not skip_tasks)
+        )
+        raise UnsafeTemplateError(
+            f"Template version {plan.target} has {what}, which run code on this machine: "
+            "nothing was written. If you trust the template, pass --trust"
+            + (
+                " (or --skip-tasks to update without its tasks)."
+                if not plan.has_migrations
+                else "."
+            )
+        )
+    from thibaud_cli.template.tasks import update_tasks
+
+    with update_tasks(
+        plan.template,
+        plan.project_dir,
+        from_ref=plan.current.commit,
+        to_ref=plan.target.commit,
+        answers=regeneration_data(plan.answers),
+    ) as tasks:
+        tasks.run_migrations("before")
+        apply_plan(plan)
+        tasks.run_migrations("after")
+        if not skip_tasks:
+            tasks.run_tasks()
     return UpdateResult(plan=plan, written=True, conflict_mode=conflict)
 
 

@@ -10,6 +10,7 @@ framework import in the child overlaps the rendering in the parent.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -27,12 +28,14 @@ from thibaud_cli.checks.results import (
     VariantResult,
     skipped_checks,
 )
-from thibaud_cli.checks.variants import Variant, default_variants, load_matrix
+from thibaud_cli.checks.variants import Variant, default_variants, load_matrix, select_variant
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
 from thibaud_cli.template.source import TemplateSource
 
 #: The project name used when neither the template nor the answers give one.
 DEFAULT_PROJECT_NAME = "mysite"
+#: How the boot probe says an import is missing from its interpreter (boot_probe.py).
+_MISSING = "not installed for"
 
 
 def _without_location(check: CheckResult) -> CheckResult:
@@ -43,37 +46,54 @@ def _without_location(check: CheckResult) -> CheckResult:
     return replace(check, message=check.message.removeprefix(prefix))
 
 
+#: How much of what a variant's tasks printed the report keeps.
+_TASK_OUTPUT_LIMIT = 4000
+
+
+def _task_output(log: Path) -> str:
+    text = log.read_text("utf-8", errors="replace").strip() if log.is_file() else ""
+    if len(text) > _TASK_OUTPUT_LIMIT:
+        text = "...\n" + text[-_TASK_OUTPUT_LIMIT:]
+    return f"; the template's tasks printed:\n{text}" if text else ""
+
+
 def _render(
     variant: Variant,
     source: TemplateSource,
     destination: Path,
     *,
-    config: Mapping[str, Any],
     trust: bool,
+    vcs_ref: str | None,
 ) -> RenderedVariant:
-    from thibaud_cli.checks.static import check_compiles, check_entry_points, check_leftovers
+    from thibaud_cli.checks.leftovers import check_leftovers
+    from thibaud_cli.checks.static import check_compiles, check_entry_points
+    from thibaud_cli.project.contract import discover_entry_points
+    from thibaud_cli.template.contract import declared_entry_points
     from thibaud_cli.template.data import generate_secret_key, render_data
     from thibaud_cli.template.render import render_template
 
-    answers = dict(variant.answers)
-    name = answers.pop("project_name", None)
-    project_question = config.get("project_name")
-    if name is None and not (
-        isinstance(project_question, Mapping) and "default" in project_question
-    ):
-        name = DEFAULT_PROJECT_NAME
-    data = render_data(answers, project_name=name, secret_key=generate_secret_key())
+    # --data may answer any question, the name's included; otherwise the name question
+    # gets a name, as startproject's NAME would give it.
+    data = render_data(variant.answers, project_name=None, secret_key=generate_secret_key())
+    task_log = destination.parent / "tasks.log"
     started = time.perf_counter()
     try:
         rendered = render_template(
-            source, destination, data=data, trust=trust, strict_undefined=True
+            source,
+            destination,
+            data=data,
+            trust=trust,
+            strict_undefined=True,
+            name=DEFAULT_PROJECT_NAME,
+            vcs_ref=vcs_ref,
+            task_log=task_log,
         )
     except ThibaudCliError as error:
         failed = _without_location(
             CheckResult(
                 "render",
                 "failed",
-                str(error),
+                str(error) + _task_output(task_log),
                 file=getattr(error, "template_file", None),
                 line=getattr(error, "line", None),
                 duration=time.perf_counter() - started,
@@ -82,25 +102,43 @@ def _render(
         return RenderedVariant(
             (failed, *skipped_checks(CHECK_NAMES[1:], "the template did not render"))
         )
-    project_name = str(rendered.answers.get("project_name", name))
+    try:
+        declared = declared_entry_points(rendered.config, rendered.answers)
+    except TemplateError as error:
+        failed = CheckResult("render", "failed", str(error), file="copier.yml")
+        return RenderedVariant(
+            (failed, *skipped_checks(CHECK_NAMES[1:], "the template contract is invalid"))
+        )
+    entry_points = discover_entry_points(destination, declared)
     render = CheckResult(
-        "render", "passed", f"rendered as {project_name}", duration=time.perf_counter() - started
+        "render",
+        "passed",
+        f"rendered (settings {entry_points.settings}, ASGI {entry_points.asgi})"
+        + _task_output(task_log),
+        duration=time.perf_counter() - started,
     )
-    suffix = str(config.get("_templates_suffix", ".jinja"))
     checks = (
         render,
-        check_leftovers(destination, suffix),
+        check_leftovers(
+            destination,
+            str(rendered.config.get("templates_suffix", ".jinja")),
+            envops=rendered.config.get("envops") or {},
+            questions=rendered.questions,
+        ),
         check_compiles(destination),
-        check_entry_points(destination, project_name),
+        check_entry_points(destination, entry_points),
     )
-    return RenderedVariant(checks, destination, project_name)
+    return RenderedVariant(checks, destination, entry_points)
 
 
 # The run -------------------------------------------------------------------------
 
 
 def _plan(
-    template: str | None, data: Mapping[str, Any], matrix: Path | None
+    template: str | None,
+    data: Mapping[str, Any],
+    matrix: Path | None,
+    variant: str | None = None,
 ) -> tuple[TemplateSource, dict[str, Any], list[Variant], list[str], CheckResult | None]:
     """(the template, its config, variants, notes, a config problem if any)."""
     from thibaud_cli.template.config import read_template_config
@@ -122,12 +160,35 @@ def _plan(
             problem = CheckResult(
                 "render", "failed", str(error), file=error.template_file, line=error.line
             )
+    notes: list[str] = []
     if matrix is not None:
-        return source, config, load_matrix(matrix, data), [], problem
-    variants, notes = default_variants(config, data)
-    if source.local_path is None:
-        notes.append("A remote template's choices are not read: only its defaults were run.")
+        variants = load_matrix(matrix, data)
+    else:
+        variants, notes = default_variants(config, data)
+        if source.local_path is None:
+            notes.append("A remote template's choices are not read: only its defaults were run.")
+    if variant is not None:
+        variants = select_variant(variants, variant)
     return source, config, variants, notes, problem
+
+
+def list_variants(
+    template: str | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+    matrix: Path | None = None,
+) -> list[Variant]:
+    """The variants :func:`validate_template` would run, without rendering any."""
+    return _plan(template, dict(data or {}), matrix)[2]
+
+
+def _default_vcs_ref(source: TemplateSource, vcs_ref: str | None) -> str | None:
+    """What is in front of the author: a local git checkout's working tree, uncommitted
+    changes included (copier renders a dirty HEAD so), not its newest tag."""
+    if vcs_ref is None and source.local_path is not None:
+        if (source.local_path / ".git").exists():
+            return "HEAD"
+    return vcs_ref
 
 
 def validate_template(
@@ -139,6 +200,9 @@ def validate_template(
     jobs: int | None = None,
     trust: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    vcs_ref: str | None = None,
+    variant: str | None = None,
+    python: str | None = None,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
 
@@ -148,6 +212,11 @@ def validate_template(
     matrix that does not exist, a server that is not installed) raise
     :class:`~thibaud_cli.errors.UsageError`. *on_progress(done, total)* is called
     in this thread with 0 variants done, then as each variant finishes.
+
+    A local template is rendered as its working tree stands (a git checkout at
+    ``HEAD`` with its uncommitted changes) unless *vcs_ref* names a tag or commit.
+    *variant* runs only the variant of that name. *python* boots the variants with
+    that interpreter (the project's own environment) instead of this one.
     """
     if server is not None:
         from thibaud_cli.checks.server import require_server
@@ -155,7 +224,13 @@ def validate_template(
         require_server(server)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1.")
-    source, config, variants, notes, config_problem = _plan(template, dict(data or {}), matrix)
+    if python is not None and not (Path(python).is_file() and os.access(python, os.X_OK)):
+        raise UsageError(f"--python {python}: not an executable file.")
+    source, config, variants, notes, config_problem = _plan(
+        template, dict(data or {}), matrix, variant
+    )
+    vcs_ref = _default_vcs_ref(source, vcs_ref)
+    notes = [f"Variants run: {'; '.join(v.name for v in variants)}.", *notes]
     if config_problem is not None:
         later = (*CHECK_NAMES[1:], *((SERVER_CHECK,) if server else ()))
         checks = (config_problem, *skipped_checks(later, "the template's copier.yml is invalid"))
@@ -170,21 +245,28 @@ def validate_template(
         renders: list[Future[RenderedVariant]] = [Future() for _ in variants]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             boots = {}
-            for index, variant in enumerate(variants):
+            for index, each in enumerate(variants):
                 workdir = root / f"variant-{index}"
                 workdir.mkdir()
                 boots[
-                    pool.submit(boot_variant, variant, renders[index], workdir, server=server)
+                    pool.submit(
+                        boot_variant,
+                        each,
+                        renders[index],
+                        workdir,
+                        server=server,
+                        python=python,
+                    )
                 ] = index
             try:
-                for index, variant in enumerate(variants):
+                for index, each in enumerate(variants):
                     renders[index].set_result(
                         _render(
-                            variant,
+                            each,
                             source,
                             root / f"variant-{index}" / "project",
-                            config=config,
                             trust=trust,
+                            vcs_ref=vcs_ref,
                         )
                     )
             except BaseException as error:
@@ -196,4 +278,10 @@ def validate_template(
                 results[boots[future]] = future.result()
                 progress(len(results), len(variants))
     ordered = tuple(results[index] for index in range(len(variants)))
+    if any(_MISSING in check.message for result in ordered for check in result.checks):
+        notes.append(
+            f"Some of the template's imports are not installed for {python or sys.executable}: "
+            "the failures naming them may be the environment's, not the template's. Pass "
+            "--python PATH (the project's own interpreter) to validate with its packages."
+        )
     return ValidationReport(source.copier_source, ordered, tuple(notes))

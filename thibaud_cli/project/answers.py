@@ -15,6 +15,7 @@ from typing import Any
 from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import AnswersFileError, ProjectNotFoundError
 from thibaud_cli.fs.atomic import write_text_atomic
+from thibaud_cli.project.contract import EntryPoints
 
 ANSWERS_FILENAME = ".thibaud-answers.yml"
 
@@ -32,7 +33,11 @@ _META_KEYS = (
     "_thibaud_cli_version",
     "_thibaud_version",
     "_pending_asgi_middleware",
+    "_name_question",
+    "_entry_points",
 )
+#: The question the project's name answers unless the template names another.
+DEFAULT_NAME_QUESTION = "project_name"
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,22 @@ class Answers:
     asgi_middleware: tuple[MiddlewareEntry, ...] = ()
     #: Set only while a chain change is being written (see entrypoint.py).
     pending_asgi_middleware: tuple[MiddlewareEntry, ...] | None = None
+    #: The question *project_name* answers (the template's ``_thibaud.name_question``).
+    name_question: str = DEFAULT_NAME_QUESTION
+    #: Where the project keeps its settings, ASGI and WSGI modules, as found when it
+    #: was generated; None for projects of the first contract (all in *project_name*).
+    entry_points: EntryPoints | None = None
+
+    @property
+    def modules(self) -> EntryPoints:
+        """The project's entry points: the recorded ones, else the first contract's."""
+        legacy = EntryPoints.legacy(self.project_name)
+        recorded = self.entry_points or legacy
+        return EntryPoints(
+            settings=recorded.settings or legacy.settings,
+            asgi=recorded.asgi,
+            wsgi=recorded.wsgi,
+        )
 
     def with_chain(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
         return replace(self, asgi_middleware=chain, pending_asgi_middleware=None)
@@ -72,7 +93,11 @@ class Answers:
             document["_pending_asgi_middleware"] = [
                 entry.to_data() for entry in self.pending_asgi_middleware
             ]
-        document["project_name"] = self.project_name
+        if self.name_question != DEFAULT_NAME_QUESTION:
+            document["_name_question"] = self.name_question
+        if self.entry_points is not None:
+            document["_entry_points"] = self.entry_points.to_data()
+        document[self.name_question] = self.project_name
         document["asgi_middleware"] = [entry.to_data() for entry in self.asgi_middleware]
         document.update(
             (key, value)
@@ -101,13 +126,17 @@ class Answers:
                 "version control."
             )
         template = document.get("_template")
-        project_name = document.get("project_name")
+        question = document.get("_name_question", DEFAULT_NAME_QUESTION)
+        if not isinstance(question, str) or not question.isidentifier():
+            raise AnswersFileError(f"{source}: '_name_question' must be a question name.")
+        project_name = document.get(question)
         if not isinstance(template, str) or not template:
             raise AnswersFileError(f"{source}: '_template' is missing or not a string.")
         if not isinstance(project_name, str) or not project_name.isidentifier():
-            raise AnswersFileError(
-                f"{source}: 'project_name' is missing or not a Python identifier."
-            )
+            raise AnswersFileError(f"{source}: '{question}' is missing or not a Python identifier.")
+        entry_points = document.get("_entry_points")
+        if entry_points is not None and not isinstance(entry_points, dict):
+            raise AnswersFileError(f"{source}: '_entry_points' must be a mapping.")
         chain = _parse_chain(document.get("asgi_middleware", []), source, "asgi_middleware")
         pending = None
         if document.get("_pending_asgi_middleware") is not None:
@@ -124,10 +153,12 @@ class Answers:
             template_answers={
                 str(key): value
                 for key, value in document.items()
-                if key not in _META_KEYS and key not in {"project_name", "asgi_middleware"}
+                if key not in _META_KEYS and key not in {question, "asgi_middleware"}
             },
             asgi_middleware=chain,
             pending_asgi_middleware=pending,
+            name_question=question,
+            entry_points=EntryPoints.from_data(entry_points) if entry_points else None,
         )
 
 

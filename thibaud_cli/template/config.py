@@ -19,28 +19,18 @@ def template_version(template_dir: Path) -> str:
 
 
 def read_template_config(template_dir: Path) -> dict[str, Any]:
-    """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template."""
-    import yaml
+    """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template, read by
+    copier's own loader: ``!include`` and every other feature copier supports."""
+    # copier is confined to template.render; imported here, not at the top, because
+    # render needs this module (through source) first.
+    from thibaud_cli.template.render import load_copier_yml
 
     for name in CONFIG_FILENAMES:
         path = template_dir / name
         if path.is_file():
-            # libyaml's loader when PyYAML has it: the pure-Python one is several
-            # times slower, and every startproject reads the bundled copier.yml.
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            try:
-                text = path.read_text("utf-8")
-                documents = [doc for doc in yaml.load_all(text, Loader=loader) if doc]
-            except (yaml.YAMLError, UnicodeDecodeError) as error:
-                problem, line = describe_yaml_error(error)
-                raise TemplateError(
-                    f"{path} is not valid YAML: {problem}", template_file=name, line=line
-                ) from error
-            config: dict[str, Any] = {}
-            for document in documents:
-                if not isinstance(document, dict):
-                    raise TemplateError(f"{path} must be a mapping of questions and settings.")
-                config.update(document)
+            config = load_copier_yml(path)
+            if not all(isinstance(key, str) for key in config):
+                raise TemplateError(f"{path} must be a mapping of questions and settings.")
             return config
     raise TemplateError(
         f"'{template_dir}' is not a copier template: it has no copier.yml. "
@@ -48,7 +38,7 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
     )
 
 
-def describe_yaml_error(error: Exception) -> tuple[str, int | None]:
+def describe_yaml_error(error: BaseException) -> tuple[str, int | None]:
     """One line saying what is wrong with a YAML document, and the line it is on."""
     problem = getattr(error, "problem", None)
     mark = getattr(error, "problem_mark", None)

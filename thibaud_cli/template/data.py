@@ -22,10 +22,10 @@ _SECRET_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
 _SECRET_KEY_LENGTH = 50
 #: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
 SECRET_PLACEHOLDER = "regenerated-without-secret"
-#: Answers that thibaud-admin sets itself and ``--data`` may not.
-RESERVED_DATA_KEYS = frozenset(
-    {"project_name", "secret_key", "asgi_middleware_imports", "asgi_middleware_wraps"}
-)
+#: Answers that thibaud-admin sets itself and ``--data`` may not. The question the
+#: project's NAME answers (``project_name`` unless the template names another) is
+#: refused by the commands that take a NAME or keep one; validate-template takes it.
+RESERVED_DATA_KEYS = frozenset({"secret_key", "asgi_middleware_imports", "asgi_middleware_wraps"})
 
 
 def generate_secret_key() -> str:
@@ -33,15 +33,18 @@ def generate_secret_key() -> str:
     return "".join(secrets.choice(_SECRET_KEY_CHARS) for _ in range(_SECRET_KEY_LENGTH))
 
 
-def refuse_reserved_keys(keys: Iterable[str]) -> None:
-    """Raise :class:`InvalidDataError` for the first key thibaud-admin sets itself."""
+def refuse_reserved_keys(keys: Iterable[str], *, name_question: str | None = None) -> None:
+    """Raise :class:`InvalidDataError` for the first key thibaud-admin sets itself
+    (*name_question* too, when the command takes the name otherwise)."""
+    keys = set(keys)
+    if name_question is not None and name_question in keys:
+        raise InvalidDataError(
+            f"--data {name_question}: the project's name answers '{name_question}': "
+            "give it as the NAME argument."
+        )
     reserved = sorted(RESERVED_DATA_KEYS.intersection(keys))
     if reserved:
-        key = reserved[0]
-        raise InvalidDataError(
-            f"--data {key}: thibaud-admin sets '{key}' itself"
-            + (": give the name as the NAME argument." if key == "project_name" else ".")
-        )
+        raise InvalidDataError(f"--data {reserved[0]}: thibaud-admin sets '{reserved[0]}' itself.")
 
 
 def parse_data(pairs: Sequence[str]) -> dict[str, str]:
@@ -67,10 +70,12 @@ def render_data(
     project_name: str | None,
     secret_key: str,
     chain: Sequence[MiddlewareEntry] = (),
+    name_question: str = "project_name",
 ) -> dict[str, Any]:
     """The template's *answers* plus what thibaud-admin sets: the render's whole input.
 
-    *project_name* None leaves the name to the template's own default (validation).
+    *project_name* answers *name_question*; None leaves the name to the answers or the
+    template's own default (validation).
     """
     data = {
         **answers,
@@ -78,7 +83,7 @@ def render_data(
         **template_data(chain, first_party=project_name),
     }
     if project_name is not None:
-        data["project_name"] = project_name
+        data[name_question] = project_name
     return data
 
 
@@ -96,4 +101,5 @@ def regeneration_data(
         project_name=answers.project_name,
         secret_key=SECRET_PLACEHOLDER,
         chain=answers.asgi_middleware if chain is None else chain,
+        name_question=answers.name_question,
     )

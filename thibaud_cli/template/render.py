@@ -7,15 +7,17 @@ not render, and ``--help``, never pay for it.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import TemplateError, UnsafeTemplateError
+from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.limits import (
     RenderBudget,
     contain,
@@ -23,6 +25,7 @@ from thibaud_cli.template.limits import (
     render_deadline,
 )
 from thibaud_cli.template.source import TemplateSource, resolve_template
+from thibaud_cli.template.strictness import tasks_output_to, undefined_as_copier_allows
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class RenderedTemplate:
     commit: str | None
     #: Every question the template declares.
     questions: frozenset[str] = frozenset()
+    #: copier's ``config_data``: ``copier.yml``'s ``_`` keys without the underscore.
+    config: Mapping[str, Any] = field(default_factory=dict)
+    #: Where the rendered project keeps its entry points, when the caller looked.
+    entry_points: EntryPoints | None = None
 
 
 def render_template(
@@ -50,6 +57,8 @@ def render_template(
     vcs_ref: str | None = None,
     exclude: tuple[str, ...] = (),
     run_tasks: bool = True,
+    name: str | None = None,
+    task_log: Path | None = None,
 ) -> RenderedTemplate:
     """Render *template* into *destination* with *data*, never prompting.
 
@@ -57,12 +66,19 @@ def render_template(
     code (tasks, migrations, Jinja extensions) are refused unless *trust* is true.
     With *strict_undefined*, an undefined variable fails the render even when the
     template itself allows it. Errors are raised as :class:`TemplateError`.
+
+    *name* answers the question the template's ``_thibaud.name_question`` names
+    (default ``project_name``). With *task_log*, what the template's tasks print
+    goes to that file, not to this process's standard output and error.
     """
     resolved = template if isinstance(template, TemplateSource) else resolve_template(template)
     source = resolved.copier_source
+    # Error locations are relative to the template's root (never into a deleted clone).
+    template_root = source
     import jinja2
     from copier._settings import SettingsModel
     from copier.errors import CopierError
+    from copier.errors import TaskError as CopierTaskError
     from copier.errors import UnsafeTemplateError as CopierUnsafeTemplateError
     from plumbum.commands.processes import ProcessExecutionError  # copier's git runner
 
@@ -86,8 +102,15 @@ def render_template(
                 exclude=exclude,
                 skip_tasks=not run_tasks,
             ) as worker:
+                template_root = str(worker.template.local_abspath)
                 if strict_undefined:
-                    worker.jinja_env.undefined = jinja2.StrictUndefined
+                    worker.jinja_env.undefined = undefined_as_copier_allows(
+                        frozenset(map(str, worker.template.questions_data))
+                    )
+                if name is not None:
+                    from thibaud_cli.template.contract import name_question
+
+                    worker.data.setdefault(name_question(worker.template.config_data), name)
                 # Re-rendering one file (run_tasks false) runs nothing, migrations included.
                 if run_tasks and worker.template.config_data.get("migrations") and not trust:
                     # copier only checks migrations when updating; they run code all the same.
@@ -96,7 +119,7 @@ def render_template(
                         "nothing was written. If you trust the template, pass --trust."
                     )
                 contain(worker.jinja_env, RenderBudget())
-                with render_deadline():
+                with render_deadline(), tasks_output_to(task_log):
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
                 template_info = worker.template
@@ -115,6 +138,7 @@ def render_template(
                     version=str(version) if version is not None else None,
                     commit=template_info.commit,
                     questions=frozenset(map(str, template_info.questions_data)),
+                    config=dict(template_info.config_data),
                 )
     except CopierUnsafeTemplateError as error:
         features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
@@ -123,20 +147,29 @@ def render_template(
             "nothing was written. If you trust the template, pass --trust."
         ) from error
     except jinja2.TemplateSyntaxError as error:
-        file, line = _template_location(error.filename, error.lineno, source)
+        file, line = _template_location(error.filename, error.lineno, template_root)
         raise TemplateError(
             f"{_where(file, line)}: Jinja syntax error: {error.message}",
             template_file=file,
             line=line,
         ) from error
     except jinja2.UndefinedError as error:
-        file, line = _undefined_location(error, source)
+        file, line = _undefined_location(error, template_root)
         raise TemplateError(
             f"{_where(file, line)}: {error.message}", template_file=file, line=line
         ) from error
+    except CopierTaskError as error:
+        raise TemplateError(
+            f"A task of the template failed: {_one_line(error)}; what it printed is above "
+            "(or in the report). Pass --skip-tasks to render without tasks."
+        ) from error
     except (jinja2.TemplateError, CopierError, ValueError) as error:
         # copier raises plain ValueError for e.g. a required question without default.
-        raise TemplateError(f"The template failed to render: {_one_line(error)}") from error
+        hint = ""
+        required = re.search(r'Question "(\w+)" is required', str(error))
+        if required:
+            hint = f": it has no default, answer it with --data {required.group(1)}=VALUE"
+        raise TemplateError(f"The template failed to render: {_one_line(error)}{hint}") from error
     except (OverflowError, MemoryError, RecursionError) as error:
         # The sandbox's range() limit, or a computation too big for memory.
         raise TemplateError(
@@ -234,3 +267,33 @@ def _undefined_location(error: BaseException, source: str) -> tuple[str | None, 
         if not filename.endswith(".py") and not filename.startswith("<"):
             location = _template_location(filename, lineno, source)
     return location
+
+
+def load_copier_yml(path: Path) -> dict[str, Any]:
+    """``copier.yml`` as copier itself reads it: ``!include`` (globs, relative to the
+    template), multiple documents, merged ``_exclude``-like lists."""
+    from copier._template import load_template_config
+    from copier.errors import CopierError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return dict(load_template_config(path, quiet=True))
+    except CopierError as error:
+        cause = error.__cause__
+        if cause is None:
+            raise TemplateError(f"{path}: {_one_line(error)}") from error
+        from thibaud_cli.template.config import describe_yaml_error
+
+        problem, line = describe_yaml_error(cause)
+        raise TemplateError(
+            f"{path} is not valid YAML: {problem}", template_file=path.name, line=line
+        ) from error
+    except (TypeError, AttributeError) as error:
+        # copier merges documents as mappings: a list or a scalar breaks it
+        raise TemplateError(
+            f"{path} must be a mapping of questions and settings.", template_file=path.name
+        ) from error
+    except (ValueError, OSError) as error:
+        # e.g. an absolute !include path, or an include that cannot be read
+        raise TemplateError(f"{path}: {_one_line(error)}", template_file=path.name) from error
