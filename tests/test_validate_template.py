@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from tests.helpers import BIN_DIR, build_file_tree, copy_bundled_template
-from thibaud_cli.checks.variants import MAX_DEFAULT_VARIANTS, default_variants
+from thibaud_cli.checks.variants import default_variants
 from thibaud_cli.cli import main
 
 PACKAGE = "{{ project_name }}"
@@ -480,10 +480,19 @@ def test_default_variants_over_the_cap_are_pairwise() -> None:
     values = {"python_version": ["3.12", "3.13"], "database": ["sqlite", "pg"], "many": range(20)}
     defaults = {"python_version": "3.12", "database": "sqlite", "many": 0}
     rows = [{**defaults, **variant.answers} for variant in variants]
-    for first, second in [("python_version", "database"), ("python_version", "many"), ("database", "many")]:
+    for first, second in [
+        ("python_version", "database"),
+        ("python_version", "many"),
+        ("database", "many"),
+    ]:
         for a in values[first]:
             for b in values[second]:
-                assert any(row[first] == a and row[second] == b for row in rows), (first, a, second, b)
+                assert any(row[first] == a and row[second] == b for row in rows), (
+                    first,
+                    a,
+                    second,
+                    b,
+                )
     assert len(notes) == 1 and "pairwise" in notes[0] and "80 combinations" in notes[0]
 
 
