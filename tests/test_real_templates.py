@@ -183,3 +183,53 @@ def test_update_to_a_version_with_tasks_needs_trust_and_runs_them(
     assert "# v2" in (project / "config" / "wsgi.py").read_text()
     assert (project / "updated-by-task.txt").is_file()
     assert git(repo, "tag").split() == ["v1", "v2"]
+
+
+def test_update_runs_migrations_as_copier_does_with_trust_only(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = django_like_template(tmp_path / "repo")
+    git_commit_all(repo, "v1", tag="v1")
+    config = (repo / "copier.yml").read_text()
+    migrations = (
+        "_migrations:\n"
+        "  - version: v2\n"
+        "    command: echo $VERSION_FROM-$VERSION_TO > migrated.txt\n"
+        "    when: \"{{ _stage == 'before' }}\"\n"
+    )
+    (repo / "copier.yml").write_text(migrations + config)
+    git_commit_all(repo, "v2", tag="v2")
+    project = tmp_path / "p"
+    args = ["startproject", "shop", str(project), "--template", f"file://{repo}", "--vcs-ref", "v1"]
+    assert runner.invoke(main, args).exit_code == 0
+    update = ["update", "--project-dir", str(project), "--allow-dirty", "--skip-tasks"]
+    refused = runner.invoke(main, update)
+    assert refused.exit_code == 1 and "has migrations" in refused.output
+    assert not (project / "migrated.txt").exists()
+    done = runner.invoke(main, [*update, "--trust"])
+    assert done.exit_code == 0, done.output
+    assert (project / "migrated.txt").read_text().strip() == "v1-v2"
+
+
+def test_forwarded_commands_use_the_recorded_settings_module(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    template = django_like_template(tmp_path / "template", declare=True)
+    project = tmp_path / "p"
+    args = ["startproject", "shop", str(project), "--template", str(template)]
+    assert runner.invoke(main, args).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_SETTINGS_MODULE")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "thibaud_cli", "diffsettings"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "ROOT_URLCONF = 'config.urls'" in completed.stdout

@@ -103,7 +103,7 @@ def start_project(
         )
         question = name_question(rendered.config)
         refuse_reserved_keys(user_data, name_question=question)
-        _refuse_unknown_questions(user_data, rendered)
+        _refuse_unknown_questions(user_data, rendered, question)
         declared = declared_entry_points(rendered.config, {**rendered.answers, question: name})
         entry_points = discover_entry_points(rendered_root, declared)
         answers = replace(
@@ -122,11 +122,14 @@ def start_project(
     )
 
 
-def _refuse_unknown_questions(data: Mapping[str, str], rendered: RenderedTemplate) -> None:
+def _refuse_unknown_questions(
+    data: Mapping[str, str], rendered: RenderedTemplate, name_question: str
+) -> None:
     # copier ignores data no question asks for: a misspelt --data would go unnoticed.
     unknown = sorted(set(data) - rendered.questions)
     if unknown:
-        known = ", ".join(sorted(rendered.questions - RESERVED_DATA_KEYS)) or "none"
+        answerable = rendered.questions - RESERVED_DATA_KEYS - {name_question}
+        known = ", ".join(sorted(answerable)) or "none"
         raise InvalidDataError(
             f"--data {unknown[0]}: the template asks no such question (its questions: {known}). "
             "Nothing was written."
