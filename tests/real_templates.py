@@ -61,8 +61,10 @@ def django_like_template(
     tasks: tuple[str, ...] = (),
     settings_extra: str = "",
     asgi_variable: str = "THIBAUD_SETTINGS_MODULE",
+    nested: bool = False,
 ) -> Path:
-    """Write the template under *root* and return it."""
+    """Write the template under *root* and return it. With *nested*, the project is
+    rendered into a ``<repo_name>/`` directory (manage.py included), as some templates do."""
     v0, v1, b0, b1 = ("[[", "]]", "[%", "%]") if square else ("{{", "}}", "{%", "%}")
     config = "_templates_suffix: .jinja\n"
     config += _SQUARE if square else ""
@@ -131,4 +133,11 @@ def django_like_template(
             ),
         }
     )
+    if nested:
+        config_files = {"copier.yml", "questions/features.yml"}
+        files = {
+            (name if name in config_files else f"{v0} repo_name {v1}/{name}"): content
+            for name, content in files.items()
+        }
+        files["copier.yml"] += "repo_name:\n  type: str\n  default: site\n"
     return build_file_tree(root, files)

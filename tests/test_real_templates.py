@@ -233,3 +233,27 @@ def test_forwarded_commands_use_the_recorded_settings_module(
     )
     assert completed.returncode == 0, completed.stderr
     assert "ROOT_URLCONF = 'config.urls'" in completed.stdout
+
+
+def test_a_project_rendered_into_a_subdirectory_runs_from_where_manage_py_is(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    template = django_like_template(tmp_path / "template", nested=True)
+    project = tmp_path / "p"
+    result = runner.invoke(
+        main, ["startproject", "shop", str(project), "--template", str(template)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"cd {project / 'site'} && uvicorn config.asgi:application" in result.output
+    assert _answers(project)["_entry_points"] == {
+        "settings": "config.settings",
+        "asgi": "config.asgi",
+        "wsgi": "config.wsgi",
+        "root": "site",
+    }
+    spec = "uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware"
+    added = runner.invoke(main, ["add-asgi-middleware", spec, "--project-dir", str(project)])
+    assert added.exit_code == 0, added.output
+    assert "ProxyHeadersMiddleware(application)" in (project / "site/config/asgi.py").read_text()
+    validated = runner.invoke(main, ["validate-template", str(template), "--variant", "defaults"])
+    assert validated.exit_code == 0, validated.output

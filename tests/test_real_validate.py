@@ -244,3 +244,14 @@ def test_pairwise_covers_every_pair(sizes: list[int]) -> None:
     for size in sizes:
         total *= size
     assert len(rows) <= total
+
+
+def test_skip_tasks_validates_a_template_with_tasks_without_trust(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    template = django_like_template(tmp_path / "t", tasks=("touch ran.txt",))
+    base = ["validate-template", str(template), "--variant", "defaults"]
+    refused = runner.invoke(main, base)
+    assert refused.exit_code == 1 and "--trust" in refused.output
+    skipped = runner.invoke(main, [*base, "--skip-tasks"])
+    assert skipped.exit_code == 0, skipped.output

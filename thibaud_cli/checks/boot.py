@@ -91,7 +91,7 @@ def boot_variant(
         return VariantResult(variant.name, variant.answers, rendered.checks + skipped)
     results_path = workdir / "results.json"
     job = {
-        "project_dir": str(rendered.project_dir),
+        "project_dir": str(rendered.entry_points.root_dir(rendered.project_dir)),
         "entry_points": rendered.entry_points.to_data(),
         "results": str(results_path),
     }
@@ -103,8 +103,13 @@ def boot_variant(
         boot_checks = _probe_failure(log_path, f"did not finish in {BOOT_TIMEOUT:.0f} s")
     else:
         if results_path.is_file():
+            root = rendered.entry_points.root
             boot_checks = tuple(
-                CheckResult(**result) for result in json.loads(results_path.read_text("utf-8"))
+                # The probe ran in the Python root: files are named from the project's.
+                CheckResult(**{**result, "file": f"{root}/{result['file']}"})
+                if root != "." and result.get("file")
+                else CheckResult(**result)
+                for result in json.loads(results_path.read_text("utf-8"))
             )
         else:
             boot_checks = _probe_failure(log_path, f"exited with {process.returncode}")
@@ -116,7 +121,7 @@ def boot_variant(
             server_checks = (
                 check_server(
                     server,
-                    rendered.project_dir,
+                    rendered.entry_points.root_dir(rendered.project_dir),
                     rendered.entry_points.asgi,
                     env,
                     workdir / "server.log",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from thibaud_cli.checks.results import CheckResult
-from thibaud_cli.project.contract import EntryPoints, module_file, module_relpath
+from thibaud_cli.project.contract import EntryPoints, module_file
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -115,7 +115,7 @@ def _settings_defaults(tree: ast.Module) -> list[tuple[int, str, str]]:
 
 
 def _entry_point_problems(
-    project_dir: Path, relative: str, settings_variable: str
+    project_dir: Path, relative: str, settings_variable: str, root: Path
 ) -> list[tuple[str, int | None, str]]:
     path = project_dir / relative
     if not path.is_file():
@@ -138,7 +138,7 @@ def _entry_point_problems(
         problems.append(
             (relative, others[0][0] if others else None, f"does not call {expected}{hint}")
         )
-    elif module_file(project_dir, ours[-1][1]) is None:
+    elif module_file(root, ours[-1][1]) is None:
         line, value = ours[-1]
         problems.append(
             (relative, line, f"defaults {settings_variable} to {value!r}, a module it lacks")
@@ -155,6 +155,7 @@ def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckRes
     from thibaud.conf import ENVIRONMENT_VARIABLE
 
     started = time.perf_counter()
+    root = entry_points.root_dir(project_dir)
     problems: list[tuple[str, int | None, str]] = []
     declare = "declare it in copier.yml (_thibaud: {%s: package.module})"
     if entry_points.settings is None:
@@ -166,9 +167,9 @@ def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckRes
                 f"default): {declare % 'settings'}",
             )
         )
-    elif module_file(project_dir, entry_points.settings) is None:
+    elif module_file(root, entry_points.settings) is None:
         problems.append(
-            (module_relpath(entry_points.settings), None, "the settings module is missing")
+            (entry_points.relpath(entry_points.settings), None, "the settings module is missing")
         )
     for kind in ("asgi", "wsgi"):
         module = getattr(entry_points, kind)
@@ -182,11 +183,13 @@ def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckRes
                 )
             )
             continue
-        found = module_file(project_dir, module)
+        found = module_file(root, module)
         relative = (
-            str(found.relative_to(project_dir)) if found is not None else module_relpath(module)
+            str(found.relative_to(project_dir))
+            if found is not None
+            else entry_points.relpath(module)
         )
-        problems += _entry_point_problems(project_dir, relative, ENVIRONMENT_VARIABLE)
+        problems += _entry_point_problems(project_dir, relative, ENVIRONMENT_VARIABLE, root)
     return _summarise(
         "entry-points",
         problems,

@@ -232,8 +232,9 @@ def startproject(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
     )
     if result.entry_points.asgi is not None:
+        where = result.entry_points.root_dir(result.directory)
         asgi = result.entry_points.asgi
-        click.echo(f"Serve it: cd {result.directory} && uvicorn {asgi}:application")
+        click.echo(f"Serve it: cd {where} && uvicorn {asgi}:application")
 
 
 def _report_change(change: Any, *, dry_run: bool, done: str) -> None:
@@ -508,6 +509,7 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
 @list_variants_option
 @variant_option
 @python_option
+@skip_tasks_option
 @click.pass_context
 def validate_template(
     ctx: click.Context,
@@ -524,6 +526,7 @@ def validate_template(
     list_variants: bool,
     variant: str | None,
     python: Path | None,
+    skip_tasks: bool,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
 
@@ -564,6 +567,7 @@ def validate_template(
             vcs_ref=vcs_ref,
             variant=variant,
             python=str(python) if python is not None else None,
+            skip_tasks=skip_tasks,
         )
     if junit_xml is not None:
         write_text_atomic(junit_xml, junit_report(report))

@@ -17,8 +17,9 @@ SETTINGS_VARIABLE = "THIBAUD_SETTINGS_MODULE"
 DJANGO_SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
 
 
-def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
-    """``<project>.settings`` when run at the root of a generated project.
+def _project_settings_default(argv: Sequence[str], cwd: Path) -> tuple[str, Path] | None:
+    """The project's settings module and the directory it is imported from (its
+    recorded entry points), when run at the root of a generated project.
 
     Like ``manage.py``, so ``thibaud-admin check`` works there without extra flags;
     an explicit ``--settings`` or THIBAUD_SETTINGS_MODULE still wins.
@@ -35,12 +36,13 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
     from thibaud_cli.project.contract import module_file
 
     try:
-        settings = load_answers(cwd).modules.settings
+        modules = load_answers(cwd).modules
     except ThibaudCliError:
         return None
-    if settings is None or module_file(cwd, settings) is None:
+    root = modules.root_dir(cwd)
+    if modules.settings is None or module_file(root, modules.settings) is None:
         return None
-    return settings
+    return modules.settings, root
 
 
 def forward_to_thibaud(argv: Sequence[str], *, prog_name: str = "thibaud-admin") -> int:
@@ -58,8 +60,8 @@ def forward_to_thibaud(argv: Sequence[str], *, prog_name: str = "thibaud-admin")
         os.environ[SETTINGS_VARIABLE] = django_settings
     settings_default = _project_settings_default(argv, cwd)
     if settings_default is not None:
-        os.environ[SETTINGS_VARIABLE] = settings_default
-        sys.path.insert(0, str(cwd))
+        os.environ[SETTINGS_VARIABLE] = settings_default[0]
+        sys.path.insert(0, str(settings_default[1]))
     from thibaud.core.management import execute_from_command_line
 
     try:

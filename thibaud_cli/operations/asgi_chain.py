@@ -36,7 +36,6 @@ from thibaud_cli.errors import (
 from thibaud_cli.fs.atomic import remove_stale_temporaries, write_text_atomic
 from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.answers import Answers, load_answers, save_answers
-from thibaud_cli.project.contract import module_relpath
 from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.render import render_template
 
@@ -72,7 +71,7 @@ def asgi_relative_path(answers: Answers) -> str:
             "`application` with get_asgi_application(). Declare it in the template's "
             "copier.yml (_thibaud: {asgi: package.asgi}) and run 'thibaud-admin update'."
         )
-    return module_relpath(module)
+    return answers.modules.relpath(module)
 
 
 def _only(relative: str) -> tuple[str, ...]:
@@ -216,7 +215,8 @@ def add_asgi_middleware(
     entry = MiddlewareEntry(target=target, options=parsed_options)
     if verify:
         settings = answers.modules.settings or f"{answers.project_name}.settings"
-        verify_importable(project_dir, settings, [target, *entry.references()])
+        root = answers.modules.root_dir(project_dir)
+        verify_importable(root, settings, [target, *entry.references()])
     return _apply_chain(
         project_dir, answers, (*chain, entry), dry_run=dry_run, recovery=recovery, trust=trust
     )

@@ -64,6 +64,7 @@ def _render(
     *,
     trust: bool,
     vcs_ref: str | None,
+    run_tasks: bool = True,
 ) -> RenderedVariant:
     from thibaud_cli.checks.leftovers import check_leftovers
     from thibaud_cli.checks.static import check_compiles, check_entry_points
@@ -87,6 +88,7 @@ def _render(
             name=DEFAULT_PROJECT_NAME,
             vcs_ref=vcs_ref,
             task_log=task_log,
+            run_tasks=run_tasks,
         )
     except ThibaudCliError as error:
         failed = _without_location(
@@ -168,6 +170,8 @@ def _plan(
         if source.local_path is None:
             notes.append("A remote template's choices are not read: only its defaults were run.")
     if variant is not None:
+        # The note on how the set was chosen would claim runs this one is not making.
+        notes = [f"--variant: one of the {len(variants)} variants."]
         variants = select_variant(variants, variant)
     return source, config, variants, notes, problem
 
@@ -203,6 +207,7 @@ def validate_template(
     vcs_ref: str | None = None,
     variant: str | None = None,
     python: str | None = None,
+    skip_tasks: bool = False,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
 
@@ -217,6 +222,7 @@ def validate_template(
     ``HEAD`` with its uncommitted changes) unless *vcs_ref* names a tag or commit.
     *variant* runs only the variant of that name. *python* boots the variants with
     that interpreter (the project's own environment) instead of this one.
+    *skip_tasks* renders without the template's tasks (and needs no *trust* for them).
     """
     if server is not None:
         from thibaud_cli.checks.server import require_server
@@ -267,6 +273,7 @@ def validate_template(
                             root / f"variant-{index}" / "project",
                             trust=trust,
                             vcs_ref=vcs_ref,
+                            run_tasks=not skip_tasks,
                         )
                     )
             except BaseException as error:

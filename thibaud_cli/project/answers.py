@@ -70,6 +70,7 @@ class Answers:
             settings=recorded.settings or legacy.settings,
             asgi=recorded.asgi,
             wsgi=recorded.wsgi,
+            root=recorded.root,
         )
 
     def with_chain(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:

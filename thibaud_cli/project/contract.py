@@ -5,6 +5,9 @@ Templates keep them in many places (``<name>/``, ``config/``, ``core/settings/``
 them (``_thibaud`` in its ``copier.yml``, see :mod:`thibaud_cli.template.contract`);
 what it does not declare is discovered in the rendered files:
 
+- the Python root: the directory of ``manage.py`` (the project's root, or the shallowest
+  directory below it that has one, as in templates that render a ``<repo_name>/``
+  directory); module names are relative to it;
 - the settings module: the literal ``os.environ.setdefault(<settings variable>, "...")``
   of ``manage.py`` (else of the ASGI or WSGI module);
 - the ASGI (WSGI) module: a module that binds ``application`` at its top level and
@@ -34,14 +37,28 @@ _FACTORIES = {"asgi": "get_asgi_application", "wsgi": "get_wsgi_application"}
 
 @dataclass(frozen=True)
 class EntryPoints:
-    """A project's settings, ASGI and WSGI modules (dotted names), where known."""
+    """A project's settings, ASGI and WSGI modules (dotted names), where known, and the
+    directory they are relative to (the project's, unless ``manage.py`` is deeper)."""
 
     settings: str | None = None
     asgi: str | None = None
     wsgi: str | None = None
+    root: str = "."
 
     def to_data(self) -> dict[str, str]:
-        return {key: value for key, value in self.__dict__.items() if value is not None}
+        data = {key: value for key, value in self.__dict__.items() if value is not None}
+        if self.root == ".":
+            del data["root"]
+        return data
+
+    def root_dir(self, project_dir: Path) -> Path:
+        """The directory Python runs the project from (its ``sys.path`` entry)."""
+        return project_dir / self.root
+
+    def relpath(self, module: str) -> str:
+        """The project-relative path of *module*'s file as a plain module."""
+        relative = module_relpath(module)
+        return relative if self.root == "." else f"{self.root}/{relative}"
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> EntryPoints:
@@ -49,7 +66,12 @@ class EntryPoints:
             value = data.get(key)
             return value if isinstance(value, str) and value else None
 
-        return cls(settings=text("settings"), asgi=text("asgi"), wsgi=text("wsgi"))
+        return cls(
+            settings=text("settings"),
+            asgi=text("asgi"),
+            wsgi=text("wsgi"),
+            root=text("root") or ".",
+        )
 
     @classmethod
     def legacy(cls, package: str) -> EntryPoints:
@@ -188,13 +210,28 @@ def _settings_from(path: Path | None) -> str | None:
     return None
 
 
+def find_root(project_dir: Path) -> str:
+    """The directory of the project's ``manage.py``, relative: ``.`` when it is at the
+    root (or nowhere), else the shallowest one at most two levels down."""
+    if (project_dir / "manage.py").is_file():
+        return "."
+    found = sorted(
+        (len(path.relative_to(project_dir).parts), path.parent.relative_to(project_dir).as_posix())
+        for path in _python_files(project_dir)
+        if path.name == "manage.py" and len(path.relative_to(project_dir).parts) <= 3
+    )
+    return found[0][1] if found else "."
+
+
 def discover_entry_points(project_dir: Path, declared: EntryPoints | None = None) -> EntryPoints:
     """The project's entry points: what *declared* names, the rest discovered."""
     declared = declared or EntryPoints()
-    asgi = declared.asgi or find_entry_module(project_dir, "asgi")
-    wsgi = declared.wsgi or find_entry_module(project_dir, "wsgi")
-    settings = declared.settings or _settings_from(project_dir / "manage.py")
+    root = declared.root if declared.root != "." else find_root(project_dir)
+    base = project_dir / root
+    asgi = declared.asgi or find_entry_module(base, "asgi")
+    wsgi = declared.wsgi or find_entry_module(base, "wsgi")
+    settings = declared.settings or _settings_from(base / "manage.py")
     for module in (asgi, wsgi):
         if settings is None and module is not None:
-            settings = _settings_from(module_file(project_dir, module))
-    return EntryPoints(settings=settings, asgi=asgi, wsgi=wsgi)
+            settings = _settings_from(module_file(base, module))
+    return EntryPoints(settings=settings, asgi=asgi, wsgi=wsgi, root=root)

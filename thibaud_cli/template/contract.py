@@ -7,6 +7,7 @@
       settings: config.settings.local    # dotted module names; Jinja allowed:
       asgi: "{{ project_slug }}.asgi"     #   rendered with the answers
       wsgi: config.wsgi
+      root: "{{ repo_name }}"           # where manage.py is, if not at the top
 
 Every key is optional: the name goes to ``project_name`` by default, and entry
 points not declared are discovered in the rendered project
@@ -26,7 +27,7 @@ CONTRACT_KEY = "_thibaud"
 #: The question startproject's NAME answers unless the template names another.
 DEFAULT_NAME_QUESTION = "project_name"
 _ENTRY_KEYS = ("settings", "asgi", "wsgi")
-_KEYS = frozenset({"name_question", *_ENTRY_KEYS})
+_KEYS = frozenset({"name_question", "root", *_ENTRY_KEYS})
 
 
 def declaration(config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -80,4 +81,12 @@ def declared_entry_points(config: Mapping[str, Any], answers: Mapping[str, Any])
                 "(e.g. config.asgi)."
             )
         values[key] = module
+    root = declaration(config).get("root")
+    if root is not None:
+        try:
+            values["root"] = environment.from_string(root).render(answers).strip().strip("/")
+        except JinjaError as error:
+            raise TemplateError(f"copier.yml: {CONTRACT_KEY}.root: {error}") from error
+        if ".." in values["root"].split("/") or values["root"].startswith("/"):
+            raise TemplateError(f"copier.yml: {CONTRACT_KEY}.root must be inside the project.")
     return EntryPoints.from_data(values)
