@@ -255,3 +255,11 @@ def test_skip_tasks_validates_a_template_with_tasks_without_trust(
     assert refused.exit_code == 1 and "--trust" in refused.output
     skipped = runner.invoke(main, [*base, "--skip-tasks"])
     assert skipped.exit_code == 0, skipped.output
+
+
+def test_vcs_ref_needs_a_git_template(runner: CliRunner, tmp_path: Path) -> None:
+    template = django_like_template(tmp_path / "t")
+    result = runner.invoke(main, ["validate-template", str(template), "--vcs-ref", "v1"])
+    assert result.exit_code == 2 and "is not a git repository" in result.output
+    bundled = runner.invoke(main, ["startproject", "shop", str(tmp_path / "p"), "--vcs-ref", "v1"])
+    assert bundled.exit_code == 2 and "bundled template has no git history" in bundled.output

@@ -24,7 +24,12 @@ from thibaud_cli.template.data import (
     render_data,
 )
 from thibaud_cli.template.render import RenderedTemplate, render_template
-from thibaud_cli.template.source import SourceKind, TemplateSource, resolve_template
+from thibaud_cli.template.source import (
+    SourceKind,
+    TemplateSource,
+    refuse_vcs_ref_without_git,
+    resolve_template,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ def start_project(
     validate_project_name(name)
     user_data = dict(data or {})
     source = resolve_template(template)
+    refuse_vcs_ref_without_git(source, vcs_ref)
     # A local template's name question is known now: refuse before anything runs.
     local_config = read_template_config(source.local_path) if source.local_path else {}
     refuse_reserved_keys(

@@ -30,7 +30,7 @@ from thibaud_cli.checks.results import (
 )
 from thibaud_cli.checks.variants import Variant, default_variants, load_matrix, select_variant
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
-from thibaud_cli.template.source import TemplateSource
+from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
 
 #: The project name used when neither the template nor the answers give one.
 DEFAULT_PROJECT_NAME = "mysite"
@@ -235,6 +235,7 @@ def validate_template(
     source, config, variants, notes, config_problem = _plan(
         template, dict(data or {}), matrix, variant
     )
+    refuse_vcs_ref_without_git(source, vcs_ref)
     vcs_ref = _default_vcs_ref(source, vcs_ref)
     notes = [f"Variants run: {'; '.join(v.name for v in variants)}.", *notes]
     if config_problem is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from thibaud_cli.errors import TemplateError
+from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.template.config import CONFIG_FILENAMES, read_template_config
 
 #: How the bundled template is named on the command line and in answers files: a
@@ -93,3 +93,16 @@ def resolve_template(template: str | None, *, read_config: bool = True) -> Templ
         f"Template '{template}' does not exist: give a directory with a copier.yml, "
         "a git URL, or leave --template out to use the bundled template."
     )
+
+
+def refuse_vcs_ref_without_git(source: TemplateSource, vcs_ref: str | None) -> None:
+    """A ``--vcs-ref`` names a tag or commit: the template must be a git repository."""
+    if vcs_ref is None or source.kind is SourceKind.GIT:
+        return
+    if source.kind is SourceKind.BUNDLED:
+        raise UsageError(f"--vcs-ref {vcs_ref}: the bundled template has no git history.")
+    if source.local_path is not None and not (source.local_path / ".git").exists():
+        raise UsageError(
+            f"--vcs-ref {vcs_ref}: '{source.recorded_as}' is not a git repository, so it has "
+            "no tags or commits to pick from."
+        )
