@@ -471,8 +471,8 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
 @click.option(
     "--matrix",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A YAML or JSON list of answer sets, one variant each (default: the defaults "
-    "plus one variant per choice).",
+    help="A YAML or JSON list of answer sets, one variant each (default: every combination "
+    "of the choice and boolean questions, or a pairwise set past 12).",
 )
 @click.option(
     "--server",
