@@ -226,7 +226,7 @@ def update_project(
                 else "."
             )
         )
-    from thibaud_cli.template.tasks import update_tasks
+    from thibaud_cli.template.copier_support import update_tasks
 
     with update_tasks(
         plan.template,

@@ -103,6 +103,22 @@ def render_template(
                 skip_tasks=not run_tasks,
             ) as worker:
                 template_root = str(worker.template.local_abspath)
+                # Before the Jinja environment exists (building it imports the extensions).
+                # copier checks migrations only when updating; they run code all the same.
+                # Re-rendering one file (run_tasks false) runs nothing, migrations included.
+                unsafe = [
+                    what
+                    for what, used in (
+                        ("jinja_extensions", worker.template.jinja_extensions),
+                        ("migrations", run_tasks and worker.template.config_data.get("migrations")),
+                    )
+                    if used
+                ]
+                if unsafe and not trust:
+                    raise UnsafeTemplateError(
+                        f"The template uses {' and '.join(unsafe)}, which run code on this "
+                        "machine: nothing was written. If you trust the template, pass --trust."
+                    )
                 if strict_undefined:
                     worker.jinja_env.undefined = undefined_as_copier_allows(
                         frozenset(map(str, worker.template.questions_data))
@@ -111,13 +127,6 @@ def render_template(
                     from thibaud_cli.template.contract import name_question
 
                     worker.data.setdefault(name_question(worker.template.config_data), name)
-                # Re-rendering one file (run_tasks false) runs nothing, migrations included.
-                if run_tasks and worker.template.config_data.get("migrations") and not trust:
-                    # copier only checks migrations when updating; they run code all the same.
-                    raise UnsafeTemplateError(
-                        "The template has migrations, which run code on this machine: "
-                        "nothing was written. If you trust the template, pass --trust."
-                    )
                 contain(worker.jinja_env, RenderBudget())
                 with render_deadline(), tasks_output_to(task_log):
                     worker.run_copy()
@@ -267,33 +276,3 @@ def _undefined_location(error: BaseException, source: str) -> tuple[str | None, 
         if not filename.endswith(".py") and not filename.startswith("<"):
             location = _template_location(filename, lineno, source)
     return location
-
-
-def load_copier_yml(path: Path) -> dict[str, Any]:
-    """``copier.yml`` as copier itself reads it: ``!include`` (globs, relative to the
-    template), multiple documents, merged ``_exclude``-like lists."""
-    from copier._template import load_template_config
-    from copier.errors import CopierError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return dict(load_template_config(path, quiet=True))
-    except CopierError as error:
-        cause = error.__cause__
-        if cause is None:
-            raise TemplateError(f"{path}: {_one_line(error)}") from error
-        from thibaud_cli.template.config import describe_yaml_error
-
-        problem, line = describe_yaml_error(cause)
-        raise TemplateError(
-            f"{path} is not valid YAML: {problem}", template_file=path.name, line=line
-        ) from error
-    except (TypeError, AttributeError) as error:
-        # copier merges documents as mappings: a list or a scalar breaks it
-        raise TemplateError(
-            f"{path} must be a mapping of questions and settings.", template_file=path.name
-        ) from error
-    except (ValueError, OSError) as error:
-        # e.g. an absolute !include path, or an include that cannot be read
-        raise TemplateError(f"{path}: {_one_line(error)}", template_file=path.name) from error

@@ -1,11 +1,14 @@
-"""An update's tasks and migrations, run as ``copier update`` runs them.
+"""copier's own machinery beyond rendering: its reader of ``copier.yml``, and the
+task runner that runs an update's tasks and migrations as ``copier update`` does.
+
+Like :mod:`thibaud_cli.template.render`, this module may import copier.
 
 ``update`` renders both template versions into scratch directories with tasks off
 and merges the files itself; what copier would run on the project (``_migrations``
 before and after the files change, then ``_tasks``) is run here, in the project
 directory, by copier's own task runner: the same conditions, variables
 (``_stage``, ``_version_from``, ``_copier_operation`` = ``update``...) and
-environment. Like :mod:`thibaud_cli.template.render`, this module may import copier.
+environment.
 """
 
 from __future__ import annotations
@@ -100,3 +103,35 @@ def update_tasks(
                 yield UpdateTasks(worker, from_template)
         finally:
             from_template._cleanup()
+
+
+def load_copier_yml(path: Path) -> dict[str, Any]:
+    """``copier.yml`` as copier itself reads it: ``!include`` (globs, relative to the
+    template), multiple documents, merged ``_exclude``-like lists."""
+    from copier._template import load_template_config
+    from copier.errors import CopierError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return dict(load_template_config(path, quiet=True))
+    except CopierError as error:
+        cause = error.__cause__
+        if cause is None:
+            raise TemplateError(f"{path}: {' '.join(str(error).split())}") from error
+        from thibaud_cli.template.config import describe_yaml_error
+
+        problem, line = describe_yaml_error(cause)
+        raise TemplateError(
+            f"{path} is not valid YAML: {problem}", template_file=path.name, line=line
+        ) from error
+    except (TypeError, AttributeError) as error:
+        # copier merges documents as mappings: a list or a scalar breaks it
+        raise TemplateError(
+            f"{path} must be a mapping of questions and settings.", template_file=path.name
+        ) from error
+    except (ValueError, OSError) as error:
+        # e.g. an absolute !include path, or an include that cannot be read
+        raise TemplateError(
+            f"{path}: {' '.join(str(error).split())}", template_file=path.name
+        ) from error
