@@ -40,7 +40,7 @@ def _failed(report: dict[str, dict[str, dict[str, str]]]) -> set[tuple[str, str]
 def test_display_name_template_passes_with_project_name_as_data(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    template = django_like_template(tmp_path / "t", declare=True, include=True)
+    template = django_like_template(tmp_path / "t", declare=True, include=True, square=True)
     result = runner.invoke(
         main,
         [
