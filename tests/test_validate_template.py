@@ -442,7 +442,7 @@ def test_invalid_copier_yml_is_a_failed_render_not_a_crash(
     junit = tmp_path / "report.xml"
     result = validate(runner, template, "--junit-xml", junit)
     assert result.exit_code == 1, result.output
-    assert "FAIL render: copier.yml:71: " in result.output
+    assert "FAIL render: copier.yml:75: " in result.output
     assert "is not valid YAML: " in result.output  # libyaml's or PyYAML's wording
     assert set(junit_failures(junit)) == {("defaults", "render")}
 
