@@ -263,3 +263,22 @@ def test_vcs_ref_needs_a_git_template(runner: CliRunner, tmp_path: Path) -> None
     assert result.exit_code == 2 and "is not a git repository" in result.output
     bundled = runner.invoke(main, ["startproject", "shop", str(tmp_path / "p"), "--vcs-ref", "v1"])
     assert bundled.exit_code == 2 and "bundled template has no git history" in bundled.output
+
+
+def test_python_serves_with_that_interpreter_too(runner: CliRunner, tmp_path: Path) -> None:
+    template = django_like_template(tmp_path / "t")
+    result = runner.invoke(
+        main,
+        ["validate-template", str(template), "--variant", "defaults", "--format", "json"]
+        + ["--python", sys.executable, "--server", "uvicorn"],
+    )
+    assert result.exit_code == 0, result.output
+    assert _report(result.output)["defaults"]["server"]["status"] == "passed"
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    refused = runner.invoke(
+        main,
+        ["validate-template", str(template), "--python", str(venv / "bin" / "python")]
+        + ["--server", "uvicorn"],
+    )
+    assert refused.exit_code == 2 and "uvicorn is not installed for" in refused.output

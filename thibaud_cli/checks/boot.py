@@ -125,6 +125,7 @@ def boot_variant(
                     rendered.entry_points.asgi,
                     env,
                     workdir / "server.log",
+                    python,
                 ),
             )
         else:

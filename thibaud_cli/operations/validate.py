@@ -227,7 +227,7 @@ def validate_template(
     if server is not None:
         from thibaud_cli.checks.server import require_server
 
-        require_server(server)
+        require_server(server, python)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1.")
     if python is not None and not (Path(python).is_file() and os.access(python, os.X_OK)):
