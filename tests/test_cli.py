@@ -236,6 +236,8 @@ def test_the_command_delegates_to_the_library(
                 "dry_run": True,
                 "trust": True,
                 "interactive": False,  # CliRunner's streams are no terminal
+                "vcs_ref": None,
+                "skip_tasks": False,
             },
         )
     ]

@@ -22,7 +22,7 @@ import pexpect
 import pytest
 import yaml
 
-from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
+from thibaud_cli.project.answers import ANSWERS_FILENAME, DEFAULT_NAME_QUESTION, load_answers
 from thibaud_cli.template.data import RESERVED_DATA_KEYS
 
 COPIER_YML = Path(__file__).resolve().parents[1] / "templates" / "project" / "copier.yml"
@@ -35,7 +35,9 @@ QUESTIONS: dict[str, dict[str, Any]] = {
 ASKED = [
     name
     for name, spec in QUESTIONS.items()
-    if name not in RESERVED_DATA_KEYS and spec.get("when", True) is not False
+    # project_name is the bundled template's name question: NAME answers it.
+    if name not in RESERVED_DATA_KEYS | {DEFAULT_NAME_QUESTION}
+    and spec.get("when", True) is not False
 ]
 DOWN = "\x1b[B"
 #: The terminal control sequences prompt_toolkit draws with.

@@ -76,6 +76,10 @@ def test_startproject_honours_the_umask(
     if into_existing:
         del modes["."]  # the user's own directory: not ours to change
     assert modes.pop("manage.py") == manage_mode
+    # The deploy scripts are executable in the template too: they stay so, within the umask.
+    for script in ("deploy/serve.sh", "deploy/release.sh"):
+        if script in modes:  # the bundled template's
+            assert modes.pop(script) == manage_mode
     assert modes.pop("proj/settings.py") == file_mode
     for path, mode in modes.items():
         is_dir = (work / ("target" if into_existing else "proj") / path).is_dir()

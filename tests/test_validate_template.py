@@ -17,18 +17,19 @@ import yaml
 from click.testing import CliRunner, Result
 
 from tests.helpers import BIN_DIR, build_file_tree, copy_bundled_template
-from thibaud_cli.checks.variants import MAX_DEFAULT_VARIANTS, default_variants
+from thibaud_cli.checks.variants import default_variants
 from thibaud_cli.cli import main
 
 PACKAGE = "{{ project_name }}"
-#: Fixing every choice of the bundled template leaves a single variant: faster tests.
+#: Fixing every choice and boolean of the bundled template leaves a single variant.
 ONE_VARIANT = [
     *("--data", "python_version=3.12"),
     *("--data", "database=sqlite"),
     *("--data", "cache=locmem"),
+    *("--data", "docker=true"),
     *("--data", "ci=github"),
 ]
-ONE_VARIANT_NAME = "python_version=3.12, database=sqlite, cache=locmem, ci=github"
+ONE_VARIANT_NAME = "python_version=3.12, database=sqlite, cache=locmem, docker=true, ci=github"
 
 
 def edit(template: Path, relative: str, old: str, new: str) -> None:
@@ -75,13 +76,16 @@ def test_bundled_template_passes_every_check_in_every_variant(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True
-    # The defaults, and one variant for each other choice of each question.
+    # Five questions of two values each make 32 combinations, past the cap of 12: a
+    # pairwise set, the defaults first (every pair of values appears in some variant).
     assert [variant["name"] for variant in report["variants"]] == [
         "defaults",
-        "python_version=3.13",
+        "database=postgresql, cache=redis, docker=False, ci=none",
+        "python_version=3.13, cache=redis, ci=none",
+        "python_version=3.13, database=postgresql, docker=False",
+        "docker=False, ci=none",
         "database=postgresql",
         "cache=redis",
-        "ci=none",
     ]
     for variant in report["variants"]:
         assert [check["name"] for check in variant["checks"]] == [
@@ -100,7 +104,7 @@ def test_bundled_template_passes_every_check_in_every_variant(
     assert checks["wsgi"]["message"] == "GET / answered 200"
     assert "no issues" in str(checks["manage-check"]["message"])
     root = ElementTree.parse(junit).getroot()
-    assert root.get("tests") == "40" and root.get("failures") == "0"
+    assert root.get("tests") == str(7 * 8) and root.get("failures") == "0"  # variants x checks
 
 
 def test_text_report_without_a_terminal_has_no_progress_bar(runner: CliRunner) -> None:
@@ -471,7 +475,7 @@ def test_matrix_file_gives_the_variants(runner: CliRunner, tmp_path: Path) -> No
     assert variants[1]["answers"] == {"python_version": "3.13"}
 
 
-def test_default_variants_cover_each_choice_and_are_capped() -> None:
+def test_default_variants_over_the_cap_are_pairwise() -> None:
     config = {
         "_templates_suffix": ".jinja",
         "project_name": {"type": "str"},
@@ -482,11 +486,45 @@ def test_default_variants_cover_each_choice_and_are_capped() -> None:
         "many": {"default": 0, "choices": [[f"label {n}", n] for n in range(20)]},
     }
     variants, notes = default_variants(config, {"fixed": "y"})
-    names = [variant.name for variant in variants]
-    assert names[:3] == ["fixed=y", "python_version=3.13", "database=pg"]
-    assert names[3:] == [f"many={n}" for n in range(1, MAX_DEFAULT_VARIANTS - 2)]
+    # The defaults first (named by --data), every answer set over --data.
+    assert variants[0].name == "fixed=y"
     assert all(variant.answers["fixed"] == "y" for variant in variants)
-    assert len(notes) == 1 and "10 more variant(s) not run" in notes[0]
+    assert all("hidden" not in variant.answers for variant in variants)
+    # 2 x 2 x 20 = 80 combinations: a pairwise set instead, which covers every pair.
+    assert len(variants) < 80
+    values = {"python_version": ["3.12", "3.13"], "database": ["sqlite", "pg"], "many": range(20)}
+    defaults = {"python_version": "3.12", "database": "sqlite", "many": 0}
+    rows = [{**defaults, **variant.answers} for variant in variants]
+    for first, second in [
+        ("python_version", "database"),
+        ("python_version", "many"),
+        ("database", "many"),
+    ]:
+        for a in values[first]:
+            for b in values[second]:
+                assert any(row[first] == a and row[second] == b for row in rows), (
+                    first,
+                    a,
+                    second,
+                    b,
+                )
+    assert len(notes) == 1 and "pairwise" in notes[0] and "80 combinations" in notes[0]
+
+
+def test_default_variants_vary_booleans_and_take_the_product_when_it_fits() -> None:
+    config = {
+        "use_celery": {"type": "bool", "default": False},
+        "python_version": {"default": "3.12", "choices": ["3.12", "3.13"]},
+        "name": {"type": "str", "default": "x"},
+    }
+    variants, notes = default_variants(config, {})
+    assert [variant.name for variant in variants] == [
+        "defaults",
+        "python_version=3.13",
+        "use_celery=True",
+        "use_celery=True, python_version=3.13",
+    ]
+    assert notes == []
 
 
 # Usage errors: exit 2, one line, nothing written -----------------------------------

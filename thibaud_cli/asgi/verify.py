@@ -72,7 +72,7 @@ def project_interpreter(project_dir: Path) -> str:
 
 def verify_importable(
     project_dir: Path,
-    project_name: str,
+    settings_module: str,
     targets: Iterable[ObjectPath],
     *,
     middleware: ObjectPath | None = None,
@@ -95,7 +95,7 @@ def verify_importable(
                     "-c",
                     _CHECK_SCRIPT,
                     str(project_dir.resolve()),
-                    f"{project_name}.settings",
+                    settings_module,
                     json.dumps([[t.module, t.attribute, t == middleware] for t in targets]),
                     str(results_path),
                 ],

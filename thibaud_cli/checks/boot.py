@@ -17,6 +17,7 @@ from pathlib import Path
 
 from thibaud_cli.checks.results import SERVER_CHECK, CheckResult, VariantResult, skipped_checks
 from thibaud_cli.checks.variants import Variant
+from thibaud_cli.project.contract import EntryPoints
 
 #: How long one variant may take to boot before it counts as hung.
 BOOT_TIMEOUT = 120.0
@@ -30,7 +31,7 @@ class RenderedVariant:
 
     checks: tuple[CheckResult, ...]
     project_dir: Path | None = None
-    project_name: str | None = None
+    entry_points: EntryPoints | None = None
 
 
 def _boot_environment() -> dict[str, str]:
@@ -61,6 +62,7 @@ def boot_variant(
     workdir: Path,
     *,
     server: str | None,
+    python: str | None = None,
 ) -> VariantResult:
     """Start a probe, wait for the variant's render, boot it, and add the server check."""
     env = _boot_environment()
@@ -68,7 +70,7 @@ def boot_variant(
     with open(log_path, "w", encoding="utf-8") as log:
         # -P: the probe's own directory (our package) must not shadow the project's modules.
         process = subprocess.Popen(
-            [sys.executable, "-P", str(_PROBE)],
+            [python or sys.executable, "-P", str(_PROBE)],
             cwd=workdir,
             env=env,
             stdin=subprocess.PIPE,
@@ -83,14 +85,14 @@ def boot_variant(
         process.wait()
         raise
     server_names = (SERVER_CHECK,) if server else ()
-    if rendered.project_dir is None or rendered.project_name is None:
+    if rendered.project_dir is None or rendered.entry_points is None:
         process.communicate("")  # nothing to boot: the probe exits on end of input
         skipped = skipped_checks(server_names, "the template did not render")
         return VariantResult(variant.name, variant.answers, rendered.checks + skipped)
     results_path = workdir / "results.json"
     job = {
-        "project_dir": str(rendered.project_dir),
-        "project_name": rendered.project_name,
+        "project_dir": str(rendered.entry_points.root_dir(rendered.project_dir)),
+        "entry_points": rendered.entry_points.to_data(),
         "results": str(results_path),
     }
     try:
@@ -101,8 +103,13 @@ def boot_variant(
         boot_checks = _probe_failure(log_path, f"did not finish in {BOOT_TIMEOUT:.0f} s")
     else:
         if results_path.is_file():
+            root = rendered.entry_points.root
             boot_checks = tuple(
-                CheckResult(**result) for result in json.loads(results_path.read_text("utf-8"))
+                # The probe ran in the Python root: files are named from the project's.
+                CheckResult(**{**result, "file": f"{root}/{result['file']}"})
+                if root != "." and result.get("file")
+                else CheckResult(**result)
+                for result in json.loads(results_path.read_text("utf-8"))
             )
         else:
             boot_checks = _probe_failure(log_path, f"exited with {process.returncode}")
@@ -110,14 +117,15 @@ def boot_variant(
     if server:
         from thibaud_cli.checks.server import check_server
 
-        if boot_checks[0].status == "passed":
+        if boot_checks[0].status == "passed" and rendered.entry_points.asgi is not None:
             server_checks = (
                 check_server(
                     server,
-                    rendered.project_dir,
-                    rendered.project_name,
+                    rendered.entry_points.root_dir(rendered.project_dir),
+                    rendered.entry_points.asgi,
                     env,
                     workdir / "server.log",
+                    python,
                 ),
             )
         else:

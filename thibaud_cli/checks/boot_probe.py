@@ -6,9 +6,11 @@ tool itself, and it uses only the standard library and the installed Thibaud.
 
 Protocol: the process starts, imports the framework (while the parent is still
 rendering the variant), then reads one JSON line from standard input, ``{"project_dir":
-..., "project_name": ..., "results": ...}``, boots that project and writes its check
-results as a JSON list to the ``results`` file. End of input without a line means
-the variant needs no boot (it failed to render): the process exits quietly.
+..., "entry_points": {"settings": ..., "asgi": ..., "wsgi": ...}, "results": ...}``,
+boots that project (its settings, ASGI and WSGI modules) and writes its check results
+as a JSON list to the ``results`` file. End of input without a line means the variant
+needs no boot (it failed to render): the process exits quietly. After a failed check,
+the next ones run in a copy of the process forked before it (see ``_run_checks``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ ASGI_TIMEOUT = 20.0
 HOST = "127.0.0.1"
 
 CheckResult = dict[str, Any]
+#: How a message says an import is missing from the interpreter (validate notes it).
+MISSING_MARK = "not installed for"
 
 
 def _preload_framework() -> None:
@@ -85,7 +89,12 @@ def _failure(
     name: str, what: str, error: BaseException, project_dir: Path, started: float
 ) -> CheckResult:
     file, line = _location(error, project_dir)
-    return _result(name, "failed", f"{what}: {_describe(error)}", file, line, started)
+    message = f"{what}: {_describe(error)}"
+    missing = getattr(error, "name", None) if isinstance(error, ImportError) else None
+    if missing and not (project_dir / missing.split(".")[0]).exists():
+        # Not the project's own module: a dependency this interpreter lacks.
+        message += f" ({MISSING_MARK} {sys.executable}: pass --python PATH to validate with it)"
+    return _result(name, "failed", message, file, line, started)
 
 
 @contextlib.contextmanager
@@ -213,24 +222,28 @@ async def _asgi_get(app: Callable[..., Any]) -> int | None:
     return status
 
 
-def check_asgi(project_dir: Path, project_name: str) -> CheckResult:
+def _entry_file(name: str) -> str:
+    return name.replace(".", "/") + ".py"
+
+
+def check_asgi(project_dir: Path, name: str | None) -> CheckResult:
     started = time.perf_counter()
+    if name is None:
+        return _result("asgi", "failed", "the project has no ASGI module", started=started)
     try:
-        module = importlib.import_module(f"{project_name}.asgi")
+        module = importlib.import_module(name)
     except Exception as error:
-        return _failure(
-            "asgi", f"{project_name}/asgi.py does not import", error, project_dir, started
-        )
+        return _failure("asgi", f"{name} does not import", error, project_dir, started)
     app = getattr(module, "application", None)
     if app is None:
-        message = f"{project_name}/asgi.py defines no `application`"
-        return _result("asgi", "failed", message, f"{project_name}/asgi.py", started=started)
+        message = f"{name} defines no `application`"
+        return _result("asgi", "failed", message, _entry_file(name), started=started)
     try:
         problem = asyncio.run(_lifespan(app))
     except Exception as error:
         return _failure("asgi", "lifespan", error, project_dir, started)
     if problem is not None:
-        return _result("asgi", "failed", problem, f"{project_name}/asgi.py", started=started)
+        return _result("asgi", "failed", problem, _entry_file(name), started=started)
     with _request_exceptions() as caught:
         try:
             status = asyncio.run(_asgi_get(app))
@@ -249,20 +262,20 @@ def check_asgi(project_dir: Path, project_name: str) -> CheckResult:
 # WSGI -------------------------------------------------------------------------
 
 
-def check_wsgi(project_dir: Path, project_name: str) -> CheckResult:
+def check_wsgi(project_dir: Path, name: str | None) -> CheckResult:
     from wsgiref.util import setup_testing_defaults
 
     started = time.perf_counter()
+    if name is None:
+        return _result("wsgi", "failed", "the project has no WSGI module", started=started)
     try:
-        module = importlib.import_module(f"{project_name}.wsgi")
+        module = importlib.import_module(name)
     except Exception as error:
-        return _failure(
-            "wsgi", f"{project_name}/wsgi.py does not import", error, project_dir, started
-        )
+        return _failure("wsgi", f"{name} does not import", error, project_dir, started)
     app = getattr(module, "application", None)
     if app is None:
-        message = f"{project_name}/wsgi.py defines no `application`"
-        return _result("wsgi", "failed", message, f"{project_name}/wsgi.py", started=started)
+        message = f"{name} defines no `application`"
+        return _result("wsgi", "failed", message, _entry_file(name), started=started)
     environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
     setup_testing_defaults(environ)
     statuses: list[str] = []
@@ -329,11 +342,14 @@ def check_manage(project_dir: Path) -> CheckResult:
 # The whole boot ----------------------------------------------------------------
 
 
-def check_settings(project_dir: Path, project_name: str) -> CheckResult:
+def check_settings(project_dir: Path, settings: str | None) -> CheckResult:
     from thibaud.conf import ENVIRONMENT_VARIABLE
 
     started = time.perf_counter()
-    module = os.environ.get(ENVIRONMENT_VARIABLE, f"{project_name}.settings")
+    module = os.environ.get(ENVIRONMENT_VARIABLE) or settings
+    if module is None:
+        return _result("settings", "failed", "the project has no settings module", started=started)
+    os.environ[ENVIRONMENT_VARIABLE] = module
     try:
         importlib.import_module(module)
     except Exception as error:
@@ -343,28 +359,97 @@ def check_settings(project_dir: Path, project_name: str) -> CheckResult:
     return _result("settings", "passed", f"{module} imports", started=started)
 
 
-def boot(project_dir: Path, project_name: str) -> list[CheckResult]:
+def _read_all(descriptor: int) -> bytes:
+    with os.fdopen(descriptor, "rb") as pipe:
+        return pipe.read()
+
+
+def _run_checks(
+    checks: list[tuple[str, Callable[[], CheckResult]]], reset: Callable[[], None]
+) -> list[CheckResult]:
+    """Run *checks* in order, in this process, so that passing ones share one set-up.
+
+    Before each check, a spare copy of this process is forked and kept waiting: if the
+    check fails, the rest run in the spare, as things were before the failure. A set-up
+    that failed half-way (``populate() isn't reentrant`` ever after) cannot fail the
+    next check. A fork costs milliseconds; only a failure costs a second set-up.
+    """
+    results: list[CheckResult] = []
+    handoff: int | None = None  # in a spare that took over: where its results go
+    index = 0
+    while index < len(checks):
+        name, check = checks[index]
+        reset()
+        go_read, go_write = os.pipe()
+        rest_read, rest_write = os.pipe()
+        pid = os.fork() if hasattr(os, "fork") else -1
+        if pid == 0:  # the spare: wait; take over after a failure, else leave
+            os.close(go_write)
+            os.close(rest_read)
+            if not _read_all(go_read):
+                os._exit(0)
+            if handoff is not None:
+                os.close(handoff)
+            handoff, results, index = rest_write, [], index + 1
+            continue
+        for descriptor in (go_read, rest_write):
+            os.close(descriptor)
+        try:
+            result = check()
+        except Exception as error:  # a bug of the check itself: still a result
+            result = _result(name, "failed", _describe(error))
+        results.append(result)
+        if result["status"] == "passed" or pid < 0:
+            os.close(go_write)
+            os.close(rest_read)
+            if pid > 0:
+                os.waitpid(pid, 0)
+            index += 1
+            continue
+        os.write(go_write, b"go")
+        os.close(go_write)
+        rest = _read_all(rest_read)
+        os.waitpid(pid, 0)
+        results += json.loads(rest) if rest else []
+        break
+    if handoff is not None:
+        with os.fdopen(handoff, "wb") as pipe:
+            pipe.write(json.dumps(results).encode())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    return results
+
+
+def boot(project_dir: Path, entry: dict[str, str | None]) -> list[CheckResult]:
     """Every boot check of one project, in order; later ones skip when settings fail."""
-    settings = check_settings(project_dir, project_name)
+    settings = check_settings(project_dir, entry.get("settings"))
     if settings["status"] != "passed":
         skipped = "not run: the settings module does not import"
         return [settings] + [
             _result(name, "skipped", skipped) for name in ("asgi", "wsgi", "manage-check")
         ]
     pristine = dict(os.environ)
-    checks: list[Callable[[], CheckResult]] = [
-        lambda: check_asgi(project_dir, project_name),
-        lambda: check_wsgi(project_dir, project_name),
-        lambda: check_manage(project_dir),
+    checks: list[tuple[str, Callable[[], CheckResult]]] = [
+        ("asgi", lambda: check_asgi(project_dir, entry.get("asgi"))),
+        ("wsgi", lambda: check_wsgi(project_dir, entry.get("wsgi"))),
+        ("manage-check", lambda: check_manage(project_dir)),
     ]
-    results = [settings]
-    for check in checks:
+
+    def reset() -> None:
         # Each entry point sets the settings default itself, as it would in its own
         # server process: one that sets a wrong one must not pass it on to the next.
         os.environ.clear()
         os.environ.update(pristine)
-        results.append(check())
-    return results
+        os.environ.pop(_settings_variable(), None)
+
+    return [settings, *_run_checks(checks, reset)]
+
+
+def _settings_variable() -> str:
+    from thibaud.conf import ENVIRONMENT_VARIABLE
+
+    return str(ENVIRONMENT_VARIABLE)
 
 
 def main() -> int:
@@ -377,7 +462,7 @@ def main() -> int:
     project_dir = Path(job["project_dir"]).resolve()
     os.chdir(project_dir)
     sys.path.insert(0, str(project_dir))
-    results = boot(project_dir, job["project_name"])
+    results = boot(project_dir, job["entry_points"])
     Path(job["results"]).write_text(json.dumps(results), "utf-8")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -28,13 +28,21 @@ STARTUP_TIMEOUT = 30.0
 _STOP_GRACE = 10.0
 
 
-def require_server(server: str) -> None:
-    """Refuse, before any work, a server this interpreter cannot run."""
+def require_server(server: str, python: str | None = None) -> None:
+    """Refuse, before any work, a server the interpreter (*python*, else this one)
+    cannot run."""
     if server not in SERVERS:
         raise UsageError(f"--server {server}: choose one of {', '.join(SERVERS)}.")
-    if importlib.util.find_spec(server) is None:
+    if python is None:
+        installed = importlib.util.find_spec(server) is not None
+    else:
+        probe = (
+            f"import importlib.util, sys; sys.exit(importlib.util.find_spec({server!r}) is None)"
+        )
+        installed = subprocess.run([python, "-c", probe], check=False).returncode == 0
+    if not installed:
         raise UsageError(
-            f"--server {server}: {server} is not installed for {sys.executable}: "
+            f"--server {server}: {server} is not installed for {python or sys.executable}: "
             f"pip install {server}, or leave --server out."
         )
 
@@ -45,14 +53,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(server: str, application: str, port: int) -> list[str]:
-    """The command line that serves *application* (``pkg.asgi:application``) on *port*."""
+def server_command(
+    server: str, application: str, port: int, python: str | None = None
+) -> list[str]:
+    """The command line that serves *application* (``pkg.asgi:application``) on *port*
+    with *python* (default: this interpreter)."""
     arguments = {
         "uvicorn": [application, "--host", "127.0.0.1", "--port", str(port)],
         "hypercorn": ["--bind", f"127.0.0.1:{port}", application],
         "daphne": ["-b", "127.0.0.1", "-p", str(port), application],
     }[server]
-    return [sys.executable, "-m", server, *arguments]
+    return [python or sys.executable, "-m", server, *arguments]
 
 
 def _get_status(url: str) -> int | None:
@@ -87,7 +98,12 @@ def _log_tail(log_path: Path) -> str:
 
 
 def check_server(
-    server: str, project_dir: Path, project_name: str, env: Mapping[str, str], log_path: Path
+    server: str,
+    project_dir: Path,
+    asgi_module: str,
+    env: Mapping[str, str],
+    log_path: Path,
+    python: str | None = None,
 ) -> CheckResult:
     """Start *server* on the project's ASGI application, GET /, and stop it."""
     started = time.perf_counter()
@@ -95,7 +111,7 @@ def check_server(
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            server_command(server, f"{project_name}.asgi:application", port),
+            server_command(server, f"{asgi_module}:application", port, python),
             cwd=project_dir,
             env={**env, "PYTHONPATH": str(project_dir)},
             stdin=subprocess.DEVNULL,

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from thibaud_cli.checks.results import CheckResult
 from thibaud_cli.fs.walk import walk_files
-
-#: Unrendered Jinja as template authors write it: ``{{ name }}`` or ``{% tag ... %}``.
-#: The spaces inside the braces are required so that an f-string's escaped braces
-#: (``f"{{x}}"``) are not mistaken for a forgotten template suffix.
-_UNRENDERED = re.compile(r"\{\{-?\s+[^{}\n]+?\s+-?\}\}|\{%-?\s*[a-z]+\b[^\n]*?%\}")
+from thibaud_cli.project.contract import EntryPoints, module_file
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -41,34 +36,11 @@ def _summarise(
     return CheckResult(name, "failed", message, file=file, line=line, duration=duration)
 
 
-def _unreadable(path: Path, error: OSError) -> str:
-    # A template may keep a symlink as it is (_preserve_symlinks): say where it leads.
+def unreadable(path: Path, error: OSError) -> str:
+    """Why a rendered file cannot be read: a template may keep a symlink as it is
+    (_preserve_symlinks) that leads nowhere; say where it leads."""
     link = f" (a symlink to {os.readlink(path)})" if path.is_symlink() else ""
     return f"cannot be read{link}: {error.strerror or error}"
-
-
-def check_leftovers(project_dir: Path, templates_suffix: str) -> CheckResult:
-    """No file keeps the template suffix, and no Python file holds unrendered Jinja."""
-    started = time.perf_counter()
-    problems: list[tuple[str, int | None, str]] = []
-    for path in _files(project_dir):
-        relative = str(path.relative_to(project_dir))
-        if templates_suffix and path.name.endswith(templates_suffix):
-            problems.append((relative, None, f"still has the template suffix {templates_suffix}"))
-        elif path.suffix == ".py":
-            try:
-                text = path.read_text("utf-8", errors="replace")
-            except OSError as error:
-                problems.append((relative, None, _unreadable(path, error)))
-                continue
-            for number, line in enumerate(text.splitlines(), start=1):
-                match = _UNRENDERED.search(line)
-                if match:
-                    problems.append(
-                        (relative, number, f"unrendered template code {match.group(0)!r}")
-                    )
-                    break
-    return _summarise("leftovers", problems, "no unrendered template code", started)
 
 
 def check_compiles(project_dir: Path) -> CheckResult:
@@ -88,7 +60,7 @@ def check_compiles(project_dir: Path) -> CheckResult:
         except ValueError as error:  # e.g. a null byte in the source
             problems.append((relative, None, f"cannot be compiled: {error}"))
         except OSError as error:
-            problems.append((relative, None, _unreadable(path, error)))
+            problems.append((relative, None, unreadable(path, error)))
     return _summarise("compile", problems, f"{count} Python files compile", started)
 
 
@@ -152,8 +124,9 @@ def _settings_defaults(tree: ast.Module) -> list[tuple[int, str, str]]:
 
 
 def _entry_point_problems(
-    path: Path, relative: str, settings_variable: str, settings_module: str
+    project_dir: Path, relative: str, settings_variable: str, root: Path
 ) -> list[tuple[str, int | None, str]]:
+    path = project_dir / relative
     if not path.is_file():
         return [(relative, None, "is missing")]
     try:
@@ -163,44 +136,73 @@ def _entry_point_problems(
     problems: list[tuple[str, int | None, str]] = []
     defaults = _settings_defaults(tree)
     ours = [(line, value) for line, variable, value in defaults if variable == settings_variable]
-    if not any(value == settings_module for _, value in ours):
-        expected = f"os.environ.setdefault({settings_variable!r}, {settings_module!r})"
-        if ours:
-            line, value = ours[-1]
-            problems.append(
-                (relative, line, f"defaults {settings_variable} to {value!r}, not {expected}")
-            )
-        else:
-            others = [(line, variable) for line, variable, _ in defaults]
-            hint = (
-                f" ({others[0][1]} is set, but the installed Thibaud reads {settings_variable})"
-                if others
-                else ""
-            )
-            problems.append(
-                (relative, others[0][0] if others else None, f"does not call {expected}{hint}")
-            )
+    if not ours:
+        expected = f"os.environ.setdefault({settings_variable!r}, ...)"
+        others = [(line, variable) for line, variable, _ in defaults]
+        hint = (
+            f" ({others[0][1]} is set, but the installed Thibaud reads {settings_variable})"
+            if others
+            else ""
+        )
+        problems.append(
+            (relative, others[0][0] if others else None, f"does not call {expected}{hint}")
+        )
+    elif module_file(root, ours[-1][1]) is None:
+        line, value = ours[-1]
+        problems.append(
+            (relative, line, f"defaults {settings_variable} to {value!r}, a module it lacks")
+        )
     if not _defines(tree, "application"):
         problems.append((relative, None, "does not define `application`"))
     return problems
 
 
-def check_entry_points(project_dir: Path, project_name: str) -> CheckResult:
-    """``asgi.py`` and ``wsgi.py`` set the settings default the installed Thibaud reads
-    to ``<project_name>.settings`` and define ``application``."""
+def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckResult:
+    """The project has a settings module, and ASGI and WSGI modules that set the settings
+    default the installed Thibaud reads to a module of the project and define
+    ``application``. *entry_points* are the declared or discovered modules."""
     from thibaud.conf import ENVIRONMENT_VARIABLE
 
     started = time.perf_counter()
+    root = entry_points.root_dir(project_dir)
     problems: list[tuple[str, int | None, str]] = []
-    for module in ("asgi", "wsgi"):
-        relative = f"{project_name}/{module}.py"
-        problems += _entry_point_problems(
-            project_dir / relative, relative, ENVIRONMENT_VARIABLE, f"{project_name}.settings"
+    declare = "declare it in copier.yml (_thibaud: {%s: package.module})"
+    if entry_points.settings is None:
+        problems.append(
+            (
+                "manage.py",
+                None,
+                f"no settings module found (manage.py sets no {ENVIRONMENT_VARIABLE} "
+                f"default): {declare % 'settings'}",
+            )
         )
+    elif module_file(root, entry_points.settings) is None:
+        problems.append(
+            (entry_points.relpath(entry_points.settings), None, "the settings module is missing")
+        )
+    for kind in ("asgi", "wsgi"):
+        module = getattr(entry_points, kind)
+        if module is None:
+            factory = f"get_{kind}_application()"
+            problems.append(
+                (
+                    f"{kind}.py",
+                    None,
+                    f"no module binds `application` with {factory}: {declare % kind}",
+                )
+            )
+            continue
+        found = module_file(root, module)
+        relative = (
+            str(found.relative_to(project_dir))
+            if found is not None
+            else entry_points.relpath(module)
+        )
+        problems += _entry_point_problems(project_dir, relative, ENVIRONMENT_VARIABLE, root)
     return _summarise(
         "entry-points",
         problems,
-        f"asgi.py and wsgi.py default {ENVIRONMENT_VARIABLE} to {project_name}.settings "
-        "and define application",
+        f"settings {entry_points.settings}, ASGI {entry_points.asgi}, WSGI {entry_points.wsgi}: "
+        f"both set {ENVIRONMENT_VARIABLE} and define application",
         started,
     )

@@ -15,7 +15,7 @@ from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
 from thibaud_cli.template.config import MAX_CONFIG_VALUES, describe_yaml_error, expanded_size
 
-#: Without --matrix: the defaults plus one variant per other choice, at most this many.
+#: Without --matrix: at most this many combinations, else a pairwise set.
 MAX_DEFAULT_VARIANTS = 12
 #: What a report shows instead of the answer to a ``secret: true`` question.
 MASK = "******"
@@ -83,34 +83,88 @@ def _variant_name(answers: Mapping[str, Any], secrets: Collection[str] = ()) -> 
     return ", ".join(f"{key}={value}" for key, value in shown.items()) or "defaults"
 
 
+def _varied_values(spec: Mapping[str, Any]) -> list[Any]:
+    """The values a question is varied over, its default first; [] if it is not varied."""
+    if spec.get("when") is False:
+        return []
+    if "choices" in spec:
+        values = _choice_values(spec["choices"])
+    elif spec.get("type") == "bool":
+        values = [True, False]
+    else:
+        return []
+    default = spec.get("default")
+    if default in values:
+        values = [default, *(value for value in values if value != default)]
+    return values if len(values) > 1 else []
+
+
 def default_variants(
     config: Mapping[str, Any], data: Mapping[str, Any]
 ) -> tuple[list[Variant], list[str]]:
-    """The defaults, then one variant per other choice of each question with ``choices``
-    (questions answered by *data* stay fixed), capped at :data:`MAX_DEFAULT_VARIANTS`.
+    """Every combination of the values of the questions with ``choices`` and the
+    ``bool`` questions (questions answered by *data* stay fixed), the defaults first;
+    when there are more than :data:`MAX_DEFAULT_VARIANTS`, a pairwise set instead:
+    every pair of values of any two of those questions appears in some variant.
 
-    Returns the variants and notes for the report (what the cap left out)."""
+    Returns the variants and notes for the report (which set was run, and why)."""
+    from itertools import product
+
+    from thibaud_cli.checks.pairwise import pairwise
+
     secrets = secret_questions(config)
-    variants = [Variant(_variant_name(data, secrets) if data else "defaults", dict(data))]
-    for question, spec in config.items():
-        if question.startswith("_") or question in data or not isinstance(spec, Mapping):
-            continue
-        if spec.get("when") is False or "choices" not in spec:
-            continue
-        for value in _choice_values(spec["choices"]):
-            if value == spec.get("default"):
-                continue
-            answers = {**data, question: value}
-            variants.append(Variant(_variant_name({question: value}, secrets), answers))
+    parameters = {
+        question: values
+        for question, spec in config.items()
+        if not question.startswith("_")
+        and question not in data
+        and isinstance(spec, Mapping)
+        and (values := _varied_values(spec))
+    }
+    total = 1
+    for values in parameters.values():
+        total *= len(values)
     notes = []
-    if len(variants) > MAX_DEFAULT_VARIANTS:
-        left_out = len(variants) - MAX_DEFAULT_VARIANTS
+    if total <= MAX_DEFAULT_VARIANTS:
+        rows = [
+            dict(zip(parameters, combo, strict=True)) for combo in product(*parameters.values())
+        ]
+    else:
+        rows = pairwise(parameters)
         notes.append(
-            f"{left_out} more variant(s) not run: without --matrix at most "
-            f"{MAX_DEFAULT_VARIANTS} are; list the answer sets you need in a --matrix file."
+            f"The {len(parameters)} varied questions have {total} combinations, more than "
+            f"{MAX_DEFAULT_VARIANTS}: {len(rows)} pairwise variants were run (every pair of "
+            "values of any two questions appears in one). List others in a --matrix file."
         )
-        variants = variants[:MAX_DEFAULT_VARIANTS]
+        defaults = {question: values[0] for question, values in parameters.items()}
+        if defaults not in rows:
+            rows.insert(0, defaults)
+    variants = []
+    for row in rows:
+        changed = {q: v for q, v in row.items() if v != parameters[q][0]}
+        if changed:
+            name = _variant_name(changed, secrets)
+        else:
+            name = _variant_name(data, secrets) if data else "defaults"
+        variants.append(Variant(name, {**data, **changed}))
+    variants.sort(key=lambda variant: variant.answers != dict(data))
     return variants, notes
+
+
+def select_variant(variants: list[Variant], name: str) -> list[Variant]:
+    """The variant called *name* (``--variant``), or a usage error listing the names."""
+    chosen = [variant for variant in variants if variant.name == name]
+    if not chosen:
+        names = "; ".join(variant.name for variant in variants)
+        raise MatrixFileError(f"--variant {name}: no such variant (the variants: {names}).")
+    return chosen
+
+
+def matrix_json(variants: list[Variant]) -> str:
+    """The variants as a GitHub Actions ``strategy.matrix`` (``fromJSON`` of it)."""
+    import json
+
+    return json.dumps({"variant": [variant.name for variant in variants]})
 
 
 def load_matrix(

@@ -90,8 +90,9 @@ def help_command(ctx: click.Context) -> None:
         click.echo(command_ctx.get_help(), color=command_ctx.color)
 
 
-def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
-    """``<project>.settings`` when run at the root of a generated project.
+def _project_settings_default(argv: Sequence[str], cwd: Path) -> tuple[str, Path] | None:
+    """The project's settings module and the directory it is imported from (its
+    recorded entry points), when run at the root of a generated project.
 
     Like ``manage.py``, so ``thibaud-admin check`` works there without extra flags;
     an explicit ``--settings`` or THIBAUD_SETTINGS_MODULE still wins.
@@ -106,13 +107,16 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> str | None:
     answers_file = cwd / ANSWERS_FILENAME
     if not answers_file.is_file():
         return None
+    from thibaud_cli.project.contract import module_file
+
     try:
-        project_name = load_answers(cwd).project_name
+        modules = load_answers(cwd).modules
     except ThibaudCliError:
         return None
-    if not (cwd / project_name / "settings.py").is_file():
+    root = modules.root_dir(cwd)
+    if modules.settings is None or module_file(root, modules.settings) is None:
         return None
-    return f"{project_name}.settings"
+    return modules.settings, root
 
 
 def forward_to_thibaud(
@@ -133,8 +137,8 @@ def forward_to_thibaud(
         os.environ[SETTINGS_VARIABLE] = django_settings
     settings_default = _project_settings_default(argv, cwd)
     if settings_default is not None:
-        os.environ[SETTINGS_VARIABLE] = settings_default
-        sys.path.insert(0, str(cwd))
+        os.environ[SETTINGS_VARIABLE] = settings_default[0]
+        sys.path.insert(0, str(settings_default[1]))
     from thibaud_cli.cli.management import ThibaudAdminUtility
 
     try:

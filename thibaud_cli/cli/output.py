@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from thibaud_cli.checks.results import ValidationReport
+    from thibaud_cli.checks.variants import Variant
     from thibaud_cli.operations.asgi_chain import ChainListing, EntryPointChange
     from thibaud_cli.operations.startproject import StartedProject
     from thibaud_cli.operations.update import UpdatePlan
@@ -50,8 +51,10 @@ def show_started_project(result: StartedProject) -> None:
     click.echo(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
     )
-    if (result.directory / result.name / "asgi.py").is_file():  # not every template's layout
-        click.echo(f"Serve it: cd {result.directory} && uvicorn {result.name}.asgi:application")
+    entry_points = result.entry_points
+    if entry_points is not None and entry_points.asgi is not None:
+        where = entry_points.root_dir(result.directory)
+        click.echo(f"Serve it: cd {where} && uvicorn {entry_points.asgi}:application")
 
 
 def _show_change(change: EntryPointChange, *, dry_run: bool, done: str) -> None:
@@ -146,6 +149,16 @@ def variant_progress(*, output_format: str) -> Iterator[ProgressCallback | None]
                 bars[0].update(1)
 
         yield progress
+
+
+def show_variants(variants: Sequence[Variant], *, output_format: str) -> None:
+    """``--list-variants``: their names, or a GitHub Actions ``strategy.matrix``."""
+    if output_format == "json":
+        from thibaud_cli.checks.variants import matrix_json
+
+        click.echo(matrix_json(list(variants)))
+    else:
+        click.echo("\n".join(variant.name for variant in variants))
 
 
 def show_validation(report: ValidationReport, *, output_format: str, verbose: bool) -> None:

@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from thibaud_cli.cli import output
-from thibaud_cli.cli.options import data_option, dry_run_option, trust_option
+from thibaud_cli.cli.options import (
+    data_option,
+    dry_run_option,
+    skip_tasks_option,
+    trust_option,
+    vcs_ref_option,
+)
 
 
 @click.command()
@@ -31,6 +37,8 @@ from thibaud_cli.cli.options import data_option, dry_run_option, trust_option
 )
 @dry_run_option(shows="List the files that would be written")
 @trust_option()
+@vcs_ref_option
+@skip_tasks_option
 # Thibaud's own startproject options, for Django-style templates.
 @click.option(
     "--extension",
@@ -69,6 +77,8 @@ def startproject(
     extensions: tuple[str, ...],
     files: tuple[str, ...],
     exclude: tuple[str, ...],
+    vcs_ref: str | None,
+    skip_tasks: bool,
 ) -> None:
     """Create a Thibaud project NAME in ./NAME, or in DIRECTORY.
 
@@ -91,6 +101,8 @@ def startproject(
         dry_run=dry_run,
         trust=trust,
         interactive=not defaults and _on_a_terminal(),
+        vcs_ref=vcs_ref,
+        skip_tasks=skip_tasks,
         # Only when given: copier templates refuse them.
         **({"classic_options": classic} if classic.given else {}),
     )

@@ -13,6 +13,7 @@ from thibaud_cli.cli.options import (
     dry_run_option,
     format_option,
     project_dir_option,
+    skip_tasks_option,
     trust_option,
 )
 
@@ -34,6 +35,8 @@ def _refuse_mixed_flags(
 @click.command("update")
 @click.option(
     "--to",
+    "--vcs-ref",
+    "to",
     metavar="VERSION|REF",
     help="The template version to update to: a bundled version, or a git tag or commit "
     "(default: the newest).",
@@ -59,6 +62,7 @@ def _refuse_mixed_flags(
 )
 @format_option(of="the --check report")
 @trust_option()
+@skip_tasks_option
 @project_dir_option()
 @click.pass_context
 def update(
@@ -71,6 +75,7 @@ def update(
     check: bool,
     output_format: str,
     trust: bool,
+    skip_tasks: bool,
     project_dir: Path,
 ) -> None:
     """Bring the project up to a newer version of its template, keeping your edits.
@@ -96,6 +101,7 @@ def update(
         conflict="inline" if conflict == "inline" else "refuse",
         allow_dirty=allow_dirty,
         trust=trust,
+        skip_tasks=skip_tasks,
     )
     output.show_recovery(result.recovery)
     output.show_update(result.plan, dry_run=dry_run)

@@ -7,7 +7,17 @@ from pathlib import Path
 import click
 
 from thibaud_cli.cli import output
-from thibaud_cli.cli.options import data_option, format_option, server_option, trust_option
+from thibaud_cli.cli.options import (
+    data_option,
+    format_option,
+    list_variants_option,
+    python_option,
+    server_option,
+    skip_tasks_option,
+    trust_option,
+    variant_option,
+    vcs_ref_option,
+)
 
 
 def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
@@ -25,8 +35,8 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
 @click.option(
     "--matrix",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A YAML or JSON list of answer sets, one variant each (default: the defaults "
-    "plus one variant per choice).",
+    help="A YAML or JSON list of answer sets, one variant each (default: every combination "
+    "of the choice and boolean questions, or a pairwise set past 12).",
 )
 @server_option()
 @format_option(of="the report on standard output")
@@ -49,6 +59,11 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
     help="Static checks only (render, leftovers, compile, entry points): run none of the "
     "template's code. Use it for templates you have not read.",
 )
+@vcs_ref_option
+@list_variants_option
+@variant_option
+@python_option
+@skip_tasks_option
 @click.option("--verbose", "-v", is_flag=True, help="List every check, not only failures.")
 @click.pass_context
 def validate_template(
@@ -62,6 +77,11 @@ def validate_template(
     jobs: int | None,
     trust: bool,
     no_boot: bool,
+    vcs_ref: str | None,
+    list_variants: bool,
+    variant: str | None,
+    python: Path | None,
+    skip_tasks: bool,
     verbose: bool,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
@@ -80,6 +100,12 @@ def validate_template(
     from thibaud_cli.template.data import parse_data
 
     data = parse_data(data_pairs)
+    if list_variants:
+        from thibaud_cli.operations.validate import list_variants as variants_of
+
+        variants = variants_of(template, data=data, matrix=matrix)
+        output.show_variants(variants, output_format=output_format)
+        return
     with output.variant_progress(output_format=output_format) as on_progress:
         report = validate(
             template,
@@ -89,6 +115,10 @@ def validate_template(
             jobs=jobs,
             trust=trust,
             boot=not no_boot,
+            vcs_ref=vcs_ref,
+            variant=variant,
+            python=str(python) if python is not None else None,
+            skip_tasks=skip_tasks,
             on_progress=on_progress,
         )
     if junit_xml is not None:

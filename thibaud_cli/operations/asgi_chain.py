@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from thibaud_cli.asgi.hookless import refuse_hookless
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
@@ -66,7 +67,21 @@ class EntryPointChange:
 
 
 def asgi_relative_path(answers: Answers) -> str:
-    return f"{answers.project_name}/asgi.py"
+    """Where the project's ASGI module is, as the answers file records it."""
+    module = answers.modules.asgi
+    if module is None:
+        raise ProjectNotFoundError(
+            "The project has no ASGI module: when it was generated, no module bound "
+            "`application` with get_asgi_application(). Declare it in the template's "
+            "copier.yml (_thibaud: {asgi: package.asgi}) and run 'thibaud-admin update'."
+        )
+    return answers.modules.relpath(module)
+
+
+def _only(relative: str) -> tuple[str, ...]:
+    """copier exclude patterns that render *relative* alone (and its parent directories)."""
+    parts = relative.split("/")
+    return ("*", *(f"!{'/'.join(parts[: index + 1])}" for index in range(len(parts))))
 
 
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
@@ -83,7 +98,7 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bo
             run_tasks=False,
             trust=trust,
             vcs_ref=answers.template_commit,
-            exclude=("*", f"!{answers.project_name}", f"!{relative}"),
+            exclude=_only(relative),
         )
         rendered = destination / relative
         if not rendered.is_file():
@@ -126,8 +141,9 @@ def _apply_chain(
     path, ours = _read_entry_point(project_dir, answers)
     base = render_asgi(answers, answers.asgi_middleware, trust=trust)
     theirs = render_asgi(answers, new_chain, trust=trust)
-    merged = merge_texts(base, ours, theirs)
     relative = asgi_relative_path(answers)
+    refuse_hookless(relative, base, theirs, chain_changed=new_chain != answers.asgi_middleware)
+    merged = merge_texts(base, ours, theirs)
     if not merged.clean:
         hunks = "\n".join(conflict.describe(relative) for conflict in merged.conflicts)
         raise MergeConflictError(
@@ -202,7 +218,7 @@ def add_asgi_middleware(
                 f"{target} is already in the chain ({'; '.join(describe_chain(chain))}): "
                 "pass --allow-duplicate to wrap it again."
             )
-        if target == ObjectPath(f"{answers.project_name}.asgi", "application"):
+        if answers.modules.asgi and target == ObjectPath(answers.modules.asgi, "application"):
             raise MiddlewareSpecError(
                 f"{target} is the project's own ASGI application, not a middleware: "
                 "it cannot wrap itself."
@@ -210,8 +226,8 @@ def add_asgi_middleware(
         entry = MiddlewareEntry(target=target, options=parsed_options)
         if verify:
             verify_importable(
-                project_dir,
-                answers.project_name,
+                answers.modules.root_dir(project_dir),
+                answers.modules.settings or f"{answers.project_name}.settings",
                 [target, *entry.references()],
                 middleware=target,
             )

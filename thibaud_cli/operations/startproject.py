@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from thibaud_cli.errors import DestinationError, NotACopierTemplateError
@@ -21,10 +21,13 @@ from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.fs.transaction import change_project
 from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
+from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
 from thibaud_cli.template.bundled import bundled_template_version
 from thibaud_cli.template.classic import ClassicOptions, refuse_options_for_copier
+from thibaud_cli.template.config import read_template_config
+from thibaud_cli.template.contract import declared_entry_points, name_question
 from thibaud_cli.template.data import (
     generate_secret_key,
     refuse_reserved_keys,
@@ -34,7 +37,12 @@ from thibaud_cli.template.data import (
 from thibaud_cli.template.fetch import check_classic_options, render_classic_source
 from thibaud_cli.template.limits import render_deadline
 from thibaud_cli.template.render import RenderedTemplate, render_template
-from thibaud_cli.template.source import SourceKind, TemplateSource, resolve_template
+from thibaud_cli.template.source import (
+    SourceKind,
+    TemplateSource,
+    refuse_vcs_ref_without_git,
+    resolve_template,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,9 @@ class StartedProject:
     directory: Path
     files: tuple[Path, ...]
     dry_run: bool
+    #: Where the project keeps its settings, ASGI and WSGI modules (None: a
+    #: Django-style template, which has no answers file).
+    entry_points: EntryPoints | None = None
     #: Set when a run into the same directory that was killed was rolled back first.
     recovery: str | None = None
 
@@ -59,6 +70,8 @@ def start_project(
     trust: bool = False,
     classic_options: ClassicOptions | None = None,
     interactive: bool = False,
+    vcs_ref: str | None = None,
+    skip_tasks: bool = False,
 ) -> StartedProject:
     """Render *template* (default: the bundled one) as project *name*.
 
@@ -69,19 +82,32 @@ def start_project(
     at any point leaves no trace. A Django-style template (no copier.yml) is rendered
     as Thibaud renders it, with *classic_options* (``-e``/``-n``/``-x``).
 
+    *name* answers the question the template names for it (``_thibaud.name_question``,
+    default ``project_name``). *vcs_ref* picks a git template's tag or commit (default:
+    the newest tag). With *skip_tasks* (and in a dry run) the template's tasks do not run.
     With *interactive*, a copier template's questions that *data* does not answer
     are asked on the terminal (copier's prompts) rather than taking their defaults;
     the names, keys and middleware thibaud-admin sets itself are never asked.
     """
     validate_project_name(name)
     user_data = dict(data or {})
-    refuse_reserved_keys(user_data)
     source = resolve_template(template)
+    refuse_vcs_ref_without_git(source, vcs_ref)
+    # A local template's name question is known now: refuse before anything runs.
+    local_config = (
+        read_template_config(source.local_path)
+        if source.local_path is not None and not source.is_classic
+        else None
+    )
+    refuse_reserved_keys(
+        user_data, name_question=name_question(local_config) if local_config is not None else None
+    )
     classic_options = classic_options or ClassicOptions()
     check_classic_options(source, classic_options, user_data)
     target = Path(directory) if directory is not None else Path(name)
     _check_target(target, explicit=directory is not None)
-    data_for_render = render_data(user_data, project_name=name, secret_key=generate_secret_key())
+    # The name goes to the question the template names for it, known once copier read it.
+    data_for_render = render_data(user_data, project_name=None, secret_key=generate_secret_key())
     render = _Render(
         source,
         name,
@@ -91,15 +117,17 @@ def start_project(
         classic_options,
         interactive,
         project_directory=os.path.abspath(target),
+        vcs_ref=vcs_ref,
+        run_tasks=not (skip_tasks or dry_run),
     )
     if dry_run:
         if target.exists():
             refuse_interrupted(target)
         with scratch_directory("render") as scratch:
-            files = render.into(scratch / "project")
+            files, entry_points = render.into(scratch / "project")
             if target.exists():
                 _refuse_clashes(target, files)
-        return StartedProject(name=name, directory=target, files=files, dry_run=True)
+        return StartedProject(name, target, files, dry_run=True, entry_points=entry_points)
     if target.exists():
         return _into_existing(target, render)
     parent = target.absolute().parent
@@ -111,10 +139,10 @@ def start_project(
     remove_stale_temporaries(parent)
     _refuse_unwritable(parent)
     with staging_directory(parent) as staging:
-        files = render.into(staging / "project")
+        files, entry_points = render.into(staging / "project")
         # One rename: the project appears whole or not at all.
         os.rename(staging / "project", target)
-    return StartedProject(name=name, directory=target, files=files, dry_run=False)
+    return StartedProject(name, target, files, dry_run=False, entry_points=entry_points)
 
 
 @dataclass(frozen=True)
@@ -128,14 +156,16 @@ class _Render:
     interactive: bool
     #: Where the project will be: Django-style templates get it in their context.
     project_directory: str
+    vcs_ref: str | None
+    run_tasks: bool
 
-    def into(self, root: Path) -> tuple[Path, ...]:
-        """Render the project (a copier one with its answers file) into *root*; its
-        files, sorted. *root*'s parent is scratch space the render may use too."""
-        source = self.source
+    def into(self, root: Path) -> tuple[tuple[Path, ...], EntryPoints | None]:
+        """Render the project (a copier one with its answers file) into *root*: its
+        files, sorted, and its entry points. *root*'s parent is scratch space."""
+        source, entry_points = self.source, None
         if not source.is_classic:
             try:
-                self._copier_into(root)
+                entry_points = self._copier_into(root)
             except NotACopierTemplateError:  # a git repository without copier.yml
                 source = source.as_classic_git()
                 check_classic_options(source, self.classic_options, self.user_data)
@@ -150,25 +180,40 @@ class _Render:
                 user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
                 render_guard=render_deadline,
             )
-        return tuple(path.relative_to(root) for path in walk_files(root))
+        files = tuple(path.relative_to(root) for path in walk_files(root))
+        return files, entry_points
 
-    def _copier_into(self, root: Path) -> None:
+    def _copier_into(self, root: Path) -> EntryPoints:
         rendered = render_template(
-            self.source, root, data=dict(self.data), trust=self.trust, interactive=self.interactive
+            self.source,
+            root,
+            data=dict(self.data),
+            trust=self.trust,
+            name=self.name,
+            vcs_ref=self.vcs_ref,
+            run_tasks=self.run_tasks,
+            interactive=self.interactive,
         )
         refuse_options_for_copier(self.classic_options)
-        refuse_unknown_questions(self.user_data, rendered.questions)
-        answers = _answers_for(self.name, self.source, rendered)
+        question = name_question(rendered.config)
+        refuse_reserved_keys(self.user_data, name_question=question)
+        refuse_unknown_questions(self.user_data, rendered.questions - {question})
+        declared = declared_entry_points(rendered.config, {**rendered.answers, question: self.name})
+        entry_points = discover_entry_points(root, declared)
+        answers = replace(
+            _answers_for(self.name, self.source, rendered, question), entry_points=entry_points
+        )
         root.mkdir(exist_ok=True)  # a template may render no file at all
         apply_umask(root)  # copier keeps the template's modes
         (root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
+        return entry_points
 
 
 def _into_existing(target: Path, render: _Render) -> StartedProject:
     _refuse_unwritable(target)
     with scratch_directory("render") as scratch:
         rendered_root = scratch / "project"
-        files = render.into(rendered_root)
+        files, entry_points = render.into(rendered_root)
         repair = (
             f"Run 'thibaud-admin startproject {render.name} {target}' again: it rolls the "
             "interrupted run back first."
@@ -185,7 +230,12 @@ def _into_existing(target: Path, render: _Render) -> StartedProject:
                     change.write(relative.as_posix(), rendered.read_bytes(), mode=mode)
             change.commit()
     return StartedProject(
-        name=render.name, directory=target, files=files, dry_run=False, recovery=change.recovered
+        render.name,
+        target,
+        files,
+        dry_run=False,
+        entry_points=entry_points,
+        recovery=change.recovered,
     )
 
 
@@ -194,7 +244,9 @@ def _refuse_unwritable(directory: Path) -> None:
         raise DestinationError(f"Cannot write in '{directory}': permission denied.")
 
 
-def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) -> Answers:
+def _answers_for(
+    name: str, source: TemplateSource, rendered: RenderedTemplate, question: str
+) -> Answers:
     bundled = source.kind is SourceKind.BUNDLED
     return Answers(
         template=source.recorded_as,
@@ -203,7 +255,8 @@ def _answers_for(name: str, source: TemplateSource, rendered: RenderedTemplate) 
         template_commit=rendered.commit,
         thibaud_cli_version=thibaud_cli_version(),
         thibaud_version=thibaud_version(),
-        template_answers={k: v for k, v in rendered.answers.items() if k != "project_name"},
+        template_answers={k: v for k, v in rendered.answers.items() if k != question},
+        name_question=question,
     )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from thibaud_cli.errors import UpdateConflictError
+from thibaud_cli.errors import UnsafeTemplateError, UpdateConflictError
 from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.transaction import change_project
 from thibaud_cli.merge.tree import Action, FileChange, merge_trees
@@ -67,6 +67,9 @@ class UpdatePlan:
     changes: tuple[FileChange, ...]
     #: The answers file once the update is done.
     answers: Answers
+    #: Whether the target version has ``_tasks`` / ``_migrations`` (copier runs them).
+    has_tasks: bool = False
+    has_migrations: bool = False
 
     @property
     def up_to_date(self) -> bool:
@@ -136,8 +139,8 @@ def plan_update(
 ) -> UpdatePlan:
     """Render both versions and merge every file in memory; write nothing."""
     user_data = dict(data or {})
-    refuse_reserved_keys(user_data)
     answers = load_answers(project_dir)
+    refuse_reserved_keys(user_data, name_question=answers.name_question)
     source = template_versions(answers, bundled)
     current = TemplateVersion(answers.template_version, answers.template_commit)
     if source.known_target(to) == current and not user_data:
@@ -156,8 +159,9 @@ def plan_update(
         template_commit=target.commit,
         thibaud_cli_version=thibaud_cli_version(),
         template_answers={
-            key: value for key, value in rendered.answers.items() if key != "project_name"
+            key: value for key, value in rendered.answers.items() if key != answers.name_question
         },
+        entry_points=rendered.entry_points or answers.entry_points,
     )
     return UpdatePlan(
         project_dir=project_dir,
@@ -166,6 +170,8 @@ def plan_update(
         target=target,
         changes=merge_trees(base, ours, theirs),
         answers=new_answers,
+        has_tasks=bool(rendered.config.get("tasks")),
+        has_migrations=bool(rendered.config.get("migrations")),
     )
 
 
@@ -179,12 +185,17 @@ def update_project(
     allow_dirty: bool = False,
     trust: bool = False,
     bundled: BundledTemplates | None = None,
+    skip_tasks: bool = False,
 ) -> UpdateResult:
     """Update the project in *project_dir* to template version *to* (default: the newest).
 
     With ``conflict="refuse"`` a conflict in any file raises
     :class:`UpdateConflictError` and nothing is written; with ``"inline"`` the
     conflicting files get git-style markers, and the result lists them.
+
+    A target version with ``_tasks`` or ``_migrations`` needs *trust*; they then run
+    in the project as ``copier update`` runs them (migrations before and after the
+    files change, then tasks; *skip_tasks* leaves the tasks out). A dry run runs nothing.
     """
     if dry_run:
         refuse_interrupted(project_dir)
@@ -198,7 +209,7 @@ def update_project(
         _refuse_conflicts(plan, conflict)
         written = not (plan.up_to_date and not plan.changes)
         if written:
-            apply_plan(plan)
+            _apply(plan, trust=trust, skip_tasks=skip_tasks)
         return UpdateResult(plan, written, conflict, recovery=change.recovered)
 
 
@@ -218,6 +229,43 @@ def _repair(project_dir: Path) -> str:
         f"Run 'thibaud-admin update --project-dir {project_dir}' again (it rolls the "
         "interrupted one back first), or any other command that changes the project."
     )
+
+
+def _apply(plan: UpdatePlan, *, trust: bool, skip_tasks: bool) -> None:
+    """Write *plan*; a git template's migrations and tasks around it, as copier runs them."""
+    runs_code = plan.has_migrations or (plan.has_tasks and not skip_tasks)
+    if not runs_code or plan.current.commit is None:
+        apply_plan(plan)  # the bundled template runs nothing
+        return
+    if not trust:
+        what = " and ".join(
+            name
+            for name, present in (("migrations", plan.has_migrations), ("tasks", plan.has_tasks))
+            if present and (name == "migrations" or not skip_tasks)
+        )
+        raise UnsafeTemplateError(
+            f"Template version {plan.target} has {what}, which run code on this machine: "
+            "nothing was written. If you trust the template, pass --trust"
+            + (
+                " (or --skip-tasks to update without its tasks)."
+                if not plan.has_migrations
+                else "."
+            )
+        )
+    from thibaud_cli.template.copier_support import update_tasks
+
+    with update_tasks(
+        plan.template,
+        plan.project_dir,
+        from_ref=plan.current.commit,
+        to_ref=plan.target.commit,
+        answers=regeneration_data(plan.answers),
+    ) as tasks:
+        tasks.run_migrations("before")
+        apply_plan(plan)
+        tasks.run_migrations("after")
+        if not skip_tasks:
+            tasks.run_tasks()
 
 
 def apply_plan(plan: UpdatePlan) -> None:

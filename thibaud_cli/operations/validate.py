@@ -10,6 +10,7 @@ framework import in the child overlaps the rendering in the parent.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -32,16 +33,19 @@ from thibaud_cli.checks.variants import (
     load_matrix,
     mask_result,
     secret_questions,
+    select_variant,
 )
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.data import generate_secret_key
-from thibaud_cli.template.source import TemplateSource
+from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
 
 #: The project name used when neither the template nor the answers give one.
 DEFAULT_PROJECT_NAME = "mysite"
 #: Why the boot checks were not run with ``boot=False``.
 NOT_BOOTED = "--no-boot: the template's code was not run"
+#: How the boot probe says an import is missing from its interpreter (boot_probe.py).
+_MISSING = "not installed for"
 
 
 def _without_location(check: CheckResult) -> CheckResult:
@@ -52,41 +56,60 @@ def _without_location(check: CheckResult) -> CheckResult:
     return replace(check, message=check.message.removeprefix(prefix))
 
 
+#: How much of what a variant's tasks printed the report keeps.
+_TASK_OUTPUT_LIMIT = 4000
+
+
+def _task_output(log: Path) -> str:
+    text = log.read_text("utf-8", errors="replace").strip() if log.is_file() else ""
+    if len(text) > _TASK_OUTPUT_LIMIT:
+        text = "...\n" + text[-_TASK_OUTPUT_LIMIT:]
+    return f"; the template's tasks printed:\n{text}" if text else ""
+
+
 def _render(
     variant: Variant,
     source: TemplateSource,
     destination: Path,
     *,
-    config: Mapping[str, Any],
     trust: bool,
     secret_key: str,
     secrets_seen: set[str],
+    vcs_ref: str | None,
+    run_tasks: bool = True,
 ) -> RenderedVariant:
     """Render *variant* and run the static checks. The template's secret questions
     are added to *secrets_seen* (a remote template's are known only once rendered)."""
-    from thibaud_cli.checks.static import check_compiles, check_entry_points, check_leftovers
+    from thibaud_cli.checks.leftovers import check_leftovers
+    from thibaud_cli.checks.static import check_compiles, check_entry_points
+    from thibaud_cli.project.contract import discover_entry_points
+    from thibaud_cli.template.contract import declared_entry_points
     from thibaud_cli.template.data import render_data
     from thibaud_cli.template.render import render_template
 
-    answers = dict(variant.answers)
-    name = answers.pop("project_name", None)
-    project_question = config.get("project_name")
-    if name is None and not (
-        isinstance(project_question, Mapping) and "default" in project_question
-    ):
-        name = DEFAULT_PROJECT_NAME
-    data = render_data(answers, project_name=name, secret_key=secret_key)
+    # --data may answer any question, the name's included; otherwise the name question
+    # gets a name, as startproject's NAME would give it.
+    data = render_data(variant.answers, project_name=None, secret_key=secret_key)
+    task_log = destination.parent / "tasks.log"
     started = time.perf_counter()
     try:
         rendered = render_template(
-            source, destination, data=data, trust=trust, strict_undefined=True
+            source,
+            destination,
+            data=data,
+            trust=trust,
+            strict_undefined=True,
+            name=DEFAULT_PROJECT_NAME,
+            vcs_ref=vcs_ref,
+            task_log=task_log,
+            run_tasks=run_tasks,
         )
     except ThibaudCliError as error:
         failed = _without_location(
             CheckResult(
                 "render",
                 "failed",
-                str(error),
+                str(error) + _task_output(task_log),
                 file=getattr(error, "template_file", None),
                 line=getattr(error, "line", None),
                 duration=time.perf_counter() - started,
@@ -96,25 +119,43 @@ def _render(
             (failed, *skipped_checks(CHECK_NAMES[1:], "the template did not render"))
         )
     secrets_seen.update(rendered.secret_questions)
-    project_name = str(rendered.answers.get("project_name", name))
+    try:
+        declared = declared_entry_points(rendered.config, rendered.answers)
+    except TemplateError as error:
+        failed = CheckResult("render", "failed", str(error), file="copier.yml")
+        return RenderedVariant(
+            (failed, *skipped_checks(CHECK_NAMES[1:], "the template contract is invalid"))
+        )
+    entry_points = discover_entry_points(destination, declared)
     render = CheckResult(
-        "render", "passed", f"rendered as {project_name}", duration=time.perf_counter() - started
+        "render",
+        "passed",
+        f"rendered (settings {entry_points.settings}, ASGI {entry_points.asgi})"
+        + _task_output(task_log),
+        duration=time.perf_counter() - started,
     )
-    suffix = str(config.get("_templates_suffix", ".jinja"))
     checks = (
         render,
-        check_leftovers(destination, suffix),
+        check_leftovers(
+            destination,
+            str(rendered.config.get("templates_suffix", ".jinja")),
+            envops=rendered.config.get("envops") or {},
+            questions=rendered.questions,
+        ),
         check_compiles(destination),
-        check_entry_points(destination, project_name),
+        check_entry_points(destination, entry_points),
     )
-    return RenderedVariant(checks, destination, project_name)
+    return RenderedVariant(checks, destination, entry_points)
 
 
 # The run -------------------------------------------------------------------------
 
 
 def _plan(
-    template: str | None, data: Mapping[str, Any], matrix: Path | None
+    template: str | None,
+    data: Mapping[str, Any],
+    matrix: Path | None,
+    variant: str | None = None,
 ) -> tuple[TemplateSource, dict[str, Any], list[Variant], list[str], CheckResult | None]:
     """(the template, its config, variants, notes, a config problem if any)."""
     from thibaud_cli.template.config import read_template_config
@@ -136,12 +177,37 @@ def _plan(
             problem = CheckResult(
                 "render", "failed", str(error), file=error.template_file, line=error.line
             )
+    notes: list[str] = []
     if matrix is not None:
-        return source, config, load_matrix(matrix, data, secret_questions(config)), [], problem
-    variants, notes = default_variants(config, data)
-    if source.local_path is None:
-        notes.append("A remote template's choices are not read: only its defaults were run.")
+        variants = load_matrix(matrix, data, secret_questions(config))
+    else:
+        variants, notes = default_variants(config, data)
+        if source.local_path is None:
+            notes.append("A remote template's choices are not read: only its defaults were run.")
+    if variant is not None:
+        # The note on how the set was chosen would claim runs this one is not making.
+        notes = [f"--variant: one of the {len(variants)} variants."]
+        variants = select_variant(variants, variant)
     return source, config, variants, notes, problem
+
+
+def list_variants(
+    template: str | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+    matrix: Path | None = None,
+) -> list[Variant]:
+    """The variants :func:`validate_template` would run, without rendering any."""
+    return _plan(template, dict(data or {}), matrix)[2]
+
+
+def _default_vcs_ref(source: TemplateSource, vcs_ref: str | None) -> str | None:
+    """What is in front of the author: a local git checkout's working tree, uncommitted
+    changes included (copier renders a dirty HEAD so), not its newest tag."""
+    if vcs_ref is None and source.local_path is not None:
+        if (source.local_path / ".git").exists():
+            return "HEAD"
+    return vcs_ref
 
 
 def validate_template(
@@ -154,6 +220,10 @@ def validate_template(
     trust: bool = False,
     boot: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    vcs_ref: str | None = None,
+    variant: str | None = None,
+    python: str | None = None,
+    skip_tasks: bool = False,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
 
@@ -167,16 +237,29 @@ def validate_template(
     Booting runs the template's code (its settings, views, ASGI and WSGI
     applications) as the current user. With *boot* false only the static checks
     run (render, leftovers, compile, entry points): for untrusted templates.
+
+    A local template is rendered as its working tree stands (a git checkout at
+    ``HEAD`` with its uncommitted changes) unless *vcs_ref* names a tag or commit.
+    *variant* runs only the variant of that name. *python* boots the variants with
+    that interpreter (the project's own environment) instead of this one.
+    *skip_tasks* renders without the template's tasks (and needs no *trust* for them).
     """
     if server is not None and not boot:
         raise UsageError("--server serves the project, which runs its code: not with --no-boot.")
     if server is not None:
         from thibaud_cli.checks.server import require_server
 
-        require_server(server)
+        require_server(server, python)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1.")
-    source, config, variants, notes, config_problem = _plan(template, dict(data or {}), matrix)
+    if python is not None and not (Path(python).is_file() and os.access(python, os.X_OK)):
+        raise UsageError(f"--python {python}: not an executable file.")
+    source, config, variants, notes, config_problem = _plan(
+        template, dict(data or {}), matrix, variant
+    )
+    refuse_vcs_ref_without_git(source, vcs_ref)
+    vcs_ref = _default_vcs_ref(source, vcs_ref)
+    notes = [f"Variants run: {'; '.join(v.name for v in variants)}.", *notes]
     # Secret answers never reach a report: not the template's secret questions' answers,
     # nor the SECRET_KEY each variant is given, wherever they would appear.
     secrets = set(secret_questions(config)) | {"secret_key"}
@@ -184,10 +267,7 @@ def validate_template(
 
     def masked(results: tuple[VariantResult, ...]) -> ValidationReport:
         values = {
-            str(value)
-            for variant in variants
-            for key, value in variant.answers.items()
-            if key in secrets
+            str(value) for each in variants for key, value in each.answers.items() if key in secrets
         }
         values.update(secret_keys)
         shown = tuple(mask_result(result, secrets, values) for result in results)
@@ -203,42 +283,50 @@ def validate_template(
     results: dict[int, VariantResult] = {}
     with scratch_directory("validate") as root:
         if not boot:
-            for index, variant in enumerate(variants):
+            for index, each in enumerate(variants):
+                (root / f"variant-{index}").mkdir()
                 rendered = _render(
-                    variant,
+                    each,
                     source,
                     root / f"variant-{index}" / "project",
-                    config=config,
                     trust=trust,
                     secret_key=secret_keys[index],
                     secrets_seen=secrets,
+                    vcs_ref=vcs_ref,
+                    run_tasks=not skip_tasks,
                 )
                 unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
-                results[index] = VariantResult(
-                    variant.name, variant.answers, rendered.checks + unbooted
-                )
+                results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
                 progress(len(results), len(variants))
             return masked(tuple(results[i] for i in range(len(variants))))
         renders: list[Future[RenderedVariant]] = [Future() for _ in variants]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             boots = {}
-            for index, variant in enumerate(variants):
+            for index, each in enumerate(variants):
                 workdir = root / f"variant-{index}"
                 workdir.mkdir()
                 boots[
-                    pool.submit(boot_variant, variant, renders[index], workdir, server=server)
+                    pool.submit(
+                        boot_variant,
+                        each,
+                        renders[index],
+                        workdir,
+                        server=server,
+                        python=python,
+                    )
                 ] = index
             try:
-                for index, variant in enumerate(variants):
+                for index, each in enumerate(variants):
                     renders[index].set_result(
                         _render(
-                            variant,
+                            each,
                             source,
                             root / f"variant-{index}" / "project",
-                            config=config,
                             trust=trust,
                             secret_key=secret_keys[index],
                             secrets_seen=secrets,
+                            vcs_ref=vcs_ref,
+                            run_tasks=not skip_tasks,
                         )
                     )
             except BaseException as error:
@@ -249,4 +337,11 @@ def validate_template(
             for future in as_completed(boots):
                 results[boots[future]] = future.result()
                 progress(len(results), len(variants))
-    return masked(tuple(results[index] for index in range(len(variants))))
+    ordered = tuple(results[index] for index in range(len(variants)))
+    if any(_MISSING in check.message for result in ordered for check in result.checks):
+        notes.append(
+            f"Some of the template's imports are not installed for {python or sys.executable}: "
+            "the failures naming them may be the environment's, not the template's. Pass "
+            "--python PATH (the project's own interpreter) to validate with its packages."
+        )
+    return masked(ordered)

@@ -14,6 +14,7 @@ from typing import Any
 
 from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import AnswersFileError, InvalidDataError, ProjectNotFoundError
+from thibaud_cli.project.contract import EntryPoints
 
 ANSWERS_FILENAME = ".thibaud-answers.yml"
 
@@ -33,7 +34,11 @@ _META_KEYS = (
     # Written by thibaud-admin 0.1 while a middleware change was under way; a
     # change is now one transaction (fs.transaction), and the key is dropped.
     "_pending_asgi_middleware",
+    "_name_question",
+    "_entry_points",
 )
+#: The question the project's name answers unless the template names another.
+DEFAULT_NAME_QUESTION = "project_name"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,23 @@ class Answers:
     #: The template's own answers (questions it declares), ``project_name`` aside.
     template_answers: Mapping[str, Any] = field(default_factory=dict)
     asgi_middleware: tuple[MiddlewareEntry, ...] = ()
+    #: The question *project_name* answers (the template's ``_thibaud.name_question``).
+    name_question: str = DEFAULT_NAME_QUESTION
+    #: Where the project keeps its settings, ASGI and WSGI modules, as found when it
+    #: was generated; None for projects of the first contract (all in *project_name*).
+    entry_points: EntryPoints | None = None
+
+    @property
+    def modules(self) -> EntryPoints:
+        """The project's entry points: the recorded ones, else the first contract's."""
+        legacy = EntryPoints.legacy(self.project_name)
+        recorded = self.entry_points or legacy
+        return EntryPoints(
+            settings=recorded.settings or legacy.settings,
+            asgi=recorded.asgi,
+            wsgi=recorded.wsgi,
+            root=recorded.root,
+        )
 
     def with_chain(self, chain: tuple[MiddlewareEntry, ...]) -> Answers:
         return replace(self, asgi_middleware=chain)
@@ -64,7 +86,11 @@ class Answers:
             "_thibaud_version": self.thibaud_version,
         }
         document.update({key: value for key, value in optional.items() if value is not None})
-        document["project_name"] = self.project_name
+        if self.name_question != DEFAULT_NAME_QUESTION:
+            document["_name_question"] = self.name_question
+        if self.entry_points is not None:
+            document["_entry_points"] = self.entry_points.to_data()
+        document[self.name_question] = self.project_name
         document["asgi_middleware"] = [entry.to_data() for entry in self.asgi_middleware]
         document.update(
             (key, value)
@@ -94,13 +120,17 @@ class Answers:
                 "version control."
             )
         template = document.get("_template")
-        project_name = document.get("project_name")
+        question = document.get("_name_question", DEFAULT_NAME_QUESTION)
+        if not isinstance(question, str) or not question.isidentifier():
+            raise AnswersFileError(f"{source}: '_name_question' must be a question name.")
+        project_name = document.get(question)
         if not isinstance(template, str) or not template:
             raise AnswersFileError(f"{source}: '_template' is missing or not a string.")
         if not isinstance(project_name, str) or not project_name.isidentifier():
-            raise AnswersFileError(
-                f"{source}: 'project_name' is missing or not a Python identifier."
-            )
+            raise AnswersFileError(f"{source}: '{question}' is missing or not a Python identifier.")
+        entry_points = document.get("_entry_points")
+        if entry_points is not None and not isinstance(entry_points, dict):
+            raise AnswersFileError(f"{source}: '_entry_points' must be a mapping.")
         internal = sorted(
             str(key) for key in document if str(key).startswith("_") and key not in _META_KEYS
         )
@@ -121,9 +151,11 @@ class Answers:
             template_answers={
                 str(key): value
                 for key, value in document.items()
-                if key not in _META_KEYS and key not in {"project_name", "asgi_middleware"}
+                if key not in _META_KEYS and key not in {question, "asgi_middleware"}
             },
             asgi_middleware=chain,
+            name_question=question,
+            entry_points=EntryPoints.from_data(entry_points) if entry_points else None,
         )
 
 

@@ -39,34 +39,22 @@ def template_version(template_dir: Path) -> str:
 
 
 def read_template_config(template_dir: Path) -> dict[str, Any]:
-    """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template."""
-    import yaml
+    """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template, read by
+    copier's own loader: ``!include`` and every other feature copier supports."""
+    from thibaud_cli.template.copier_support import load_copier_yml
 
     for name in CONFIG_FILENAMES:
         path = template_dir / name
         if path.is_file():
-            # libyaml's loader when PyYAML has it: the pure-Python one is several
-            # times slower, and every startproject reads the bundled copier.yml.
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            try:
-                text = path.read_text("utf-8")
-                documents = [doc for doc in yaml.load_all(text, Loader=loader) if doc]
-            except (yaml.YAMLError, UnicodeDecodeError) as error:
-                problem, line = describe_yaml_error(error)
-                raise TemplateError(
-                    f"{path} is not valid YAML: {problem}", template_file=name, line=line
-                ) from error
-            if expanded_size(documents, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+            config = load_copier_yml(path)
+            if not all(isinstance(key, str) for key in config):
+                raise TemplateError(f"{path} must be a mapping of questions and settings.")
+            if expanded_size(config, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
                 raise TemplateError(
                     f"{path} holds more than {MAX_CONFIG_VALUES} values once its aliases are "
                     "expanded (nested aliases, a YAML bomb?): refused, nothing was written.",
                     template_file=name,
                 )
-            config: dict[str, Any] = {}
-            for document in documents:
-                if not isinstance(document, dict):
-                    raise TemplateError(f"{path} must be a mapping of questions and settings.")
-                config.update(document)
             return config
     raise TemplateError(
         f"'{template_dir}' is not a copier template: it has no copier.yml. "
@@ -74,7 +62,7 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
     )
 
 
-def describe_yaml_error(error: Exception) -> tuple[str, int | None]:
+def describe_yaml_error(error: BaseException) -> tuple[str, int | None]:
     """One line saying what is wrong with a YAML document, and the line it is on."""
     problem = getattr(error, "problem", None)
     mark = getattr(error, "problem_mark", None)

@@ -22,10 +22,10 @@ _SECRET_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
 _SECRET_KEY_LENGTH = 50
 #: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
 SECRET_PLACEHOLDER = "regenerated-without-secret"
-#: Answers that thibaud-admin sets itself and ``--data`` may not.
-RESERVED_DATA_KEYS = frozenset(
-    {"project_name", "secret_key", "asgi_middleware_imports", "asgi_middleware_wraps"}
-)
+#: Answers that thibaud-admin sets itself and ``--data`` may not. The question the
+#: project's NAME answers (``project_name`` unless the template names another) is
+#: refused by the commands that take a NAME or keep one; validate-template takes it.
+RESERVED_DATA_KEYS = frozenset({"secret_key", "asgi_middleware_imports", "asgi_middleware_wraps"})
 
 
 def generate_secret_key() -> str:
@@ -33,27 +33,29 @@ def generate_secret_key() -> str:
     return "".join(secrets.choice(_SECRET_KEY_CHARS) for _ in range(_SECRET_KEY_LENGTH))
 
 
-def refuse_reserved_keys(keys: Iterable[str]) -> None:
-    """Raise :class:`InvalidDataError` for the first key thibaud-admin or copier sets itself.
+def refuse_reserved_keys(keys: Iterable[str], *, name_question: str | None = None) -> None:
+    """Raise :class:`InvalidDataError` for the first key thibaud-admin or copier sets itself
+    (*name_question* too, when the command takes the name otherwise).
 
     copier reads keys starting with ``_`` in copier.yml as settings, never as
     questions, and fills its own variables (``_copier_conf``, ``_folder_name``,
     ``_copier_python``...) into the render; given as data they would collide.
     """
-    keys = list(keys)
+    keys = set(keys)
     internal = sorted(key for key in keys if key.startswith("_"))
     if internal:
         raise InvalidDataError(
             f"--data {internal[0]}: names starting with '_' are copier's own variables and "
             "settings, never a template's questions."
         )
+    if name_question is not None and name_question in keys:
+        raise InvalidDataError(
+            f"--data {name_question}: the project's name answers '{name_question}': "
+            "give it as the NAME argument."
+        )
     reserved = sorted(RESERVED_DATA_KEYS.intersection(keys))
     if reserved:
-        key = reserved[0]
-        raise InvalidDataError(
-            f"--data {key}: thibaud-admin sets '{key}' itself"
-            + (": give the name as the NAME argument." if key == "project_name" else ".")
-        )
+        raise InvalidDataError(f"--data {reserved[0]}: thibaud-admin sets '{reserved[0]}' itself.")
 
 
 def refuse_unknown_questions(data: Iterable[str], questions: frozenset[str]) -> None:
@@ -91,10 +93,12 @@ def render_data(
     project_name: str | None,
     secret_key: str,
     chain: Sequence[MiddlewareEntry] = (),
+    name_question: str = "project_name",
 ) -> dict[str, Any]:
     """The template's *answers* plus what thibaud-admin sets: the render's whole input.
 
-    *project_name* None leaves the name to the template's own default (validation).
+    *project_name* answers *name_question*; None leaves the name to the answers or the
+    template's own default (validation).
     """
     data = {
         **answers,
@@ -102,7 +106,7 @@ def render_data(
         **template_data(chain, first_party=project_name),
     }
     if project_name is not None:
-        data["project_name"] = project_name
+        data[name_question] = project_name
     return data
 
 
@@ -120,4 +124,5 @@ def regeneration_data(
         project_name=answers.project_name,
         secret_key=SECRET_PLACEHOLDER,
         chain=answers.asgi_middleware if chain is None else chain,
+        name_question=answers.name_question,
     )

@@ -11,7 +11,7 @@ import re
 import traceback
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from thibaud_cli.errors import (
     TemplateError,
     UnsafeTemplateError,
 )
+from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.classic import refuse_git_classic_template
 from thibaud_cli.template.filters import install_filters
 from thibaud_cli.template.limits import (
@@ -31,6 +32,7 @@ from thibaud_cli.template.limits import (
     render_deadline,
 )
 from thibaud_cli.template.source import TemplateSource, resolve_template
+from thibaud_cli.template.strictness import tasks_output_to, undefined_as_copier_allows
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
 from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
 
@@ -50,6 +52,10 @@ class RenderedTemplate:
     questions: frozenset[str] = frozenset()
     #: The questions marked ``secret: true``: their answers are never shown.
     secret_questions: frozenset[str] = frozenset()
+    #: copier's ``config_data``: ``copier.yml``'s ``_`` keys without the underscore.
+    config: Mapping[str, Any] = field(default_factory=dict)
+    #: Where the rendered project keeps its entry points, when the caller looked.
+    entry_points: EntryPoints | None = None
 
 
 def render_template(
@@ -63,6 +69,8 @@ def render_template(
     exclude: tuple[str, ...] = (),
     run_tasks: bool = True,
     interactive: bool = False,
+    name: str | None = None,
+    task_log: Path | None = None,
 ) -> RenderedTemplate:
     """Render *template* into *destination* with *data*, never prompting.
 
@@ -74,12 +82,19 @@ def render_template(
     With *interactive*, copier prompts instead, on the terminal, for every question
     *data* does not answer (never a ``when: false`` one); Ctrl-C or end of input at a
     prompt raises :class:`QuestionsInterrupted`.
+
+    *name* answers the question the template's ``_thibaud.name_question`` names
+    (default ``project_name``). With *task_log*, what the template's tasks print
+    goes to that file, not to this process's standard output and error.
     """
     resolved = template if isinstance(template, TemplateSource) else resolve_template(template)
     source = resolved.copier_source
+    # Error locations are relative to the template's root (never into a deleted clone).
+    template_root = source
     import jinja2
     from copier._settings import SettingsModel
     from copier.errors import CopierAnswersInterrupt, CopierError, InteractiveSessionError
+    from copier.errors import TaskError as CopierTaskError
     from copier.errors import UnsafeTemplateError as CopierUnsafeTemplateError
     from plumbum import local  # copier's git runner
     from plumbum.commands.processes import ProcessExecutionError
@@ -109,23 +124,38 @@ def render_template(
                 exclude=(*exclude, *VCS_EXCLUDES),
                 skip_tasks=not run_tasks,
             ) as worker:
+                template_root = str(worker.template.local_abspath)
                 # A git repository without copier.yml is a Django-style template.
-                fetched = Path(worker.template.local_abspath)
-                refuse_git_classic_template(fetched, resolved.recorded_as)
-                if strict_undefined:
-                    worker.jinja_env.undefined = jinja2.StrictUndefined
+                refuse_git_classic_template(Path(template_root), resolved.recorded_as)
+                # Before the Jinja environment exists (building it imports the extensions).
+                # copier checks migrations only when updating; they run code all the same.
                 # Re-rendering one file (run_tasks false) runs nothing, migrations included.
-                if run_tasks and worker.template.config_data.get("migrations") and not trust:
-                    # copier only checks migrations when updating; they run code all the same.
-                    raise UnsafeTemplateError(
-                        "The template has migrations, which run code on this machine: "
-                        "nothing was written. If you trust the template, pass --trust."
+                unsafe = [
+                    what
+                    for what, used in (
+                        ("jinja_extensions", worker.template.jinja_extensions),
+                        ("migrations", run_tasks and worker.template.config_data.get("migrations")),
                     )
+                    if used
+                ]
+                if unsafe and not trust:
+                    raise UnsafeTemplateError(
+                        f"The template uses {' and '.join(unsafe)}, which run code on this "
+                        "machine: nothing was written. If you trust the template, pass --trust."
+                    )
+                if strict_undefined:
+                    worker.jinja_env.undefined = undefined_as_copier_allows(
+                        frozenset(map(str, worker.template.questions_data))
+                    )
+                if name is not None:
+                    from thibaud_cli.template.contract import name_question
+
+                    worker.data.setdefault(name_question(worker.template.config_data), name)
                 install_filters(worker.jinja_env, trust=trust)
                 contain(worker.jinja_env, RenderBudget())
                 if interactive:
                     worker.ask_questions()  # before the deadline starts
-                with render_deadline():
+                with render_deadline(), tasks_output_to(task_log):
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
                 refuse_vcs_metadata(destination)
@@ -146,6 +176,7 @@ def render_template(
                     commit=template_info.commit,
                     questions=frozenset(map(str, template_info.questions_data)),
                     secret_questions=frozenset(map(str, secret)),
+                    config=dict(template_info.config_data),
                 )
     except CopierAnswersInterrupt as error:  # Ctrl-C at a question
         raise QuestionsInterrupted(
@@ -163,20 +194,29 @@ def render_template(
             "nothing was written. If you trust the template, pass --trust."
         ) from error
     except jinja2.TemplateSyntaxError as error:
-        file, line = _template_location(error.filename, error.lineno, source)
+        file, line = _template_location(error.filename, error.lineno, template_root)
         raise TemplateError(
             f"{_where(file, line)}: Jinja syntax error: {error.message}",
             template_file=file,
             line=line,
         ) from error
     except jinja2.UndefinedError as error:
-        file, line = _undefined_location(error, source)
+        file, line = _undefined_location(error, template_root)
         raise TemplateError(
             f"{_where(file, line)}: {error.message}", template_file=file, line=line
         ) from error
+    except CopierTaskError as error:
+        raise TemplateError(
+            f"A task of the template failed: {_one_line(error)}; what it printed is above "
+            "(or in the report). Pass --skip-tasks to render without tasks."
+        ) from error
     except (jinja2.TemplateError, CopierError, ValueError) as error:
         # copier raises plain ValueError for e.g. a required question without default.
-        raise TemplateError(f"The template failed to render: {_one_line(error)}") from error
+        hint = ""
+        required = re.search(r'Question "(\w+)" is required', str(error))
+        if required:
+            hint = f": it has no default, answer it with --data {required.group(1)}=VALUE"
+        raise TemplateError(f"The template failed to render: {_one_line(error)}{hint}") from error
     except (OverflowError, MemoryError, RecursionError) as error:
         # The sandbox's range() limit, or a computation too big for memory.
         raise TemplateError(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from thibaud_cli.errors import TemplateError
+from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.template.archive import archive_suffix, is_archive_url
 from thibaud_cli.template.classic import is_classic_template
 from thibaud_cli.template.config import CONFIG_FILENAMES, read_template_config
@@ -144,3 +144,16 @@ def _local_source(template: str, path: Path, *, read_config: bool) -> TemplateSo
     if read_config or not has_template_config(path):
         read_template_config(path)  # raises if it is not a (valid) copier template
     return TemplateSource(SourceKind.LOCAL, str(path), str(path), path)
+
+
+def refuse_vcs_ref_without_git(source: TemplateSource, vcs_ref: str | None) -> None:
+    """A ``--vcs-ref`` names a tag or commit: the template must be a git repository."""
+    if vcs_ref is None or source.kind is SourceKind.GIT:
+        return
+    if source.kind is SourceKind.BUNDLED:
+        raise UsageError(f"--vcs-ref {vcs_ref}: the bundled template has no git history.")
+    if source.local_path is not None and not (source.local_path / ".git").exists():
+        raise UsageError(
+            f"--vcs-ref {vcs_ref}: '{source.recorded_as}' is not a git repository, so it has "
+            "no tags or commits to pick from."
+        )

@@ -9,7 +9,7 @@ template's tasks.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,7 +18,9 @@ from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.merge.tree import TemplateFile
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
+from thibaud_cli.project.contract import discover_entry_points
 from thibaud_cli.template.bundled import BundledTemplates, version_sort_key
+from thibaud_cli.template.contract import declared_entry_points
 from thibaud_cli.template.render import RenderedTemplate, render_template
 from thibaud_cli.template.source import BUNDLED_TEMPLATE
 from thibaud_cli.vcs.metadata import is_vcs_metadata
@@ -51,7 +53,9 @@ def render_tree(
             # An update must not run the template's tasks on a scratch copy.
             run_tasks=False,
         )
-        return read_tree(destination), rendered
+        declared = declared_entry_points(rendered.config, rendered.answers)
+        found = discover_entry_points(destination, declared)
+        return read_tree(destination), replace(rendered, entry_points=found)
 
 
 def read_tree(root: Path) -> dict[str, TemplateFile]:

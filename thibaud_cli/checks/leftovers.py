@@ -1,0 +1,112 @@
+"""The leftovers check: template code that reached a rendered Python file unrendered.
+
+It reads the delimiters the template renders with (``_envops``), so a template with
+``[[ ]]`` is checked for ``[[ ]]`` and may emit ``{{ }}`` freely. Python's own strings
+and comments are where a template legitimately writes ``{{ }}`` (``{% raw %}`` output,
+a Thibaud template in a string, an f-string's escaped braces): there, only an
+expression naming one of the template's questions (``"{{ project_name }}"``, the mark
+of a file that lost its template suffix) counts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import tokenize
+from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from thibaud_cli.checks.results import CheckResult
+
+_DEFAULTS = {
+    "variable_start_string": "{{",
+    "variable_end_string": "}}",
+    "block_start_string": "{%",
+    "block_end_string": "%}",
+}
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
+
+
+def _patterns(envops: Mapping[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    marks = {key: str(envops.get(key, default)) for key, default in _DEFAULTS.items()}
+    start, end = re.escape(marks["variable_start_string"]), re.escape(marks["variable_end_string"])
+    block_start, block_end = (
+        re.escape(marks["block_start_string"]),
+        re.escape(marks["block_end_string"]),
+    )
+    variable = re.compile(rf"{start}-?\s*([A-Za-z_][^\n]*?)\s*-?{end}")
+    block = re.compile(rf"{block_start}-?\s*[a-z]+\b[^\n]*?-?{block_end}")
+    return variable, block
+
+
+def _string_spans(text: str) -> Iterator[tuple[int, int, int, int]]:
+    """(start line, start column, end line, end column) of every string and comment."""
+    # An f-string is tokenised in parts (3.12+): it spans from its start to its end.
+    starts: list[tuple[int, int]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.STRING, tokenize.COMMENT):
+                yield (*token.start, *token.end)
+            elif token.type == _FSTRING_START:
+                starts.append(token.start)
+            elif token.type == _FSTRING_END and starts:
+                yield (*starts.pop(), *token.end)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return  # the compile check reports the file
+
+
+def _in_spans(line: int, column: int, spans: list[tuple[int, int, int, int]]) -> bool:
+    return any(
+        (line, column) >= (first, start) and (line, column) < (last, end)
+        for first, start, last, end in spans
+    )
+
+
+def find_leftover(
+    text: str, envops: Mapping[str, Any], questions: Collection[str]
+) -> tuple[int, str] | None:
+    """(line, code) of the first unrendered template code in Python source *text*."""
+    variable, block = _patterns(envops)
+    spans: list[tuple[int, int, int, int]] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        for pattern in (variable, block):
+            for match in pattern.finditer(line):
+                if spans is None:
+                    spans = list(_string_spans(text))
+                if not _in_spans(number, match.start(), spans):
+                    return number, match.group(0)
+                root = re.match(r"[A-Za-z_]\w*", match.group(1)) if pattern is variable else None
+                if root is not None and root.group(0) in questions:
+                    return number, match.group(0)
+    return None
+
+
+def check_leftovers(
+    project_dir: Path,
+    templates_suffix: str,
+    *,
+    envops: Mapping[str, Any] | None = None,
+    questions: Collection[str] = (),
+) -> CheckResult:
+    """No file keeps the template suffix, and no Python file holds unrendered template code."""
+    from thibaud_cli.checks.static import _files, _summarise, unreadable
+
+    started = time.perf_counter()
+    problems: list[tuple[str, int | None, str]] = []
+    for path in _files(project_dir):
+        relative = str(path.relative_to(project_dir))
+        if templates_suffix and path.name.endswith(templates_suffix):
+            problems.append((relative, None, f"still has the template suffix {templates_suffix}"))
+        elif path.suffix == ".py":
+            try:
+                text = path.read_text("utf-8", errors="replace")
+            except OSError as error:
+                problems.append((relative, None, unreadable(path, error)))
+                continue
+            found = find_leftover(text, envops or {}, questions)
+            if found is not None:
+                problems.append((relative, found[0], f"unrendered template code {found[1]!r}"))
+    return _summarise("leftovers", problems, "no unrendered template code", started)
