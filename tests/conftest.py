@@ -42,3 +42,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("load") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def large_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic git template of 1,000 files, tagged v1 and v2 (built once a session)."""
+    from bench.synthetic import build_template
+
+    return build_template(tmp_path_factory.mktemp("large") / "template", 1000)

@@ -210,16 +210,33 @@ def test_huge_output_is_refused_before_it_exhausts_memory(
     assert_nothing_written(root, before)
 
 
-def test_many_files_from_one_template_are_bounded(runner: CliRunner, root: Path) -> None:
+@pytest.mark.parametrize("content", ["{{ 'y' * 5000 }}", ""])
+def test_many_files_from_one_template_are_bounded(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    # Files count by their size plus what each costs on disk, empty ones too. A
+    # smaller budget than the real one (128 MiB) keeps the test short: the limit
+    # is reached the same way, after fewer files.
+    monkeypatch.setattr("thibaud_cli.template.limits.MAX_RENDERED_BYTES", 8 * 1024 * 1024)
     template = make_template(
         root,
-        {"{% yield n from range(100000) %}f{{ n }}{% endyield %}.txt.jinja": "{{ 'y' * 5000 }}"},
+        {"{% yield n from range(100000) %}f{{ n }}{% endyield %}.txt.jinja": content},
     )
     before = tree_snapshot(root)
     code, output = start(runner, root, template)
     assert code == 1, output
     assert "refused" in output
     assert_nothing_written(root, before)
+
+
+def test_many_honest_files_are_not_refused(runner: CliRunner, root: Path) -> None:
+    # 1,000 files once hit a limit on how many strings a render made (at ~440 files).
+    template = make_template(
+        root, {"{% yield n from range(1000) %}f{{ n }}{% endyield %}.txt.jinja": "{{ n }}\n"}
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "f999.txt").read_text() == "999\n"
 
 
 @pytest.mark.parametrize(

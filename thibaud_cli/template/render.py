@@ -18,9 +18,11 @@ from typing import Any
 from thibaud_cli.errors import TemplateError, UnsafeTemplateError
 from thibaud_cli.template.limits import (
     RenderBudget,
+    RenderTimeout,
     contain,
     refuse_escaping_symlinks,
     render_deadline,
+    timeout_error,
 )
 from thibaud_cli.template.source import TemplateSource, resolve_template
 
@@ -95,7 +97,8 @@ def render_template(
                         "The template has migrations, which run code on this machine: "
                         "nothing was written. If you trust the template, pass --trust."
                     )
-                contain(worker.jinja_env, RenderBudget())
+                worker.budget = RenderBudget()
+                contain(worker.jinja_env, worker.budget)
                 with render_deadline():
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
@@ -116,6 +119,9 @@ def render_template(
                     commit=template_info.commit,
                     questions=frozenset(map(str, template_info.questions_data)),
                 )
+    except RenderTimeout:
+        # Raised where the render ran out of time, past render_deadline's own handler.
+        raise timeout_error() from None
     except CopierUnsafeTemplateError as error:
         features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
         raise UnsafeTemplateError(
@@ -165,28 +171,54 @@ def _is_git_checkout(path: Path) -> bool:
     return (path / ".git").exists() or "GIT_DIR" in os.environ
 
 
+def _is_literal(text: str, environment: Any, suffix: str) -> bool:
+    """Whether Jinja would render *text* as itself: no markup the environment knows,
+    no line breaks (Jinja normalizes them and may drop a trailing one), and not a
+    name ending with the templates suffix."""
+    markers = (
+        environment.block_start_string,
+        environment.variable_start_string,
+        environment.comment_start_string,
+        environment.line_statement_prefix,
+        environment.line_comment_prefix,
+    )
+    if "\n" in text or "\r" in text or (suffix and text.endswith(suffix)):
+        return False
+    return not any(marker and marker in text for marker in markers)
+
+
 @cache
 def _fresh_destination_worker() -> type[Any]:
-    """copier's Worker, minus git subprocesses that cannot change what we render.
+    """copier's Worker, minus work that cannot change what we render.
 
     We use the Worker rather than run_copy() to adjust the Jinja environment. Our
-    callers always render into a new, empty directory, and profiling startproject
-    showed copier spending a large share of its own time in 13 git subprocesses:
+    callers always render into a new, empty directory. Profiling showed copier
+    spending most of its own time on:
 
-    - after writing each file it runs ``git config core.fileMode`` (and maybe
-      ``git ls-files``) to fix the executable bit of files already tracked by git
-      in the destination; in a new directory no file is tracked, so it never
-      changes anything;
-    - to tell whether a local template is a git repository it runs ``git rev-parse``
-      and then ``git init`` + ``git bundle verify`` in a temporary directory; a
-      directory without ``.git`` is neither a repository root nor a bundle file.
+    - 13 git subprocesses: after writing each file ``git config core.fileMode`` (and
+      maybe ``git ls-files``) to fix the executable bit of files already tracked by
+      git in the destination (in a new directory none is), and, to tell whether a
+      local template is a git repository, ``git rev-parse`` then ``git init`` +
+      ``git bundle verify`` (a directory without ``.git`` is neither);
+    - about 9 Jinja compiles per template file: every part of every path is compiled
+      and rendered, literal or not, and the answers file's name is compiled and
+      rendered again for each part. Literal parts are returned as they are, and the
+      answers file's name is rendered once per render;
+    - rendering every path of a git template's ``.git`` before excluding it.
 
-    Both shortcuts lean on copier internals; if copier renames them, the overrides
-    stop applying and rendering is merely as slow as before, never different.
+    These lean on copier internals; if copier renames them, the overrides stop
+    applying and rendering is merely as slow as before, never different. The
+    budget (``budget``, set by :func:`render_template`) is charged for every file,
+    directory and symlink written.
     """
+    from copier._jinja_ext import get_yield_context
     from copier._main import Worker
 
     class FreshDestinationWorker(Worker):
+        budget: RenderBudget | None = None
+        _answers_relpath_cache: Path | None = None
+        _rendering_tree = False
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             return None
 
@@ -198,6 +230,82 @@ def _fresh_destination_worker() -> type[Any]:
                 # Template.vcs is a cached_property: filling its cache skips the probe.
                 template.__dict__["vcs"] = None
             return template
+
+        def _render_template(self) -> None:
+            # The answers are final once the tree renders: its file name cannot change.
+            self._rendering_tree = True
+            try:
+                super()._render_template()
+            finally:
+                self._rendering_tree = False
+                self._answers_relpath_cache = None
+
+        @property
+        def answers_relpath(self) -> Path:
+            if not self._rendering_tree:
+                return Path(super().answers_relpath)
+            if self._answers_relpath_cache is None:
+                self._answers_relpath_cache = Path(super().answers_relpath)
+            else:
+                # copier relies on the compile this replaces to forget a path's yield tag.
+                self._forget_yield()
+            return self._answers_relpath_cache
+
+        def _forget_yield(self) -> None:
+            """What compiling any string does to copier's yield state: reset it."""
+            context = get_yield_context(self.jinja_env)
+            context.yield_name = None
+            context.yield_iterable = None
+
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            if type(string) is str and _is_literal(
+                string, self.jinja_env, self.template.templates_suffix
+            ):
+                self._forget_yield()
+                return string
+            if type(string) is not str:
+                return str(super()._render_string(string, extra_context=extra_context))
+            compiled = self._compiled.get(string)
+            if compiled is None:
+                compiled = self._compiled[string] = self.jinja_env.from_string(string)
+            else:
+                self._forget_yield()
+            return str(compiled.render(**self._render_context(), **(extra_context or {})))
+
+        @cached_property
+        def _compiled(self) -> dict[str, Any]:
+            # The same path part (``{{ project_name }}``) recurs in every path under it.
+            return {}
+
+        def _render_path(self, relpath: Path) -> Any:
+            if relpath.parts and relpath.parts[0] == ".git" and self._skips_git_directory:
+                return iter(())
+            return super()._render_path(relpath)
+
+        @cached_property
+        def _skips_git_directory(self) -> bool:
+            # Excluded by name (copier's default), and no pattern lets part of it back.
+            exclusions = [str(pattern).strip() for pattern in self.all_exclusions]
+            return ".git" in exclusions and not any(
+                pattern.startswith("!") and ".git" in pattern for pattern in exclusions
+            )
+
+        def _render_file(
+            self, src_relpath: Path, dst_relpath: Path, extra_context: Any = None
+        ) -> None:
+            if self.budget is not None:
+                self.budget.charge_entry()
+            super()._render_file(src_relpath, dst_relpath, extra_context=extra_context)
+
+        def _render_folder(self, dst_relpath: Path) -> None:
+            if self.budget is not None:
+                self.budget.charge_entry()
+            super()._render_folder(dst_relpath)
+
+        def _render_symlink(self, src_relpath: Path, dst_relpath: Path) -> None:
+            if self.budget is not None:
+                self.budget.charge_entry()
+            super()._render_symlink(src_relpath, dst_relpath)
 
     return FreshDestinationWorker
 
