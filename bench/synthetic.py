@@ -67,8 +67,8 @@ def template_files(template: Path) -> list[Path]:
     )
 
 
-def build_template(destination: Path, files: int) -> Path:
-    """A git template of *files* rendered files at *destination*, tagged v1 and v2."""
+def build_template(destination: Path, files: int, *, release_v2: bool = True) -> Path:
+    """A git template of *files* rendered files at *destination*, tagged v1 (and v2)."""
     shutil.copytree(bundled_template_path(), destination)
     base = len(template_files(destination))
     generated = [
@@ -82,13 +82,19 @@ def build_template(destination: Path, files: int) -> Path:
     _git(destination, "add", "-A")
     _git(destination, "commit", "-q", "-m", "v1")
     _git(destination, "tag", "v1")
-    every = template_files(destination)
+    if release_v2:
+        release_version_2(destination)
+    return destination
+
+
+def release_version_2(template: Path) -> None:
+    """Tag v2 of *template*: a line appended to a tenth of its files."""
+    every = template_files(template)
     for path in every[:: max(len(every) // max(len(every) // 10, 1), 1)]:
         with path.open("a", encoding="utf-8") as changed:
             changed.write("# Changed in v2.\n" if path.suffix != ".txt" else "Changed in v2.\n")
-    _git(destination, "commit", "-q", "-am", "v2")
-    _git(destination, "tag", "v2")
-    return destination
+    _git(template, "commit", "-q", "-am", "v2")
+    _git(template, "tag", "v2")
 
 
 def add_user_files(project: Path, count: int) -> None:

@@ -32,11 +32,14 @@ def plain_copier(
 ) -> None:
     import copier
     import copier._main
+    import copier._tools
     from copier._settings import SettingsModel
 
     # After each file copier runs git to fix the mode of files git tracks in the
     # destination; a new directory has none, and 1,000 subprocesses take half a minute.
     monkeypatch.setattr(copier._main, "is_git_available", lambda: False)
+    # Our worker replaces copier's walk of the template; plain copier gets its own back.
+    monkeypatch.setattr(copier._main, "scantree", copier._tools.scantree)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         copier.run_copy(

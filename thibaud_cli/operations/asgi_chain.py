@@ -64,6 +64,17 @@ def asgi_relative_path(answers: Answers) -> str:
     return f"{answers.project_name}/asgi.py"
 
 
+def asgi_only(project_name: str) -> tuple[str, ...]:
+    """copier exclusions (gitignore patterns) that leave ``<project_name>/asgi.py`` alone.
+
+    ``!name`` lets the package directory back in, and with it everything under it:
+    ``/name/**`` excludes that again before ``asgi.py`` is let back in. Anchored
+    (leading ``/``), so that a ``docs/<name>/`` elsewhere stays excluded.
+    """
+    name = f"/{project_name}"
+    return ("*", f"!{name}", f"{name}/**", f"!{name}/asgi.py")
+
+
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
     """``asgi.py`` as the project's template renders it for *chain*."""
     data = regeneration_data(answers, chain)
@@ -78,7 +89,7 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bo
             run_tasks=False,
             trust=trust,
             vcs_ref=answers.template_commit,
-            exclude=("*", f"!{answers.project_name}", f"!{relative}"),
+            exclude=asgi_only(answers.project_name),
         )
         rendered = destination / relative
         if not rendered.is_file():
@@ -132,10 +143,19 @@ def _apply_chain(
     dry_run: bool,
     recovery: str | None,
     trust: bool = False,
+    base: str | None = None,
 ) -> EntryPointChange:
+    """Merge the change from the recorded chain to *new_chain* into ``asgi.py``.
+
+    *base*: ``asgi.py`` as rendered for the recorded chain, if the caller has it.
+    """
     path, ours = _read_entry_point(project_dir, answers)
-    base = render_asgi(answers, answers.asgi_middleware, trust=trust)
-    theirs = render_asgi(answers, new_chain, trust=trust)
+    if base is None:
+        base = render_asgi(answers, answers.asgi_middleware, trust=trust)
+    if new_chain == answers.asgi_middleware:
+        theirs = base  # the same chain renders the same file
+    else:
+        theirs = render_asgi(answers, new_chain, trust=trust)
     merged = merge_texts(base, ours, theirs)
     relative = asgi_relative_path(answers)
     if not merged.clean:
@@ -272,4 +292,5 @@ def regenerate_asgi(
         dry_run=dry_run,
         recovery=recovery,
         trust=trust,
+        base=theirs,
     )

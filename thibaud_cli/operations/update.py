@@ -141,10 +141,13 @@ def plan_update(
     if source.known_target(to) == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
     theirs_data = {**regeneration_data(answers), **user_data}
-    target, theirs, rendered = source.render_target(to, theirs_data, trust=trust)
+    # --data may change any file; otherwise files the versions share render the same
+    # in both and merge to what is on disk, so they need not be rendered at all.
+    sources = None if user_data else source.changed_sources(to)
+    target, theirs, rendered = source.render_target(to, theirs_data, trust=trust, sources=sources)
     if target == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
-    base, _ = source.render_current(regeneration_data(answers), trust=trust)
+    base, _ = source.render_current(regeneration_data(answers), trust=trust, sources=sources)
     ours = _read_ours(project_dir, set(base) | set(theirs))
     new_answers = replace(
         answers,
@@ -182,9 +185,11 @@ def update_project(
     :class:`UpdateConflictError` and nothing is written; with ``"inline"`` the
     conflicting files get git-style markers, and the result lists them.
     """
-    if not dry_run and not allow_dirty:
-        refuse_uncommitted_changes(project_dir)
     plan = plan_update(project_dir, to=to, data=data, trust=trust, bundled=bundled)
+    writes = not dry_run and not (plan.up_to_date and not plan.changes)
+    if writes and not allow_dirty:
+        # Asked of git only once the update is known to write something.
+        refuse_uncommitted_changes(project_dir)
     if plan.conflicts and conflict == "refuse":
         names = ", ".join(change.path for change in plan.conflicts)
         raise UpdateConflictError(
@@ -193,7 +198,7 @@ def update_project(
             "to get git-style conflict markers in those files.",
             conflicts=plan.describe_conflicts(),
         )
-    if dry_run or (plan.up_to_date and not plan.changes):
+    if not writes:
         return UpdateResult(plan=plan, written=False, conflict_mode=conflict)
     apply_plan(plan)
     return UpdateResult(plan=plan, written=True, conflict_mode=conflict)

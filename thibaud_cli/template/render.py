@@ -6,8 +6,6 @@ not render, and ``--help``, never pay for it.
 
 from __future__ import annotations
 
-import os
-import traceback
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +22,16 @@ from thibaud_cli.template.limits import (
     render_deadline,
     timeout_error,
 )
+from thibaud_cli.template.messages import (
+    git_reason,
+    is_literal,
+    one_line,
+    template_location,
+    undefined_location,
+    where,
+)
 from thibaud_cli.template.source import TemplateSource, resolve_template
+from thibaud_cli.template.walk import SKIPPED_DIRECTORY, is_git_checkout, walk
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,15 @@ def render_template(
     vcs_ref: str | None = None,
     exclude: tuple[str, ...] = (),
     run_tasks: bool = True,
+    sources: frozenset[str] | None = None,
 ) -> RenderedTemplate:
     """Render *template* into *destination* with *data*, never prompting.
 
     Every question takes its default unless *data* answers it. Templates that run
     code (tasks, migrations, Jinja extensions) are refused unless *trust* is true.
     With *strict_undefined*, an undefined variable fails the render even when the
-    template itself allows it. Errors are raised as :class:`TemplateError`.
+    template itself allows it. With *sources* (paths in the template, suffix included)
+    only those files are rendered. Errors are raised as :class:`TemplateError`.
     """
     resolved = template if isinstance(template, TemplateSource) else resolve_template(template)
     source = resolved.copier_source
@@ -97,6 +106,7 @@ def render_template(
                         "The template has migrations, which run code on this machine: "
                         "nothing was written. If you trust the template, pass --trust."
                     )
+                worker.sources = sources
                 worker.budget = RenderBudget()
                 contain(worker.jinja_env, worker.budget)
                 with render_deadline():
@@ -129,62 +139,31 @@ def render_template(
             "nothing was written. If you trust the template, pass --trust."
         ) from error
     except jinja2.TemplateSyntaxError as error:
-        file, line = _template_location(error.filename, error.lineno, source)
+        file, line = template_location(error.filename, error.lineno, source)
         raise TemplateError(
-            f"{_where(file, line)}: Jinja syntax error: {error.message}",
+            f"{where(file, line)}: Jinja syntax error: {error.message}",
             template_file=file,
             line=line,
         ) from error
     except jinja2.UndefinedError as error:
-        file, line = _undefined_location(error, source)
+        file, line = undefined_location(error, source)
         raise TemplateError(
-            f"{_where(file, line)}: {error.message}", template_file=file, line=line
+            f"{where(file, line)}: {error.message}", template_file=file, line=line
         ) from error
     except (jinja2.TemplateError, CopierError, ValueError) as error:
         # copier raises plain ValueError for e.g. a required question without default.
-        raise TemplateError(f"The template failed to render: {_one_line(error)}") from error
+        raise TemplateError(f"The template failed to render: {one_line(error)}") from error
     except (OverflowError, MemoryError, RecursionError) as error:
         # The sandbox's range() limit, or a computation too big for memory.
         raise TemplateError(
             f"The template computes something too large ({type(error).__name__}: "
-            f"{_one_line(error)}): refused, nothing was written."
+            f"{one_line(error)}): refused, nothing was written."
         ) from error
     except ProcessExecutionError as error:
         raise TemplateError(
-            f"git could not fetch the template: {_git_reason(error)}. Check the URL and "
+            f"git could not fetch the template: {git_reason(error)}. Check the URL and "
             "your network, or give a local directory."
         ) from error
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def _git_reason(error: Any) -> str:
-    lines = [line.strip() for line in str(getattr(error, "stderr", "")).splitlines()]
-    reasons = [line for line in lines if line]
-    return reasons[-1] if reasons else _one_line(error)
-
-
-def _is_git_checkout(path: Path) -> bool:
-    """Whether git could see *path* as a repository root (as copier asks it to)."""
-    return (path / ".git").exists() or "GIT_DIR" in os.environ
-
-
-def _is_literal(text: str, environment: Any, suffix: str) -> bool:
-    """Whether Jinja would render *text* as itself: no markup the environment knows,
-    no line breaks (Jinja normalizes them and may drop a trailing one), and not a
-    name ending with the templates suffix."""
-    markers = (
-        environment.block_start_string,
-        environment.variable_start_string,
-        environment.comment_start_string,
-        environment.line_statement_prefix,
-        environment.line_comment_prefix,
-    )
-    if "\n" in text or "\r" in text or (suffix and text.endswith(suffix)):
-        return False
-    return not any(marker and marker in text for marker in markers)
 
 
 @cache
@@ -192,8 +171,7 @@ def _fresh_destination_worker() -> type[Any]:
     """copier's Worker, minus work that cannot change what we render.
 
     We use the Worker rather than run_copy() to adjust the Jinja environment. Our
-    callers always render into a new, empty directory. Profiling showed copier
-    spending most of its own time on:
+    callers always render into a new, empty directory. copier spent its time on:
 
     - 13 git subprocesses: after writing each file ``git config core.fileMode`` (and
       maybe ``git ls-files``) to fix the executable bit of files already tracked by
@@ -201,21 +179,27 @@ def _fresh_destination_worker() -> type[Any]:
       local template is a git repository, ``git rev-parse`` then ``git init`` +
       ``git bundle verify`` (a directory without ``.git`` is neither);
     - about 9 Jinja compiles per template file: every part of every path is compiled
-      and rendered, literal or not, and the answers file's name is compiled and
-      rendered again for each part. Literal parts are returned as they are, and the
-      answers file's name is rendered once per render;
-    - rendering every path of a git template's ``.git`` before excluding it.
+      and rendered, literal or not, and the answers file's name again for each part.
+      Literal parts are returned as they are, other strings compiled once, and the
+      answers file's name rendered once per render;
+    - walking and rendering every path of a git template's ``.git`` before excluding it.
 
     These lean on copier internals; if copier renames them, the overrides stop
-    applying and rendering is merely as slow as before, never different. The
-    budget (``budget``, set by :func:`render_template`) is charged for every file,
-    directory and symlink written.
+    applying and rendering is merely as slow as before, never different. Every file,
+    directory and symlink written is charged to the render's budget; with
+    ``sources`` only those template files (and their directories) are rendered.
     """
+    import copier._main
     from copier._jinja_ext import get_yield_context
     from copier._main import Worker
 
+    # copier's walk of a template: ours is the same, minus this thread's render's
+    # SKIPPED_DIRECTORY (its clone's .git). setattr: mypy sees no such export.
+    setattr(copier._main, "scantree", walk)  # noqa: B010
+
     class FreshDestinationWorker(Worker):
-        budget: RenderBudget | None = None
+        budget: RenderBudget  # set by render_template before anything renders
+        sources: frozenset[str] | None = None
         _answers_relpath_cache: Path | None = None
         _rendering_tree = False
 
@@ -226,19 +210,10 @@ def _fresh_destination_worker() -> type[Any]:
         def template(self) -> Any:
             template = super().template
             local = Path(str(template.url)).expanduser()
-            if local.is_dir() and not _is_git_checkout(local):
+            if local.is_dir() and not is_git_checkout(local):
                 # Template.vcs is a cached_property: filling its cache skips the probe.
                 template.__dict__["vcs"] = None
             return template
-
-        def _render_template(self) -> None:
-            # The answers are final once the tree renders: its file name cannot change.
-            self._rendering_tree = True
-            try:
-                super()._render_template()
-            finally:
-                self._rendering_tree = False
-                self._answers_relpath_cache = None
 
         @property
         def answers_relpath(self) -> Path:
@@ -258,18 +233,17 @@ def _fresh_destination_worker() -> type[Any]:
             context.yield_iterable = None
 
         def _render_string(self, string: str, extra_context: Any = None) -> str:
-            if type(string) is str and _is_literal(
-                string, self.jinja_env, self.template.templates_suffix
-            ):
-                self._forget_yield()
-                return string
-            if type(string) is not str:
+            if type(string) is not str:  # copier relies on the TypeError this raises
                 return str(super()._render_string(string, extra_context=extra_context))
             compiled = self._compiled.get(string)
-            if compiled is None:
+            if compiled is None and not is_literal(
+                string, self.jinja_env, self.template.templates_suffix
+            ):
                 compiled = self._compiled[string] = self.jinja_env.from_string(string)
             else:
                 self._forget_yield()
+            if compiled is None:
+                return string
             return str(compiled.render(**self._render_context(), **(extra_context or {})))
 
         @cached_property
@@ -277,10 +251,29 @@ def _fresh_destination_worker() -> type[Any]:
             # The same path part (``{{ project_name }}``) recurs in every path under it.
             return {}
 
+        def _render_template(self) -> None:
+            skipped = self.template_copy_root / ".git" if self._skips_git_directory else None
+            token = SKIPPED_DIRECTORY.set(str(skipped) if skipped else None)
+            # The answers are final once the tree renders: its file name cannot change.
+            self._rendering_tree = True
+            try:
+                super()._render_template()
+            finally:
+                SKIPPED_DIRECTORY.reset(token)
+                self._rendering_tree = False
+                self._answers_relpath_cache = None
+
         def _render_path(self, relpath: Path) -> Any:
-            if relpath.parts and relpath.parts[0] == ".git" and self._skips_git_directory:
-                return iter(())
+            if self.sources is not None:
+                name = relpath.as_posix()
+                if name not in self.sources and name not in self._source_directories:
+                    return iter(())
             return super()._render_path(relpath)
+
+        @cached_property
+        def _source_directories(self) -> frozenset[str]:
+            sources = self.sources or frozenset()
+            return frozenset(parent.as_posix() for name in sources for parent in Path(name).parents)
 
         @cached_property
         def _skips_git_directory(self) -> bool:
@@ -293,52 +286,15 @@ def _fresh_destination_worker() -> type[Any]:
         def _render_file(
             self, src_relpath: Path, dst_relpath: Path, extra_context: Any = None
         ) -> None:
-            if self.budget is not None:
-                self.budget.charge_entry()
+            self.budget.charge_entry()
             super()._render_file(src_relpath, dst_relpath, extra_context=extra_context)
 
         def _render_folder(self, dst_relpath: Path) -> None:
-            if self.budget is not None:
-                self.budget.charge_entry()
+            self.budget.charge_entry()
             super()._render_folder(dst_relpath)
 
         def _render_symlink(self, src_relpath: Path, dst_relpath: Path) -> None:
-            if self.budget is not None:
-                self.budget.charge_entry()
+            self.budget.charge_entry()
             super()._render_symlink(src_relpath, dst_relpath)
 
     return FreshDestinationWorker
-
-
-def _where(file: str | None, line: int | None) -> str:
-    if file is None:
-        return "<template>"
-    return f"{file}:{line}" if line else file
-
-
-def _template_location(
-    filename: str | None, lineno: int | None, source: str
-) -> tuple[str | None, int | None]:
-    """(the template file relative to *source*, the line)."""
-    if not filename:
-        return "<template string>", lineno
-    path = Path(filename)
-    try:
-        path = path.relative_to(source)
-    except ValueError:
-        pass
-    return str(path), lineno
-
-
-def _undefined_location(error: BaseException, source: str) -> tuple[str | None, int | None]:
-    """The template file and line an UndefinedError came from.
-
-    Jinja rewrites tracebacks so that template frames carry the template's file
-    name and line; the innermost such frame is where the variable was used.
-    """
-    location: tuple[str | None, int | None] = (None, None)
-    for frame, lineno in traceback.walk_tb(error.__traceback__):
-        filename = frame.f_code.co_filename
-        if not filename.endswith(".py") and not filename.startswith("<"):
-            location = _template_location(filename, lineno, source)
-    return location
