@@ -290,3 +290,33 @@ def test_a_git_template_that_cannot_be_fetched_is_one_line(runner: CliRunner, ro
     assert result.output.startswith("Error: git could not fetch the template: ")
     assert len(result.output.strip().splitlines()) == 1
     assert not (root / "out" / "shop").exists()
+
+
+def test_a_render_in_another_thread_is_stopped_too(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # validate-template renders its variants in threads, where no signal reaches.
+    import threading
+
+    from thibaud_cli.errors import TemplateError
+    from thibaud_cli.template.render import render_template
+
+    monkeypatch.setattr("thibaud_cli.template.limits.RENDER_TIMEOUT_SECONDS", 1.0)
+    payload = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    template = make_template(root, {"slow.txt.jinja": payload})
+    outcome: list[BaseException | None] = []
+
+    def render() -> None:
+        try:
+            render_template(str(template), root / "out" / "shop", data={"project_name": "shop"})
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert isinstance(outcome[0], TemplateError)
+    assert "took longer than 1 s to render" in str(outcome[0])

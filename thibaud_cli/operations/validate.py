@@ -1,10 +1,10 @@
 """``validate-template``: render a template's variants and boot each result.
 
 Variants are rendered here, in this process (copier is imported once), with
-StrictUndefined. Each rendered project is then booted in its own fresh interpreter
-(``boot_probe.py``), so variants never share ``sys.modules``; up to *jobs* of them at
-once. A probe process is started before its variant is rendered, so that the
-framework import in the child overlaps the rendering in the parent.
+StrictUndefined, side by side in threads. Each rendered project is then booted in its
+own fresh interpreter (``boot_probe.py``), so variants never share ``sys.modules``; up
+to *jobs* of them at once. A probe process is started before its variant is rendered,
+so that the framework import in the child overlaps the rendering in the parent.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from thibaud_cli.checks.results import (
 )
 from thibaud_cli.checks.variants import Variant, default_variants, load_matrix
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
+from thibaud_cli.template.messages import quiet_warnings
 from thibaud_cli.template.source import TemplateSource
 
 #: The project name used when neither the template nor the answers give one.
@@ -130,6 +131,12 @@ def _plan(
     return source, config, variants, notes, problem
 
 
+def _renders_without_git(source: TemplateSource) -> bool:
+    from thibaud_cli.template.walk import is_git_checkout
+
+    return source.local_path is not None and not is_git_checkout(source.local_path)
+
+
 def validate_template(
     template: str | None = None,
     *,
@@ -165,35 +172,27 @@ def validate_template(
     progress = on_progress or (lambda done, total: None)
     progress(0, len(variants))
     results: dict[int, VariantResult] = {}
-    with tempfile.TemporaryDirectory(prefix="thibaud-validate-") as tmp:
+    # Renders share nothing, each has its own deadline: they run side by side, beside
+    # the boots. A git template is cloned by copier, which changes the process's
+    # working directory for git: those render one at a time.
+    renderers = workers if _renders_without_git(source) else 1
+    with (
+        tempfile.TemporaryDirectory(prefix="thibaud-validate-") as tmp,
+        quiet_warnings(),
+        ThreadPoolExecutor(max_workers=workers) as boot_pool,
+        ThreadPoolExecutor(max_workers=renderers) as render_pool,
+    ):
         root = Path(tmp)
-        renders: list[Future[RenderedVariant]] = [Future() for _ in variants]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            boots = {}
-            for index, variant in enumerate(variants):
-                workdir = root / f"variant-{index}"
-                workdir.mkdir()
-                boots[
-                    pool.submit(boot_variant, variant, renders[index], workdir, server=server)
-                ] = index
-            try:
-                for index, variant in enumerate(variants):
-                    renders[index].set_result(
-                        _render(
-                            variant,
-                            source,
-                            root / f"variant-{index}" / "project",
-                            config=config,
-                            trust=trust,
-                        )
-                    )
-            except BaseException as error:
-                for pending in renders:
-                    if not pending.done():
-                        pending.set_exception(error)
-                raise
-            for future in as_completed(boots):
-                results[boots[future]] = future.result()
-                progress(len(results), len(variants))
+        boots = {}
+        for index, variant in enumerate(variants):
+            workdir = root / f"variant-{index}"
+            workdir.mkdir()
+            render = render_pool.submit(
+                _render, variant, source, workdir / "project", config=config, trust=trust
+            )
+            boots[boot_pool.submit(boot_variant, variant, render, workdir, server=server)] = index
+        for future in as_completed(boots):
+            results[boots[future]] = future.result()
+            progress(len(results), len(variants))
     ordered = tuple(results[index] for index in range(len(variants)))
     return ValidationReport(source.copier_source, ordered, tuple(notes))

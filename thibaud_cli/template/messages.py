@@ -5,7 +5,11 @@ is Jinja at all.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import traceback
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +72,19 @@ def is_literal(text: str, environment: Any, suffix: str) -> bool:
     if "\n" in text or "\r" in text or (suffix and text.endswith(suffix)):
         return False
     return not any(marker and marker in text for marker in markers)
+
+
+@contextlib.contextmanager
+def quiet_warnings() -> Iterator[None]:
+    """Python warnings silenced, in the main thread.
+
+    The filters are process-wide: renders running side by side in other threads
+    leave them to their caller (validate_template silences them around its threads),
+    lest one render's exit restore filters another's entry had replaced.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

@@ -6,7 +6,6 @@ not render, and ``--help``, never pay for it.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -26,6 +25,7 @@ from thibaud_cli.template.messages import (
     git_reason,
     is_literal,
     one_line,
+    quiet_warnings,
     template_location,
     undefined_location,
     where,
@@ -78,10 +78,8 @@ def render_template(
     from plumbum.commands.processes import ProcessExecutionError  # copier's git runner
 
     try:
-        with warnings.catch_warnings():
-            # copier warns about dirty local git templates and the like; the CLI
-            # is no place for Python warnings.
-            warnings.simplefilter("ignore")
+        # copier warns about dirty local git templates and the like: not in a CLI.
+        with quiet_warnings():
             with _fresh_destination_worker()(
                 src_path=source,
                 dst_path=destination,

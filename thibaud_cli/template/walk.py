@@ -26,9 +26,11 @@ SKIPPED_DIRECTORY: ContextVar[str | None] = ContextVar("SKIPPED_DIRECTORY", defa
 def walk(path: str, follow_symlinks: bool) -> Iterator[os.DirEntry[str]]:
     """copier's ``scantree`` (a recursive ``os.scandir``), minus one directory."""
     skipped = SKIPPED_DIRECTORY.get()
-    for entry in os.scandir(path):
-        if entry.path == skipped:
-            continue
-        yield entry
-        if entry.is_dir(follow_symlinks=follow_symlinks):
-            yield from walk(entry.path, follow_symlinks)
+    # Closed even when the render stops half-way (copier's leaves that to the collector).
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.path == skipped:
+                continue
+            yield entry
+            if entry.is_dir(follow_symlinks=follow_symlinks):
+                yield from walk(entry.path, follow_symlinks)
