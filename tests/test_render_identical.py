@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bench.synthetic import build_template
-from tests.helpers import tree_snapshot
+from tests.helpers import LargeTemplate, tree_snapshot
 from thibaud_cli.template.render import render_template
 from thibaud_cli.template.source import bundled_template_path
 
@@ -71,11 +71,11 @@ def test_the_bundled_template_renders_as_copier_renders_it(
 
 
 def test_a_large_template_renders_as_copier_renders_it(
-    large_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    large_template: LargeTemplate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A plain directory (git aside): the path parts, literal or templated, are the point.
     plain = tmp_path / "template"
-    shutil.copytree(large_template, plain, ignore=shutil.ignore_patterns(".git"))
+    shutil.copytree(large_template.template, plain, ignore=shutil.ignore_patterns(".git"))
     assert assert_same_render(str(plain), tmp_path, monkeypatch) > 1000
 
 
