@@ -193,7 +193,10 @@ class GitSource:
         target = to if to is not None else latest_tag(self._tags)
         if target is None:
             return None
-        return changed_sources(self.answers.template, self.current_commit, target)
+        try:
+            return changed_sources(self.answers.template, self.current_commit, target)
+        except TemplateError:
+            return None  # copier, rendering everything, says what is wrong in its words
 
     def render_target(
         self,
