@@ -3,9 +3,12 @@
 copier already renders in Jinja's sandbox, refuses rendered paths outside the
 destination, and refuses tasks and Jinja extensions unless trusted. What the
 sandbox does not bound is size: ``{{ "x" * 10**10 }}``, ``"x"|center(10**10)`` or
-nested loops can exhaust memory. Here the Jinja environment is bounded (big
-repetitions and integer arguments are refused, rendered text is counted as it is
-produced), and the rendered tree is checked for symlinks that lead outside it.
+nested loops can exhaust memory, and many files a disk. Here the Jinja environment is
+bounded (big repetitions and integer arguments are refused, rendered text is counted
+as it is produced, each file written costs what it takes on disk), each render has a
+deadline (in whichever thread it runs), and the rendered tree is checked for
+symlinks that lead outside it. What is bounded is size and time, never how many
+files or strings an honest template has.
 """
 
 from __future__ import annotations
