@@ -44,7 +44,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {system}, Python {python}"
 
 
-def _table(section: Section) -> list[str]:
+def table(section: Section) -> list[str]:
     rule = "|---|" + "---:|" * (len(section.columns) - 1)
     lines = [f"| {' | '.join(section.columns)} |", rule]
     for row in section.rows:
@@ -76,7 +76,7 @@ def markdown(sections: list[Section], targets: list[Target], settings: str) -> s
         if section.note:
             lines += [section.note, ""]
         if section.rows:
-            lines += _table(section)
+            lines += table(section)
     return "\n".join(lines) + "\n"
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from thibaud_cli.template.source import bundled_template_path
 
-from . import projects, scale_out, served
+from . import projects, scale_out, scaling, served
 from .peers import build_cookiecutter_template
-from .report import Row, Section, Target, markdown, print_progress
+from .report import Row, Section, Target, machine, markdown, print_progress, table
 from .timing import Command, CommandFailed, Timing, time_commands
 
 BIN = projects.BIN_DIR
@@ -434,9 +434,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs, to try the harness")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write results")
+    parser.add_argument(
+        "--only",
+        choices=["scaling"],
+        help="run one section only, and append its table to the results",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=None, help="runs of each scaling command (default 3, quick 1)"
+    )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     check_our_script()
+    if args.only == "scaling":
+        _append_scaling(args.output, quick=args.quick, runs=args.runs)
+        return
     sections: list[Section] = []
     targets: list[Target] = []
     with tempfile.TemporaryDirectory(prefix="thibaud-bench-") as temporary:
@@ -462,7 +473,27 @@ def main(argv: list[str] | None = None) -> None:
         )
         sections.append(section)
         targets += scale_out.targets(section)
+        sizes, runs = scaling.sizes_for(args.quick)
+        sections.append(scaling.section(sizes, args.runs or runs, workdir / "scaling"))
     text = markdown(sections, targets, settings.describe())
     args.output.write_text(text, "utf-8")
     print(text)
     print_progress(f"written to {args.output}")
+
+
+def _append_scaling(output: Path, *, quick: bool, runs: int | None) -> None:
+    """The scaling section alone, appended to *output* under a dated heading."""
+    from datetime import UTC, datetime
+
+    sizes, default_runs = scaling.sizes_for(quick)
+    runs = runs or default_runs
+    with tempfile.TemporaryDirectory(prefix="thibaud-bench-") as temporary:
+        found = scaling.section(sizes, runs, Path(temporary))
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = "\n".join(
+        [f"\n## {found.title}, {now}\n", f"{machine()}.\n", *table(found), "", found.note, ""]
+    )
+    with output.open("a", encoding="utf-8") as results:
+        results.write(text)
+    print(text)
+    print_progress(f"appended to {output}")

@@ -190,3 +190,12 @@ def git_commit_all(repo: Path, message: str, *, tag: str | None = None) -> None:
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
     if tag is not None:
         git(repo, "tag", tag)
+
+
+@dataclass(frozen=True)
+class LargeTemplate:
+    """A synthetic git template of 1,000 files, and a project generated at its v1."""
+
+    template: Path
+    #: Generated at v1, a tenth of its files edited, committed: copy it before writing.
+    project: Path

@@ -210,16 +210,33 @@ def test_huge_output_is_refused_before_it_exhausts_memory(
     assert_nothing_written(root, before)
 
 
-def test_many_files_from_one_template_are_bounded(runner: CliRunner, root: Path) -> None:
+@pytest.mark.parametrize("content", ["{{ 'y' * 5000 }}", ""])
+def test_many_files_from_one_template_are_bounded(
+    runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    # Files count by their size plus what each costs on disk, empty ones too. A
+    # smaller budget than the real one (128 MiB) keeps the test short: the limit
+    # is reached the same way, after fewer files.
+    monkeypatch.setattr("thibaud_cli.template.limits.MAX_RENDERED_BYTES", 8 * 1024 * 1024)
     template = make_template(
         root,
-        {"{% yield n from range(100000) %}f{{ n }}{% endyield %}.txt.jinja": "{{ 'y' * 5000 }}"},
+        {"{% yield n from range(100000) %}f{{ n }}{% endyield %}.txt.jinja": content},
     )
     before = tree_snapshot(root)
     code, output = start(runner, root, template)
     assert code == 1, output
     assert "refused" in output
     assert_nothing_written(root, before)
+
+
+def test_many_honest_files_are_not_refused(runner: CliRunner, root: Path) -> None:
+    # 1,000 files once hit a limit on how many strings a render made (at ~440 files).
+    template = make_template(
+        root, {"{% yield n from range(1000) %}f{{ n }}{% endyield %}.txt.jinja": "{{ n }}\n"}
+    )
+    code, output = start(runner, root, template)
+    assert code == 0, output
+    assert (root / "out" / "shop" / "f999.txt").read_text() == "999\n"
 
 
 @pytest.mark.parametrize(
@@ -517,3 +534,33 @@ def test_serialiser_formatting_options_still_work(runner: CliRunner, root: Path)
     code, output = start(runner, root, template)
     assert code == 0, output
     assert (root / "out" / "shop" / "data.txt").read_text() == '{\n "a": "é"\n}'
+
+
+def test_a_render_in_another_thread_is_stopped_too(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # validate-template renders its variants in threads, where no signal reaches.
+    import threading
+
+    from thibaud_cli.errors import TemplateError
+    from thibaud_cli.template.render import render_template
+
+    monkeypatch.setattr("thibaud_cli.template.limits.RENDER_TIMEOUT_SECONDS", 1.0)
+    payload = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    template = make_template(root, {"slow.txt.jinja": payload})
+    outcome: list[BaseException | None] = []
+
+    def render() -> None:
+        try:
+            render_template(str(template), root / "out" / "shop", data={"project_name": "shop"})
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert isinstance(outcome[0], TemplateError)
+    assert "took longer than 1 s to render" in str(outcome[0])

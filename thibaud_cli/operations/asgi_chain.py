@@ -78,10 +78,20 @@ def asgi_relative_path(answers: Answers) -> str:
     return answers.modules.relpath(module)
 
 
-def _only(relative: str) -> tuple[str, ...]:
-    """copier exclude patterns that render *relative* alone (and its parent directories)."""
+def only_path(relative: str) -> tuple[str, ...]:
+    """copier exclusions (gitignore patterns) that leave the file *relative* alone.
+
+    ``!dir`` lets a directory back in, and with it everything under it: ``/dir/**``
+    excludes that again before the next part is let back in. Anchored (leading
+    ``/``), so that a ``docs/<dir>/`` elsewhere stays excluded.
+    """
     parts = relative.split("/")
-    return ("*", *(f"!{'/'.join(parts[: index + 1])}" for index in range(len(parts))))
+    patterns = ["*"]
+    for depth in range(1, len(parts)):
+        directory = "/" + "/".join(parts[:depth])
+        patterns += [f"!{directory}", f"{directory}/**"]
+    patterns.append(f"!/{relative}")
+    return tuple(patterns)
 
 
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
@@ -98,7 +108,7 @@ def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bo
             run_tasks=False,
             trust=trust,
             vcs_ref=answers.template_commit,
-            exclude=_only(relative),
+            exclude=only_path(relative),
         )
         rendered = destination / relative
         if not rendered.is_file():
@@ -136,11 +146,20 @@ def _apply_chain(
     *,
     change: Transaction | None,
     trust: bool = False,
+    base: str | None = None,
 ) -> EntryPointChange:
-    """Merge *new_chain* into ``asgi.py``; write it and the answers unless *change* is None."""
+    """Merge the change from the recorded chain to *new_chain* into ``asgi.py``; write it
+    and the answers unless *change* is None.
+
+    *base*: ``asgi.py`` as rendered for the recorded chain, if the caller has it.
+    """
     path, ours = _read_entry_point(project_dir, answers)
-    base = render_asgi(answers, answers.asgi_middleware, trust=trust)
-    theirs = render_asgi(answers, new_chain, trust=trust)
+    if base is None:
+        base = render_asgi(answers, answers.asgi_middleware, trust=trust)
+    if new_chain == answers.asgi_middleware:
+        theirs = base  # the same chain renders the same file
+    else:
+        theirs = render_asgi(answers, new_chain, trust=trust)
     relative = asgi_relative_path(answers)
     refuse_hookless(relative, base, theirs, chain_changed=new_chain != answers.asgi_middleware)
     merged = merge_texts(base, ours, theirs)

@@ -41,6 +41,7 @@ from thibaud_cli.template.data import (
     regeneration_data,
 )
 from thibaud_cli.template.versions import TemplateVersion, template_versions
+from thibaud_cli.vcs.git import refuse_unvetted_config
 
 ConflictMode = Literal["refuse", "inline"]
 
@@ -141,17 +142,26 @@ def plan_update(
     user_data = dict(data or {})
     answers = load_answers(project_dir)
     refuse_reserved_keys(user_data, name_question=answers.name_question)
+    if not trust:
+        # Asking git for the newest version reads the template repository: its own
+        # configuration is vetted first, as for a render.
+        local = Path(answers.template).expanduser()
+        if local.is_dir() and (local / ".git").exists():
+            refuse_unvetted_config(local)
     source = template_versions(answers, bundled)
     current = TemplateVersion(answers.template_version, answers.template_commit)
     if source.known_target(to) == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
     theirs_data = {**regeneration_data(answers), **user_data}
-    target, theirs, rendered = source.render_target(to, theirs_data, trust=trust)
+    # --data may change any file; otherwise files the versions share render the same
+    # in both and merge to what is on disk, so they need not be rendered at all.
+    sources = None if user_data else source.changed_sources(to)
+    target, theirs, rendered = source.render_target(to, theirs_data, trust=trust, sources=sources)
     # As startproject: a --data key the (newer) template does not ask about is a typo.
     refuse_unknown_questions(user_data, rendered.questions)
     if target == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
-    base, _ = source.render_current(regeneration_data(answers), trust=trust)
+    base, _ = source.render_current(regeneration_data(answers), trust=trust, sources=sources)
     ours = _read_ours(project_dir, set(base) | set(theirs))
     new_answers = replace(
         answers,
@@ -203,12 +213,13 @@ def update_project(
         _refuse_conflicts(plan, conflict)
         return UpdateResult(plan=plan, written=False, conflict_mode=conflict)
     with change_project(project_dir, operation="update", repair=_repair(project_dir)) as change:
-        if not allow_dirty:
-            refuse_uncommitted_changes(project_dir)
         plan = plan_update(project_dir, to=to, data=data, trust=trust, bundled=bundled)
         _refuse_conflicts(plan, conflict)
         written = not (plan.up_to_date and not plan.changes)
         if written:
+            if not allow_dirty:
+                # Asked of git only once the update is known to write something.
+                refuse_uncommitted_changes(project_dir)
             _apply(plan, trust=trust, skip_tasks=skip_tasks)
         return UpdateResult(plan, written, conflict, recovery=change.recovered)
 

@@ -1,10 +1,10 @@
 """``validate-template``: render a template's variants and boot each result.
 
 Variants are rendered here, in this process (copier is imported once), with
-StrictUndefined. Each rendered project is then booted in its own fresh interpreter
-(``boot_probe.py``), so variants never share ``sys.modules``; up to *jobs* of them at
-once. A probe process is started before its variant is rendered, so that the
-framework import in the child overlaps the rendering in the parent.
+StrictUndefined, side by side in threads. Each rendered project is then booted in its
+own fresh interpreter (``boot_probe.py``), so variants never share ``sys.modules``; up
+to *jobs* of them at once. A probe process is started before its variant is rendered,
+so that the framework import in the child overlaps the rendering in the parent.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from thibaud_cli.checks.variants import (
 from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.data import generate_secret_key
+from thibaud_cli.template.messages import quiet_warnings
 from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
 
 #: The project name used when neither the template nor the answers give one.
@@ -210,6 +211,12 @@ def _default_vcs_ref(source: TemplateSource, vcs_ref: str | None) -> str | None:
     return vcs_ref
 
 
+def _renders_without_git(source: TemplateSource) -> bool:
+    from thibaud_cli.template.walk import is_git_checkout
+
+    return source.local_path is not None and not is_git_checkout(source.local_path)
+
+
 def validate_template(
     template: str | None = None,
     *,
@@ -299,41 +306,34 @@ def validate_template(
                 results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
                 progress(len(results), len(variants))
             return masked(tuple(results[i] for i in range(len(variants))))
-        renders: list[Future[RenderedVariant]] = [Future() for _ in variants]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        # Renders share nothing, each has its own deadline: they run side by side, beside
+        # the boots. A git template is cloned by copier, which changes the process's
+        # working directory for git: those render one at a time.
+        renderers = workers if _renders_without_git(source) else 1
+        with (
+            quiet_warnings(),
+            ThreadPoolExecutor(max_workers=workers) as boot_pool,
+            ThreadPoolExecutor(max_workers=renderers) as render_pool,
+        ):
             boots = {}
             for index, each in enumerate(variants):
                 workdir = root / f"variant-{index}"
                 workdir.mkdir()
-                boots[
-                    pool.submit(
-                        boot_variant,
-                        each,
-                        renders[index],
-                        workdir,
-                        server=server,
-                        python=python,
-                    )
-                ] = index
-            try:
-                for index, each in enumerate(variants):
-                    renders[index].set_result(
-                        _render(
-                            each,
-                            source,
-                            root / f"variant-{index}" / "project",
-                            trust=trust,
-                            secret_key=secret_keys[index],
-                            secrets_seen=secrets,
-                            vcs_ref=vcs_ref,
-                            run_tasks=not skip_tasks,
-                        )
-                    )
-            except BaseException as error:
-                for pending in renders:
-                    if not pending.done():
-                        pending.set_exception(error)
-                raise
+                render = render_pool.submit(
+                    _render,
+                    each,
+                    source,
+                    workdir / "project",
+                    trust=trust,
+                    secret_key=secret_keys[index],
+                    secrets_seen=secrets,
+                    vcs_ref=vcs_ref,
+                    run_tasks=not skip_tasks,
+                )
+                booted = boot_pool.submit(
+                    boot_variant, each, render, workdir, server=server, python=python
+                )
+                boots[booted] = index
             for future in as_completed(boots):
                 results[boots[future]] = future.result()
                 progress(len(results), len(variants))

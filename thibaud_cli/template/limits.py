@@ -3,9 +3,12 @@
 copier already renders in Jinja's sandbox, refuses rendered paths outside the
 destination, and refuses tasks and Jinja extensions unless trusted. What the
 sandbox does not bound is size: ``{{ "x" * 10**10 }}``, ``"x"|center(10**10)`` or
-nested loops can exhaust memory. Here the Jinja environment is bounded (big
-repetitions and integer arguments are refused, rendered text is counted as it is
-produced), and the rendered tree is checked for symlinks that lead outside it.
+nested loops can exhaust memory, and many files a disk. Here the Jinja environment is
+bounded (big repetitions and integer arguments are refused, rendered text is counted
+as it is produced, each file written costs what it takes on disk), each render has a
+deadline (in whichever thread it runs), and the rendered tree is checked for
+symlinks that lead outside it. What is bounded is size and time, never how many
+files or strings an honest template has.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -22,12 +24,14 @@ from typing import Any
 from thibaud_cli.errors import TemplateError
 from thibaud_cli.fs.walk import walk_files
 
-#: All the text one render may produce, across every file.
+#: All one render may produce: the text of every file, path and string it renders,
+#: plus :data:`ENTRY_COST` for every file, directory and symlink it writes.
 MAX_RENDERED_BYTES = 128 * 1024 * 1024
-#: How many pieces (file contents, path parts, strings copier renders) one render may
-#: produce, so a template cannot produce an unbounded number of files either. The
-#: bundled template takes about a hundred.
-MAX_RENDERED_PIECES = 4000
+#: What one written file, directory or symlink costs of the budget, whatever its size:
+#: about what it occupies on disk (a block and an inode), so a template cannot fill
+#: a disk with empty files either. 32,768 empty files use the budget up; an honest
+#: template of 4,000 files uses an eighth of it.
+ENTRY_COST = 4096
 #: The largest integer a template may pass to a function or filter.
 MAX_INTEGER_ARGUMENT = 10_000_000
 #: The largest integer a template may compute with ``**``, in bits.
@@ -37,29 +41,30 @@ RENDER_TIMEOUT_SECONDS = 120.0
 
 
 class RenderBudget:
-    """Counts what the environment renders; refuses what goes past the limit."""
+    """Counts what a render produces; refuses what goes past the limit.
 
-    def __init__(self, limit: int = MAX_RENDERED_BYTES, pieces: int = MAX_RENDERED_PIECES) -> None:
-        self.limit = limit
+    Only sizes are counted, never how many strings a template renders: a template
+    with many honest files is as welcome as one with few.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_RENDERED_BYTES if limit is None else limit
         self.used = 0
-        self.pieces_left = pieces
 
     def spend(self, amount: int) -> None:
         self.used += amount
         if self.used > self.limit:
             raise TemplateError(
-                f"The template renders more than {self.limit // (1024 * 1024)} MiB of text: "
-                "refused, nothing was written."
+                f"The template renders more than {self.limit // (1024 * 1024)} MiB of text "
+                "and files: refused, nothing was written."
             )
+
+    def charge_entry(self) -> None:
+        """One more file, directory or symlink written."""
+        self.spend(ENTRY_COST)
 
     def concat(self, pieces: Iterable[str]) -> str:
         """A ``str.join`` that stops as soon as the budget is spent."""
-        self.pieces_left -= 1
-        if self.pieces_left < 0:
-            raise TemplateError(
-                "The template renders too many files or strings (more than "
-                f"{MAX_RENDERED_PIECES}): refused, nothing was written."
-            )
         collected = []
         for piece in pieces:
             self.spend(len(piece))
@@ -125,30 +130,64 @@ def contain(environment: Any, budget: RenderBudget) -> None:
         environment.filters[name] = _bounded(function)
 
 
+class RenderTimeout(BaseException):
+    """Raised inside a render that ran out of time.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` in
+    copier or Jinja swallows it; :func:`render_template` turns it into a
+    :class:`TemplateError`.
+    """
+
+
+def timeout_error(seconds: float | None = None) -> TemplateError:
+    limit = RENDER_TIMEOUT_SECONDS if seconds is None else seconds
+    return TemplateError(
+        f"The template took longer than {limit:g} s to render: refused, nothing was written."
+    )
+
+
+def _raise_in_thread(thread_id: int, exception: type[BaseException] | None) -> None:
+    import ctypes
+
+    # None (a NULL pointer) clears an exception set earlier and not yet raised.
+    target = ctypes.py_object(exception) if exception is not None else None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), target)
+
+
 @contextlib.contextmanager
 def render_deadline(seconds: float | None = None) -> Iterator[None]:
-    """Refuse a render that takes longer than *seconds* (default RENDER_TIMEOUT_SECONDS).
+    """Interrupt the render in this thread after *seconds* (default RENDER_TIMEOUT_SECONDS).
 
-    A timer signal interrupts the render; it only works in the main thread, which
-    is where thibaud-admin renders. Elsewhere the render is not timed.
+    A timer thread raises :class:`RenderTimeout` in the rendering thread, which
+    Python delivers between two bytecodes, as it delivers a signal handler's
+    exception, but in any thread, so that renders can run side by side, each with
+    its own deadline. At most one is raised per render, and one not yet delivered
+    when the render ends is withdrawn.
     """
     limit = RENDER_TIMEOUT_SECONDS if seconds is None else seconds
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    thread_id = threading.get_ident()
+    lock = threading.Lock()
+    state = {"running": True, "fired": False}
 
-    def expired(signum: int, frame: Any) -> None:
-        raise TemplateError(
-            f"The template took longer than {limit:g} s to render: refused, nothing was written."
-        )
+    def expire() -> None:
+        with lock:
+            if state["running"]:
+                state["fired"] = True
+                _raise_in_thread(thread_id, RenderTimeout)
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    timer = threading.Timer(limit, expire)
+    timer.daemon = True
+    timer.start()
     try:
         yield
+    except RenderTimeout:
+        raise timeout_error(limit) from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        timer.cancel()
+        with lock:
+            state["running"] = False
+            if state["fired"]:
+                _raise_in_thread(thread_id, None)
 
 
 def refuse_escaping_symlinks(root: Path) -> None:

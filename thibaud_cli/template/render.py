@@ -6,10 +6,8 @@ not render, and ``--help``, never pay for it.
 
 from __future__ import annotations
 
-import os
 import re
 import traceback
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -27,12 +25,24 @@ from thibaud_cli.template.classic import refuse_git_classic_template
 from thibaud_cli.template.filters import install_filters
 from thibaud_cli.template.limits import (
     RenderBudget,
+    RenderTimeout,
     contain,
     refuse_escaping_symlinks,
     render_deadline,
+    timeout_error,
+)
+from thibaud_cli.template.messages import (
+    git_reason,
+    is_literal,
+    one_line,
+    quiet_warnings,
+    template_location,
+    undefined_location,
+    where,
 )
 from thibaud_cli.template.source import TemplateSource, resolve_template
 from thibaud_cli.template.strictness import tasks_output_to, undefined_as_copier_allows
+from thibaud_cli.template.walk import SKIPPED_DIRECTORY, is_git_checkout, walk
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
 from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
 
@@ -71,13 +81,15 @@ def render_template(
     interactive: bool = False,
     name: str | None = None,
     task_log: Path | None = None,
+    sources: frozenset[str] | None = None,
 ) -> RenderedTemplate:
     """Render *template* into *destination* with *data*, never prompting.
 
     Every question takes its default unless *data* answers it. Templates that run
     code (tasks, migrations, Jinja extensions) are refused unless *trust* is true.
     With *strict_undefined*, an undefined variable fails the render even when the
-    template itself allows it. Errors are raised as :class:`TemplateError`.
+    template itself allows it. With *sources* (paths in the template, suffix
+    included) only those files are rendered. Errors are raised as :class:`TemplateError`.
 
     With *interactive*, copier prompts instead, on the terminal, for every question
     *data* does not answer (never a ``when: false`` one); Ctrl-C or end of input at a
@@ -99,14 +111,12 @@ def render_template(
     from plumbum import local  # copier's git runner
     from plumbum.commands.processes import ProcessExecutionError
 
-    if not trust and resolved.local_path is not None and _is_git_checkout(resolved.local_path):
+    if not trust and resolved.local_path is not None and is_git_checkout(resolved.local_path):
         refuse_unvetted_config(resolved.local_path)
     try:
         # plumbum keeps its own copy of the environment: it gets the variables too.
-        with hardened_git_environment() as git_env, local.env(**git_env), warnings.catch_warnings():
-            # copier warns about dirty local git templates and the like; the CLI
-            # is no place for Python warnings.
-            warnings.simplefilter("ignore")
+        # copier warns about dirty local git templates and the like: not in a CLI.
+        with hardened_git_environment() as git_env, local.env(**git_env), quiet_warnings():
             worker_class = _interactive_worker() if interactive else _fresh_destination_worker()
             with worker_class(
                 src_path=source,
@@ -152,7 +162,9 @@ def render_template(
 
                     worker.data.setdefault(name_question(worker.template.config_data), name)
                 install_filters(worker.jinja_env, trust=trust)
-                contain(worker.jinja_env, RenderBudget())
+                worker.sources = sources
+                worker.budget = RenderBudget()
+                contain(worker.jinja_env, worker.budget)
                 if interactive:
                     worker.ask_questions()  # before the deadline starts
                 with render_deadline(), tasks_output_to(task_log):
@@ -187,6 +199,9 @@ def render_template(
             "The questions were left unanswered (end of input): nothing was written. "
             "Answer them with --data KEY=VALUE, or pass --defaults."
         ) from error
+    except RenderTimeout:
+        # Raised where the render ran out of time, past render_deadline's own handler.
+        raise timeout_error() from None
     except CopierUnsafeTemplateError as error:
         features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
         raise UnsafeTemplateError(
@@ -194,20 +209,20 @@ def render_template(
             "nothing was written. If you trust the template, pass --trust."
         ) from error
     except jinja2.TemplateSyntaxError as error:
-        file, line = _template_location(error.filename, error.lineno, template_root)
+        file, line = template_location(error.filename, error.lineno, template_root)
         raise TemplateError(
-            f"{_where(file, line)}: Jinja syntax error: {error.message}",
+            f"{where(file, line)}: Jinja syntax error: {error.message}",
             template_file=file,
             line=line,
         ) from error
     except jinja2.UndefinedError as error:
-        file, line = _undefined_location(error, template_root)
+        file, line = undefined_location(error, template_root)
         raise TemplateError(
-            f"{_where(file, line)}: {error.message}", template_file=file, line=line
+            f"{where(file, line)}: {error.message}", template_file=file, line=line
         ) from error
     except CopierTaskError as error:
         raise TemplateError(
-            f"A task of the template failed: {_one_line(error)}; what it printed is above "
+            f"A task of the template failed: {one_line(error)}; what it printed is above "
             "(or in the report). Pass --skip-tasks to render without tasks."
         ) from error
     except (jinja2.TemplateError, CopierError, ValueError) as error:
@@ -216,40 +231,30 @@ def render_template(
         required = re.search(r'Question "(\w+)" is required', str(error))
         if required:
             hint = f": it has no default, answer it with --data {required.group(1)}=VALUE"
-        raise TemplateError(f"The template failed to render: {_one_line(error)}{hint}") from error
+        raise TemplateError(f"The template failed to render: {one_line(error)}{hint}") from error
     except (OverflowError, MemoryError, RecursionError) as error:
         # The sandbox's range() limit, or a computation too big for memory.
         raise TemplateError(
             f"The template computes something too large ({type(error).__name__}: "
-            f"{_one_line(error)}): refused, nothing was written."
+            f"{one_line(error)}): refused, nothing was written."
         ) from error
     except (ArithmeticError, LookupError, TypeError, AttributeError) as error:
         # '{0}{1}'.format(1), 1/0, {}['x']|attr... in the template's own code: its failure,
         # told in one line. The same exceptions from anywhere else are bugs: re-raised.
-        file, line = _undefined_location(error, source)
+        file, line = undefined_location(error, template_root)
         if file is None and not _raised_in_template_string(error):
             raise
         raise TemplateError(
-            f"{_where(file, line)}: {type(error).__name__}: {_one_line(error)}: the template "
+            f"{where(file, line)}: {type(error).__name__}: {one_line(error)}: the template "
             "failed to render, nothing was written.",
             template_file=file,
             line=line,
         ) from error
     except ProcessExecutionError as error:
         raise TemplateError(
-            f"git could not fetch the template: {_git_reason(error)}. Check the URL and "
+            f"git could not fetch the template: {git_reason(error)}. Check the URL and "
             "your network, or give a local directory."
         ) from error
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def _git_reason(error: Any) -> str:
-    lines = [line.strip() for line in str(getattr(error, "stderr", "")).splitlines()]
-    reasons = [line for line in lines if line]
-    return reasons[-1] if reasons else _one_line(error)
 
 
 def _raised_in_template_string(error: BaseException) -> bool:
@@ -260,34 +265,44 @@ def _raised_in_template_string(error: BaseException) -> bool:
     )
 
 
-def _is_git_checkout(path: Path) -> bool:
-    """Whether git could see *path* as a repository root (as copier asks it to)."""
-    return (path / ".git").exists() or "GIT_DIR" in os.environ
-
-
 @cache
 def _fresh_destination_worker() -> type[Any]:
-    """copier's Worker, minus git subprocesses that cannot change what we render.
+    """copier's Worker, minus work that cannot change what we render.
 
     We use the Worker rather than run_copy() to adjust the Jinja environment. Our
-    callers always render into a new, empty directory, and profiling startproject
-    showed copier spending a large share of its own time in 13 git subprocesses:
+    callers always render into a new, empty directory. copier spent its time on:
 
-    - after writing each file it runs ``git config core.fileMode`` (and maybe
-      ``git ls-files``) to fix the executable bit of files already tracked by git
-      in the destination; in a new directory no file is tracked, so it never
-      changes anything;
-    - to tell whether a local template is a git repository it runs ``git rev-parse``
-      and then ``git init`` + ``git bundle verify`` in a temporary directory; a
-      directory without ``.git`` is neither a repository root nor a bundle file.
+    - 13 git subprocesses: after writing each file ``git config core.fileMode`` (and
+      maybe ``git ls-files``) to fix the executable bit of files already tracked by
+      git in the destination (in a new directory none is), and, to tell whether a
+      local template is a git repository, ``git rev-parse`` then ``git init`` +
+      ``git bundle verify`` (a directory without ``.git`` is neither);
+    - about 9 Jinja compiles per template file: every part of every path is compiled
+      and rendered, literal or not, and the answers file's name again for each part.
+      Literal parts are returned as they are, other strings compiled once, and the
+      answers file's name rendered once per render;
+    - walking and rendering every path of a git template's ``.git`` before excluding it.
 
-    Both shortcuts lean on copier internals; if copier renames them, the overrides
-    stop applying and rendering is merely as slow as before, never different.
+    These lean on copier internals; if copier renames them, the overrides stop
+    applying and rendering is merely as slow as before, never different. Every file,
+    directory and symlink written is charged to the render's budget; with
+    ``sources`` only those template files (and their directories) are rendered.
     """
+    import copier._main
+    from copier._jinja_ext import get_yield_context
     from copier._main import Worker
     from copier.errors import CopierError, InvalidTypeError
 
+    # copier's walk of a template: ours is the same, minus this thread's render's
+    # SKIPPED_DIRECTORY (its clone's .git). setattr: mypy sees no such export.
+    setattr(copier._main, "scantree", walk)  # noqa: B010
+
     class FreshDestinationWorker(Worker):
+        budget: RenderBudget  # set by render_template before anything renders
+        sources: frozenset[str] | None = None
+        _answers_relpath_cache: Path | None = None
+        _rendering_tree = False
+
         def _ask(self) -> None:
             # Answers are never prompted for: one that does not fit its question (a choice
             # not offered, a failed validator, a value of the wrong type) was given on the
@@ -299,7 +314,7 @@ def _fresh_destination_worker() -> type[Any]:
                 if isinstance(error, CopierError) and not isinstance(error, InvalidTypeError):
                     raise
                 question = self._failed_question(str(error))
-                message = _one_line(error).removesuffix(" Nothing was written.").rstrip(".")
+                message = one_line(error).removesuffix(" Nothing was written.").rstrip(".")
                 if question is None:
                     raise
                 if question not in self.answers.init:
@@ -334,10 +349,92 @@ def _fresh_destination_worker() -> type[Any]:
         def template(self) -> Any:
             template = super().template
             local = Path(str(template.url)).expanduser()
-            if local.is_dir() and not _is_git_checkout(local):
+            if local.is_dir() and not is_git_checkout(local):
                 # Template.vcs is a cached_property: filling its cache skips the probe.
                 template.__dict__["vcs"] = None
             return template
+
+        @property
+        def answers_relpath(self) -> Path:
+            if not self._rendering_tree:
+                return Path(super().answers_relpath)
+            if self._answers_relpath_cache is None:
+                self._answers_relpath_cache = Path(super().answers_relpath)
+            else:
+                # copier relies on the compile this replaces to forget a path's yield tag.
+                self._forget_yield()
+            return self._answers_relpath_cache
+
+        def _forget_yield(self) -> None:
+            """What compiling any string does to copier's yield state: reset it."""
+            context = get_yield_context(self.jinja_env)
+            context.yield_name = None
+            context.yield_iterable = None
+
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            if type(string) is not str:  # copier relies on the TypeError this raises
+                return str(super()._render_string(string, extra_context=extra_context))
+            compiled = self._compiled.get(string)
+            if compiled is None and not is_literal(
+                string, self.jinja_env, self.template.templates_suffix
+            ):
+                compiled = self._compiled[string] = self.jinja_env.from_string(string)
+            else:
+                self._forget_yield()
+            if compiled is None:
+                return string
+            return str(compiled.render(**self._render_context(), **(extra_context or {})))
+
+        @cached_property
+        def _compiled(self) -> dict[str, Any]:
+            # The same path part (``{{ project_name }}``) recurs in every path under it.
+            return {}
+
+        def _render_template(self) -> None:
+            skipped = self.template_copy_root / ".git" if self._skips_git_directory else None
+            token = SKIPPED_DIRECTORY.set(str(skipped) if skipped else None)
+            # The answers are final once the tree renders: its file name cannot change.
+            self._rendering_tree = True
+            try:
+                super()._render_template()
+            finally:
+                SKIPPED_DIRECTORY.reset(token)
+                self._rendering_tree = False
+                self._answers_relpath_cache = None
+
+        def _render_path(self, relpath: Path) -> Any:
+            if self.sources is not None:
+                name = relpath.as_posix()
+                if name not in self.sources and name not in self._source_directories:
+                    return iter(())
+            return super()._render_path(relpath)
+
+        @cached_property
+        def _source_directories(self) -> frozenset[str]:
+            sources = self.sources or frozenset()
+            return frozenset(parent.as_posix() for name in sources for parent in Path(name).parents)
+
+        @cached_property
+        def _skips_git_directory(self) -> bool:
+            # Excluded by name (copier's default), and no pattern lets part of it back.
+            exclusions = [str(pattern).strip() for pattern in self.all_exclusions]
+            return ".git" in exclusions and not any(
+                pattern.startswith("!") and ".git" in pattern for pattern in exclusions
+            )
+
+        def _render_file(
+            self, src_relpath: Path, dst_relpath: Path, extra_context: Any = None
+        ) -> None:
+            self.budget.charge_entry()
+            super()._render_file(src_relpath, dst_relpath, extra_context=extra_context)
+
+        def _render_folder(self, dst_relpath: Path) -> None:
+            self.budget.charge_entry()
+            super()._render_folder(dst_relpath)
+
+        def _render_symlink(self, src_relpath: Path, dst_relpath: Path) -> None:
+            self.budget.charge_entry()
+            super()._render_symlink(src_relpath, dst_relpath)
 
     return FreshDestinationWorker
 
@@ -363,37 +460,3 @@ def _interactive_worker() -> type[Any]:
                 super()._ask()
 
     return InteractiveWorker
-
-
-def _where(file: str | None, line: int | None) -> str:
-    if file is None:
-        return "<template>"
-    return f"{file}:{line}" if line else file
-
-
-def _template_location(
-    filename: str | None, lineno: int | None, source: str
-) -> tuple[str | None, int | None]:
-    """(the template file relative to *source*, the line)."""
-    if not filename:
-        return "<template string>", lineno
-    path = Path(filename)
-    try:
-        path = path.relative_to(source)
-    except ValueError:
-        pass
-    return str(path), lineno
-
-
-def _undefined_location(error: BaseException, source: str) -> tuple[str | None, int | None]:
-    """The template file and line an UndefinedError came from.
-
-    Jinja rewrites tracebacks so that template frames carry the template's file
-    name and line; the innermost such frame is where the variable was used.
-    """
-    location: tuple[str | None, int | None] = (None, None)
-    for frame, lineno in traceback.walk_tb(error.__traceback__):
-        filename = frame.f_code.co_filename
-        if not filename.endswith(".py") and not filename.startswith("<"):
-            location = _template_location(filename, lineno, source)
-    return location

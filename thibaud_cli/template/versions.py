@@ -2,14 +2,16 @@
 
 The bundled template's versions are the snapshots of ``template_history``; a git
 template's are its tags and commits, checked out by copier. Either way a version is
-rendered whole into a scratch directory and read into memory, without running the
-template's tasks.
+rendered into a scratch directory and read into memory, without running the
+template's tasks: whole, or only the files that differ between the two versions
+when a git template lets that be told apart (``gitrefs.changed_sources``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +23,12 @@ from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import discover_entry_points
 from thibaud_cli.template.bundled import BundledTemplates, version_sort_key
 from thibaud_cli.template.contract import declared_entry_points
+from thibaud_cli.template.gitrefs import (
+    changed_sources,
+    latest_tag,
+    names_same_commit,
+    remote_tags,
+)
 from thibaud_cli.template.render import RenderedTemplate, render_template
 from thibaud_cli.template.source import BUNDLED_TEMPLATE
 from thibaud_cli.vcs.metadata import is_vcs_metadata
@@ -40,7 +48,12 @@ class TemplateVersion:
 
 
 def render_tree(
-    template: str, *, vcs_ref: str | None, data: Mapping[str, Any], trust: bool
+    template: str,
+    *,
+    vcs_ref: str | None,
+    data: Mapping[str, Any],
+    trust: bool,
+    sources: frozenset[str] | None = None,
 ) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
     with scratch_directory("update") as scratch:
         destination = scratch / "project"
@@ -52,7 +65,12 @@ def render_tree(
             vcs_ref=vcs_ref,
             # An update must not run the template's tasks on a scratch copy.
             run_tasks=False,
+            sources=sources,
         )
+        if sources is not None:
+            # Only the changed files were rendered: nothing to discover the modules in
+            # (the update keeps the recorded ones).
+            return read_tree(destination), rendered
         declared = declared_entry_points(rendered.config, rendered.answers)
         found = discover_entry_points(destination, declared)
         return read_tree(destination), replace(rendered, entry_points=found)
@@ -82,12 +100,21 @@ class TemplateVersions(Protocol):
     def known_target(self, to: str | None) -> TemplateVersion | None:
         """The version an update goes to, if known without rendering it."""
 
+    def changed_sources(self, to: str | None) -> frozenset[str] | None:
+        """The template files that differ between the two versions, when rendering only
+        those gives the same update as rendering all (None: render all)."""
+
     def render_target(
-        self, to: str | None, data: Mapping[str, Any], *, trust: bool
+        self,
+        to: str | None,
+        data: Mapping[str, Any],
+        *,
+        trust: bool,
+        sources: frozenset[str] | None = None,
     ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]: ...
 
     def render_current(
-        self, data: Mapping[str, Any], *, trust: bool
+        self, data: Mapping[str, Any], *, trust: bool, sources: frozenset[str] | None = None
     ) -> tuple[dict[str, TemplateFile], RenderedTemplate]: ...
 
 
@@ -107,6 +134,9 @@ class BundledSource:
     def known_target(self, to: str | None) -> TemplateVersion | None:
         return TemplateVersion(self._target_version(to), None)
 
+    def changed_sources(self, to: str | None) -> frozenset[str] | None:
+        return None  # a dozen small files: rendering them all costs little
+
     def _target_version(self, to: str | None) -> str:
         # The recorded version first: a project from a newer release needs that release.
         self.bundled.path_for(self.current_version)
@@ -124,7 +154,12 @@ class BundledSource:
         return version
 
     def render_target(
-        self, to: str | None, data: Mapping[str, Any], *, trust: bool
+        self,
+        to: str | None,
+        data: Mapping[str, Any],
+        *,
+        trust: bool,
+        sources: frozenset[str] | None = None,
     ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
         version = self._target_version(to)
         tree, rendered = render_tree(
@@ -133,7 +168,7 @@ class BundledSource:
         return TemplateVersion(version, None), tree, rendered
 
     def render_current(
-        self, data: Mapping[str, Any], *, trust: bool
+        self, data: Mapping[str, Any], *, trust: bool, sources: frozenset[str] | None = None
     ) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
         template = str(self.bundled.path_for(self.current_version))
         return render_tree(template, vcs_ref=None, data=data, trust=trust)
@@ -152,24 +187,57 @@ class GitSource:
             )
         self.current_commit = answers.template_commit
 
+    @cached_property
+    def _tags(self) -> dict[str, str]:
+        return remote_tags(self.answers.template)
+
     def known_target(self, to: str | None) -> TemplateVersion | None:
-        return None  # which commit a tag or branch names is known once copier fetched it
+        # Without --to, copier checks out the newest tag (PEP 440 order): when it names
+        # the recorded commit, the project is up to date, and git says so without a
+        # clone. Any other case is known once copier has checked the version out.
+        if to is not None:
+            return None
+        newest = latest_tag(self._tags)
+        if newest is not None and names_same_commit(
+            self.current_commit, self._tags[newest], self._tags
+        ):
+            return TemplateVersion(self.answers.template_version, self.current_commit)
+        return None
+
+    def changed_sources(self, to: str | None) -> frozenset[str] | None:
+        target = to if to is not None else latest_tag(self._tags)
+        if target is None:
+            return None
+        try:
+            return changed_sources(self.answers.template, self.current_commit, target)
+        except TemplateError:
+            return None  # copier, rendering everything, says what is wrong in its words
 
     def render_target(
-        self, to: str | None, data: Mapping[str, Any], *, trust: bool
+        self,
+        to: str | None,
+        data: Mapping[str, Any],
+        *,
+        trust: bool,
+        sources: frozenset[str] | None = None,
     ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
-        # Without --to, copier checks out the newest tag (PEP 440 order).
-        tree, rendered = render_tree(self.answers.template, vcs_ref=to, data=data, trust=trust)
+        tree, rendered = render_tree(
+            self.answers.template, vcs_ref=to, data=data, trust=trust, sources=sources
+        )
         target = TemplateVersion(rendered.version, rendered.commit)
         if rendered.commit == self.current_commit:
             target = TemplateVersion(self.answers.template_version, self.current_commit)
         return target, tree, rendered
 
     def render_current(
-        self, data: Mapping[str, Any], *, trust: bool
+        self, data: Mapping[str, Any], *, trust: bool, sources: frozenset[str] | None = None
     ) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
         return render_tree(
-            self.answers.template, vcs_ref=self.current_commit, data=data, trust=trust
+            self.answers.template,
+            vcs_ref=self.current_commit,
+            data=data,
+            trust=trust,
+            sources=sources,
         )
 
 

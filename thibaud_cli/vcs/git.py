@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -99,25 +100,41 @@ def git_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     return variables
 
 
+_environment_lock = threading.Lock()
+_environment_users = 0
+_environment_saved: dict[str, str | None] = {}
+
+
 @contextlib.contextmanager
 def hardened_git_environment() -> Iterator[dict[str, str]]:
     """Set :func:`git_environment` in ``os.environ`` for the duration; yield it.
 
     Processes started with the inherited environment (``subprocess``, dunamai) get
     it; callers using a library with its own copy of the environment (plumbum) pass
-    the yielded variables to it as well.
+    the yielded variables to it as well. Renders run in several threads at once
+    (validate-template): the first to enter sets the variables, the last to leave
+    restores what was there, so no thread ever sees them half set.
     """
-    variables = git_environment()
-    saved = {key: os.environ.get(key) for key in variables}
-    os.environ.update(variables)
+    global _environment_users
+    with _environment_lock:
+        if _environment_users == 0:
+            variables = git_environment()
+            _environment_saved.clear()
+            _environment_saved.update({key: os.environ.get(key) for key in variables})
+            os.environ.update(variables)
+        _environment_users += 1
+        current = {key: os.environ[key] for key in _environment_saved}
     try:
-        yield variables
+        yield current
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        with _environment_lock:
+            _environment_users -= 1
+            if _environment_users == 0:
+                for key, value in _environment_saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
 
 
 def run_git(

@@ -1,0 +1,149 @@
+"""What a git template's tags and commits say, asked of git itself, without rendering.
+
+``update --check`` needs to know whether the template has a version newer than the
+project's recorded commit: ``git ls-remote --tags`` answers that without cloning.
+When it has, :func:`changed_sources` says which template files differ between the
+two commits, so that an update renders only those (when that is provably the same).
+copier picks the newest tag the same way (``copier._vcs.get_latest_tag``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from thibaud_cli.errors import TemplateError
+from thibaud_cli.vcs.git import git_environment
+
+#: copier's config files: a change to one may change every file's render.
+_CONFIG_FILES = frozenset({"copier.yml", "copier.yaml"})
+#: What makes a file's render depend on more than its own source: Jinja tags that
+#: read another file, and copier's variables that name the commit being rendered.
+_CROSS_FILE_USES = r"\{%-?\s*(include|import|extends|from)\b|_copier_answers|_copier_conf"
+#: copier settings that make a file's render depend on more than its own source.
+_CROSS_FILE_SETTINGS = ("_subdirectory", "_external_data", "_preserve_symlinks")
+_DESCRIBED = re.compile(r"-g([0-9a-f]{4,40})$")
+
+
+def _git(*args: str, cwd: Path | None = None) -> str:
+    try:
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            # No program of the repository's own configuration runs (vcs.git).
+            env={**os.environ, **git_environment(), "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.CalledProcessError) as error:
+        reason = (getattr(error, "stderr", "") or str(error)).strip().splitlines()
+        raise TemplateError(
+            f"git could not read the template: {reason[-1] if reason else error}. Check the "
+            "URL and your network, or give a local directory."
+        ) from error
+    return completed.stdout
+
+
+def _git_url(url: str) -> str:
+    path = Path(url).expanduser()
+    # ls-remote wants an absolute path for a local repository (as copier gives it).
+    return path.resolve().as_posix() if path.exists() else url.removeprefix("git+")
+
+
+def remote_tags(url: str) -> dict[str, str]:
+    """Every tag of the repository at *url*, with the commit it names."""
+    tags: dict[str, str] = {}
+    for line in _git("ls-remote", "--tags", "--", _git_url(url)).splitlines():
+        sha, _, ref = line.partition("\t")
+        name = ref.removeprefix("refs/tags/")
+        if name.endswith("^{}"):
+            tags[name.removesuffix("^{}")] = sha  # an annotated tag: the commit it points at
+        else:
+            tags.setdefault(name, sha)
+    return tags
+
+
+def latest_tag(tags: Iterable[str]) -> str | None:
+    """The newest release tag by PEP 440, prereleases aside, as copier chooses it."""
+    from packaging.version import InvalidVersion, Version
+
+    versions = []
+    for tag in tags:
+        try:
+            version = Version(tag)
+        except InvalidVersion:
+            continue
+        if not version.is_prerelease:
+            versions.append((version, tag))
+    return max(versions)[1] if versions else None
+
+
+def names_same_commit(recorded: str, sha: str, tags: dict[str, str]) -> bool:
+    """Whether *recorded* (``git describe --tags --always`` form) names commit *sha*."""
+    if recorded in tags:
+        return tags[recorded] == sha
+    match = _DESCRIBED.search(recorded)
+    prefix = match.group(1) if match else recorded
+    return bool(re.fullmatch(r"[0-9a-f]{4,40}", prefix)) and sha.startswith(prefix)
+
+
+def changed_sources(template: str, current: str, target: str) -> frozenset[str] | None:
+    """The template files that differ between commits *current* and *target*.
+
+    None when rendering only those could differ from rendering everything: the
+    template is not a local repository, its copier.yml changed or uses settings that
+    reach across files, a file includes or imports another, or it holds symlinks.
+    """
+    path = Path(template).expanduser()
+    if not (path / ".git").exists():
+        return None
+    diff = _git("diff", "--no-renames", "--name-only", "-z", current, target, cwd=path)
+    changed = set(diff.split("\0"))
+    changed.discard("")
+    if changed & _CONFIG_FILES:
+        return None
+    suffix = ".jinja"
+    for commit in (current, target):
+        listing = _git("ls-tree", "-r", "-z", commit, cwd=path).split("\0")
+        if any(entry.startswith("120000 ") for entry in listing):
+            return None
+        config = "".join(
+            _git("show", f"{commit}:{name}", cwd=path)
+            for name in _CONFIG_FILES
+            if any(entry.endswith(f"\t{name}") for entry in listing)
+        )
+        if any(setting in config for setting in _CROSS_FILE_SETTINGS):
+            return None
+        found = _templates_suffix(config)
+        if found is None:
+            return None
+        suffix = found
+        grep = subprocess.run(
+            ["git", "grep", "-q", "-E", _CROSS_FILE_USES, commit],
+            cwd=path,
+            capture_output=True,
+            check=False,
+        )
+        if grep.returncode != 1:  # 0: found; anything else: git could not tell
+            return None
+    # A templated file and a plain one of the same name: copier renders only the
+    # templated one, so a change to either may change which one renders.
+    siblings = {f"{name}{suffix}" for name in changed}
+    siblings |= {name.removesuffix(suffix) for name in changed if name.endswith(suffix)}
+    return frozenset(changed | siblings)
+
+
+def _templates_suffix(config: str) -> str | None:
+    import yaml
+
+    try:
+        data = yaml.safe_load(config) if config else {}
+    except yaml.YAMLError:
+        return None
+    suffix = data.get("_templates_suffix", ".jinja") if isinstance(data, dict) else None
+    return suffix if isinstance(suffix, str) and suffix else None
