@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from bench.synthetic import build_template, edit_like_a_user, release_version_2
 from tests.helpers import LargeTemplate
 from thibaud_cli.cli import main
-from thibaud_cli.operations.asgi_chain import only_path
 from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.operations.update import plan_update
 from thibaud_cli.project.answers import load_answers
+from thibaud_cli.template.entry_point import only_path
 from thibaud_cli.template.render import render_template
 
 MIDDLEWARE = '''"""A pass-through ASGI middleware."""

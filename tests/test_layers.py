@@ -118,7 +118,14 @@ def _third_party(package: str) -> set[str]:
     [
         # copier is confined to rendering and to its own loader and task runner: its API
         # changes touch nothing else.
-        ("copier", {"thibaud_cli.template.render", "thibaud_cli.template.copier_support"}),
+        (
+            "copier",
+            {
+                "thibaud_cli.template.render",
+                "thibaud_cli.template.worker",
+                "thibaud_cli.template.copier_support",
+            },
+        ),
         ("plumbum", {"thibaud_cli.template.render"}),
         ("click", {"thibaud_cli.cli.app"} | {m for m in _modules() if ".cli." in m}),
     ],

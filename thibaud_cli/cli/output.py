@@ -93,6 +93,25 @@ def show_chain(listing: ChainListing) -> None:
     click.echo("\n".join(lines) if lines else "No ASGI middleware.")
 
 
+def update_summary(plan: UpdatePlan) -> list[str]:
+    """One line per file: what the update does (or did) to it, and why a file is kept."""
+    from thibaud_cli.merge.tree import Action
+
+    verbs = {
+        Action.UPDATE: ("updated", ""),
+        Action.ADD: ("added", ""),
+        Action.DELETE: ("removed", ""),
+        Action.CONFLICT: ("CONFLICT", ""),
+        Action.KEEP_DELETED: ("kept", " (you deleted it: it stays deleted)"),
+        Action.KEEP_CHANGED: ("kept", " (the template dropped it, but you had changed it)"),
+    }
+    lines = []
+    for change in plan.changes:
+        verb, why = verbs[change.action]
+        lines.append(f"  {verb:<9} {change.path}{why}")
+    return lines
+
+
 def show_update_check(plan: UpdatePlan, *, output_format: str) -> None:
     if output_format == "json":
         import json
@@ -102,7 +121,7 @@ def show_update_check(plan: UpdatePlan, *, output_format: str) -> None:
         click.echo(f"Up to date: template version {plan.current}.")
     else:
         click.echo(f"Update available: template version {plan.current} -> {plan.target}.")
-        click.echo("\n".join(plan.summary()))
+        click.echo("\n".join(update_summary(plan)))
 
 
 def show_update(plan: UpdatePlan, *, dry_run: bool) -> None:
@@ -114,7 +133,7 @@ def show_update(plan: UpdatePlan, *, dry_run: bool) -> None:
         click.echo(plan.diff(), nl=False)
     else:
         click.echo(f"Updated from template version {plan.current} to {plan.target}:")
-        click.echo("\n".join(plan.summary()))
+        click.echo("\n".join(update_summary(plan)))
     if plan.conflicts:
         click.echo(plan.describe_conflicts(), err=True, nl=False)
 

@@ -45,16 +45,6 @@ from thibaud_cli.vcs.git import refuse_unvetted_config
 
 ConflictMode = Literal["refuse", "inline"]
 
-# How the summary names each action, and why a file was left alone.
-_VERBS = {
-    Action.UPDATE: ("updated", ""),
-    Action.ADD: ("added", ""),
-    Action.DELETE: ("removed", ""),
-    Action.CONFLICT: ("CONFLICT", ""),
-    Action.KEEP_DELETED: ("kept", " (you deleted it: it stays deleted)"),
-    Action.KEEP_CHANGED: ("kept", " (the template dropped it, but you had changed it)"),
-}
-
 
 @dataclass(frozen=True)
 class UpdatePlan:
@@ -85,14 +75,6 @@ class UpdatePlan:
 
     def describe_conflicts(self) -> str:
         return "".join(change.describe_conflicts() for change in self.conflicts)
-
-    def summary(self) -> list[str]:
-        """One line per file: what the update does (or did) to it."""
-        lines = []
-        for change in self.changes:
-            verb, why = _VERBS[change.action]
-            lines.append(f"  {verb:<9} {change.path}{why}")
-        return lines
 
     def to_json(self) -> dict[str, Any]:
         """The drift report of ``update --check --format json``."""

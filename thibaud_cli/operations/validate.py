@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.checks.boot import RenderedVariant, boot_variant
+from thibaud_cli.checks.boot import boot_variant
+from thibaud_cli.checks.rendering import render_variant
 from thibaud_cli.checks.results import (
     CHECK_NAMES,
     SERVER_CHECK,
@@ -35,121 +34,16 @@ from thibaud_cli.checks.variants import (
     secret_questions,
     select_variant,
 )
-from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
+from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.data import generate_secret_key
 from thibaud_cli.template.messages import quiet_warnings
 from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
 
-#: The project name used when neither the template nor the answers give one.
-DEFAULT_PROJECT_NAME = "mysite"
 #: Why the boot checks were not run with ``boot=False``.
 NOT_BOOTED = "--no-boot: the template's code was not run"
 #: How the boot probe says an import is missing from its interpreter (boot_probe.py).
 _MISSING = "not installed for"
-
-
-def _without_location(check: CheckResult) -> CheckResult:
-    """The check without the ``file:line: `` its message starts with (reports add it)."""
-    prefix = f"{check.location}: "
-    if check.location is None or not check.message.startswith(prefix):
-        return check
-    return replace(check, message=check.message.removeprefix(prefix))
-
-
-#: How much of what a variant's tasks printed the report keeps.
-_TASK_OUTPUT_LIMIT = 4000
-
-
-def _task_output(log: Path) -> str:
-    text = log.read_text("utf-8", errors="replace").strip() if log.is_file() else ""
-    if len(text) > _TASK_OUTPUT_LIMIT:
-        text = "...\n" + text[-_TASK_OUTPUT_LIMIT:]
-    return f"; the template's tasks printed:\n{text}" if text else ""
-
-
-def _render(
-    variant: Variant,
-    source: TemplateSource,
-    destination: Path,
-    *,
-    trust: bool,
-    secret_key: str,
-    secrets_seen: set[str],
-    vcs_ref: str | None,
-    run_tasks: bool = True,
-) -> RenderedVariant:
-    """Render *variant* and run the static checks. The template's secret questions
-    are added to *secrets_seen* (a remote template's are known only once rendered)."""
-    from thibaud_cli.checks.leftovers import check_leftovers
-    from thibaud_cli.checks.static import check_compiles, check_entry_points
-    from thibaud_cli.project.contract import discover_entry_points
-    from thibaud_cli.template.contract import declared_entry_points
-    from thibaud_cli.template.data import render_data
-    from thibaud_cli.template.render import render_template
-
-    # --data may answer any question, the name's included; otherwise the name question
-    # gets a name, as startproject's NAME would give it.
-    data = render_data(variant.answers, project_name=None, secret_key=secret_key)
-    task_log = destination.parent / "tasks.log"
-    started = time.perf_counter()
-    try:
-        rendered = render_template(
-            source,
-            destination,
-            data=data,
-            trust=trust,
-            strict_undefined=True,
-            name=DEFAULT_PROJECT_NAME,
-            vcs_ref=vcs_ref,
-            task_log=task_log,
-            run_tasks=run_tasks,
-        )
-    except ThibaudCliError as error:
-        failed = _without_location(
-            CheckResult(
-                "render",
-                "failed",
-                str(error) + _task_output(task_log),
-                file=getattr(error, "template_file", None),
-                line=getattr(error, "line", None),
-                duration=time.perf_counter() - started,
-            )
-        )
-        return RenderedVariant(
-            (failed, *skipped_checks(CHECK_NAMES[1:], "the template did not render"))
-        )
-    secrets_seen.update(rendered.secret_questions)
-    try:
-        declared = declared_entry_points(rendered.config, rendered.answers)
-    except TemplateError as error:
-        failed = CheckResult("render", "failed", str(error), file="copier.yml")
-        return RenderedVariant(
-            (failed, *skipped_checks(CHECK_NAMES[1:], "the template contract is invalid"))
-        )
-    entry_points = discover_entry_points(destination, declared)
-    render = CheckResult(
-        "render",
-        "passed",
-        f"rendered (settings {entry_points.settings}, ASGI {entry_points.asgi})"
-        + _task_output(task_log),
-        duration=time.perf_counter() - started,
-    )
-    checks = (
-        render,
-        check_leftovers(
-            destination,
-            str(rendered.config.get("templates_suffix", ".jinja")),
-            envops=rendered.config.get("envops") or {},
-            questions=rendered.questions,
-        ),
-        check_compiles(destination),
-        check_entry_points(destination, entry_points),
-    )
-    return RenderedVariant(checks, destination, entry_points)
-
-
-# The run -------------------------------------------------------------------------
 
 
 def _plan(
@@ -292,7 +186,7 @@ def validate_template(
         if not boot:
             for index, each in enumerate(variants):
                 (root / f"variant-{index}").mkdir()
-                rendered = _render(
+                rendered = render_variant(
                     each,
                     source,
                     root / f"variant-{index}" / "project",
@@ -320,7 +214,7 @@ def validate_template(
                 workdir = root / f"variant-{index}"
                 workdir.mkdir()
                 render = render_pool.submit(
-                    _render,
+                    render_variant,
                     each,
                     source,
                     workdir / "project",
