@@ -264,7 +264,7 @@ def test_other_ways_to_compute_too_much_are_refused(
 def test_a_render_that_never_ends_is_stopped(
     runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Loops that produce nothing are bounded by time only (120 s by default).
+    # Loops that produce nothing are bounded by time only (30 s by default).
     monkeypatch.setattr("thibaud_cli.template.limits.RENDER_TIMEOUT_SECONDS", 1.0)
     payload = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
     template = make_template(root, {"slow.txt.jinja": payload})

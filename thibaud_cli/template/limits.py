@@ -37,7 +37,26 @@ MAX_INTEGER_ARGUMENT = 10_000_000
 #: The largest integer a template may compute with ``**``, in bits.
 _MAX_POWER_BITS = 100_000
 #: How long one render may take: loops that produce nothing are bounded by time only.
-RENDER_TIMEOUT_SECONDS = 120.0
+RENDER_TIMEOUT_SECONDS = 30.0
+#: Overrides RENDER_TIMEOUT_SECONDS, in seconds (a large honest template may need more).
+TIMEOUT_VARIABLE = "THIBAUD_RENDER_TIMEOUT"
+
+
+def render_timeout() -> float:
+    """The render time limit: THIBAUD_RENDER_TIMEOUT seconds, else the default."""
+    value = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not value:
+        return RENDER_TIMEOUT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 24 * 3600:
+        raise TemplateError(
+            f"{TIMEOUT_VARIABLE}={value!r}: give the render time limit in seconds, "
+            f"e.g. {TIMEOUT_VARIABLE}=60."
+        )
+    return seconds
 
 
 class RenderBudget:
@@ -140,9 +159,10 @@ class RenderTimeout(BaseException):
 
 
 def timeout_error(seconds: float | None = None) -> TemplateError:
-    limit = RENDER_TIMEOUT_SECONDS if seconds is None else seconds
+    limit = render_timeout() if seconds is None else seconds
     return TemplateError(
-        f"The template took longer than {limit:g} s to render: refused, nothing was written."
+        f"The template took longer than {limit:g} s to render: refused, nothing was written. "
+        f"({TIMEOUT_VARIABLE} sets the limit, in seconds.)"
     )
 
 
@@ -156,7 +176,7 @@ def _raise_in_thread(thread_id: int, exception: type[BaseException] | None) -> N
 
 @contextlib.contextmanager
 def render_deadline(seconds: float | None = None) -> Iterator[None]:
-    """Interrupt the render in this thread after *seconds* (default RENDER_TIMEOUT_SECONDS).
+    """Interrupt the render in this thread after *seconds* (default :func:`render_timeout`).
 
     A timer thread raises :class:`RenderTimeout` in the rendering thread, which
     Python delivers between two bytecodes, as it delivers a signal handler's
@@ -164,7 +184,7 @@ def render_deadline(seconds: float | None = None) -> Iterator[None]:
     its own deadline. At most one is raised per render, and one not yet delivered
     when the render ends is withdrawn.
     """
-    limit = RENDER_TIMEOUT_SECONDS if seconds is None else seconds
+    limit = render_timeout() if seconds is None else seconds
     thread_id = threading.get_ident()
     lock = threading.Lock()
     state = {"running": True, "fired": False}

@@ -29,6 +29,7 @@ from thibaud_cli.template.limits import (
     render_deadline,
     timeout_error,
 )
+from thibaud_cli.template.memory import MEMORY_CEILING, memory_ceiling
 from thibaud_cli.template.messages import (
     git_reason,
     one_line,
@@ -165,7 +166,7 @@ def render_template(
                 contain(worker.jinja_env, worker.budget)
                 if interactive:
                     worker.ask_questions()  # before the deadline starts
-                with render_deadline(), tasks_output_to(task_log):
+                with render_deadline(), memory_ceiling(), tasks_output_to(task_log):
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
                 refuse_vcs_metadata(destination)
@@ -230,7 +231,12 @@ def render_template(
         if required:
             hint = f": it has no default, answer it with --data {required.group(1)}=VALUE"
         raise TemplateError(f"The template failed to render: {one_line(error)}{hint}") from error
-    except (OverflowError, MemoryError, RecursionError) as error:
+    except MemoryError as error:
+        raise TemplateError(
+            f"The template needs more than {MEMORY_CEILING // (1024 * 1024)} MiB of memory to "
+            "render: refused, nothing was written."
+        ) from error
+    except (OverflowError, RecursionError) as error:
         # The sandbox's range() limit, or a computation too big for memory.
         raise TemplateError(
             f"The template computes something too large ({type(error).__name__}: "
