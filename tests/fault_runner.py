@@ -82,5 +82,71 @@ def main() -> None:
             print("FAULT-NOT-REACHED", file=sys.stderr)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:2] != ["--serve"]:
     main()
+
+
+# A fork server: the fault tests run a command hundreds of times; starting Python and
+# importing copier and Thibaud each time cost most of their run. The server imports them
+# once, then forks a child per command, whose faults are its own.
+
+_PRELOAD = (
+    "thibaud_cli.cli",
+    "thibaud_cli.operations.startproject",
+    "thibaud_cli.operations.asgi_chain",
+    "thibaud_cli.operations.update",
+    "thibaud_cli.template.render",
+    "thibaud_cli.template.worker",
+    "copier",
+    "yaml",
+)
+
+
+def _run_child(job: dict[str, Any]) -> None:
+    """In the forked child: the environment of the job, its output to files, then the run."""
+    os.chdir(job["cwd"])
+    os.environ.clear()
+    os.environ.update(job["env"])
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    for fd, path in ((1, job["stdout"]), (2, job["stderr"])):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the child's, for its lifetime
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    sys.argv = ["fault_runner", job["mode"], str(job["n"]), *job["args"]]
+    code = 0
+    try:
+        main()
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:  # noqa: BLE001 - as an uncaught exception would end a process
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def serve() -> None:
+    """Read jobs as JSON lines on stdin; answer each with its exit status and output."""
+    import importlib
+    import json
+
+    for name in _PRELOAD:
+        importlib.import_module(name)
+    for line in sys.stdin:
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _run_child(job)
+        _, status = os.waitpid(pid, 0)
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print(json.dumps({"returncode": code}), flush=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:
+    serve()

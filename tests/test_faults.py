@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,20 +26,77 @@ REPO = Path(__file__).resolve().parents[1]
 USER_EDIT = "# a line the user wrote\n"
 
 
+class FaultServer:
+    """``tests.fault_runner --serve``: one Python with thibaud-cli imported, forking a
+    child per command (a fresh interpreter per command made this file take minutes)."""
+
+    def __init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
+        env["PYTHONPATH"] = str(REPO)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fault_runner", "--serve"],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(
+        self, mode: str, n: int, args: list[str], cwd: Path
+    ) -> subprocess.CompletedProcess[str]:
+        import json
+        import tempfile
+
+        env = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
+        with tempfile.TemporaryDirectory() as scratch:
+            out, err = Path(scratch) / "out", Path(scratch) / "err"
+            job = {
+                "mode": mode,
+                "n": n,
+                "args": args,
+                "cwd": str(cwd),
+                "env": env,
+                "stdout": str(out),
+                "stderr": str(err),
+            }
+            assert self.process.stdin is not None and self.process.stdout is not None
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+            assert answer, "the fault server died"
+            code = json.loads(answer)["returncode"]
+            return subprocess.CompletedProcess(
+                args, code, out.read_text("utf-8", "replace"), err.read_text("utf-8", "replace")
+            )
+
+    def close(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+        self.process.wait(timeout=30)
+
+
+_server: FaultServer | None = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fault_server() -> Iterator[None]:
+    global _server
+    _server = FaultServer()
+    try:
+        yield
+    finally:
+        _server.close()
+        _server = None
+
+
 def run_with_fault(
     mode: str, n: int, args: list[str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "tests.fault_runner", mode, str(n), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    """thibaud-admin *args* in *cwd*, in a process of its own, the *n*-th write failing."""
+    assert _server is not None
+    return _server.run(mode, n, args, cwd)
 
 
 def leftovers(*directories: Path) -> list[str]:
