@@ -166,7 +166,9 @@ def render_template(
                 contain(worker.jinja_env, worker.budget)
                 if interactive:
                     worker.ask_questions()  # before the deadline starts
-                with render_deadline(), memory_ceiling(), tasks_output_to(task_log):
+                # Only a render that runs tasks has output of theirs to keep aside.
+                log = task_log if run_tasks and worker.template.tasks else None
+                with render_deadline(), memory_ceiling(), tasks_output_to(log):
                     worker.run_copy()
                 refuse_escaping_symlinks(destination)
                 refuse_vcs_metadata(destination)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,16 @@ def tasks_output_to(log: Path | None) -> Iterator[None]:
     if log is None:
         yield
         return
+    # File descriptors are the process's: renders in threads (validate-template) take
+    # turns, or one would restore another's redirection and leave stdout in a log.
+    with _REDIRECTION:
+        yield from _redirected(log)
+
+
+_REDIRECTION = threading.Lock()
+
+
+def _redirected(log: Path) -> Iterator[None]:
     sys.stdout.flush()
     sys.stderr.flush()
     saved = [os.dup(1), os.dup(2)]
