@@ -14,7 +14,7 @@ from pathlib import Path
 
 from thibaud_cli.checks.results import CheckResult
 from thibaud_cli.fs.walk import walk_files
-from thibaud_cli.project.contract import EntryPoints, module_file
+from thibaud_cli.project.contract import EntryPoints, module_file, settings_defaults
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -104,27 +104,6 @@ def _defines(tree: ast.Module, name: str) -> bool:
     return False
 
 
-def _settings_defaults(tree: ast.Module) -> list[tuple[int, str, str]]:
-    """(line, variable, value) of every ``os.environ.setdefault("VAR", "value")`` with
-    literal arguments."""
-    found = []
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "setdefault"
-            and ast.unparse(node.func.value) in {"os.environ", "environ"}
-            and len(node.args) == 2
-        ):
-            continue
-        variable, value = node.args
-        if isinstance(variable, ast.Constant) and isinstance(variable.value, str):
-            # A computed value (e.g. honouring another variable) is not the default.
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                found.append((node.lineno, variable.value, value.value))
-    return found
-
-
 def _entry_point_problems(
     project_dir: Path, relative: str, settings_variable: str, root: Path
 ) -> list[tuple[str, int | None, str]]:
@@ -136,7 +115,7 @@ def _entry_point_problems(
     except (SyntaxError, ValueError) as error:
         return [(relative, getattr(error, "lineno", None), "does not compile")]
     problems: list[tuple[str, int | None, str]] = []
-    defaults = _settings_defaults(tree)
+    defaults = settings_defaults(tree)
     ours = [(line, value) for line, variable, value in defaults if variable == settings_variable]
     if not ours:
         expected = f"os.environ.setdefault({settings_variable!r}, ...)"
