@@ -10,7 +10,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from difflib import get_close_matches
 from pathlib import Path
 
 from thibaud_cli.asgi.spec import ObjectPath
@@ -18,9 +19,33 @@ from thibaud_cli.errors import MiddlewareNotFoundError, MiddlewareSpecError
 from thibaud_cli.fs.scratch import scratch_directory
 
 _CHECK_SCRIPT = r"""
-import importlib, importlib.util, json, os, sys
+import importlib, importlib.util, inspect, json, os, sys
 project_dir, settings_module, targets = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-results_path = sys.argv[4]
+results_path, option_names = sys.argv[4], json.loads(sys.argv[5])
+
+
+def contract(middleware):
+    # The options must bind to its signature: a misspelt one fails the server at start.
+    try:
+        signature = inspect.signature(middleware)
+    except (TypeError, ValueError):
+        return {"problem": None, "detail": ""}  # a builtin or C type: nothing to read
+    parameters = list(signature.parameters.values())
+    if parameters and parameters[0].name == "get_response":
+        return {"problem": "framework", "detail": ""}
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    accepted = [p.name for p in parameters[1:] if p.kind in keyword]
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        unknown = [name for name in option_names if name not in accepted]
+        if unknown:
+            return {"problem": "option", "detail": unknown[0], "accepted": accepted}
+    try:
+        signature.bind(object(), **{name: None for name in option_names})
+    except TypeError as error:
+        return {"problem": "bind", "detail": str(error)}
+    return {"problem": None, "detail": ""}
+
+
 sys.path.insert(0, project_dir)
 os.environ.setdefault("THIBAUD_SETTINGS_MODULE", settings_module)
 results = []
@@ -51,6 +76,8 @@ for module_name, attribute, middleware in targets:
         results.append({"problem": "application", "detail": ""})
     elif middleware and not callable(found):
         results.append({"problem": "not-callable", "detail": type(found).__name__})
+    elif middleware:
+        results.append(contract(found))
     else:
         results.append({"problem": None, "detail": ""})
 # A file, not stdout: whatever the imported modules print cannot garble the results.
@@ -76,11 +103,13 @@ def verify_importable(
     targets: Iterable[ObjectPath],
     *,
     middleware: ObjectPath | None = None,
+    options: Collection[str] = (),
 ) -> None:
     """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing.
 
     *middleware* (one of *targets*) must also be callable (a class or a function
-    taking the application), and not the project's own ``application``.
+    taking the application), not the project's own ``application``, not a framework
+    middleware (one that takes ``get_response``), and accept the *options* by name.
     """
     targets = list(targets)
     if not targets:
@@ -98,6 +127,7 @@ def verify_importable(
                     settings_module,
                     json.dumps([[t.module, t.attribute, t == middleware] for t in targets]),
                     str(results_path),
+                    json.dumps(list(options)),
                 ],
                 capture_output=True,
                 text=True,
@@ -119,7 +149,13 @@ def verify_importable(
                 f"{last_words[-1] if last_words else 'it exited without a result'}. "
                 "Pass --no-verify to skip the check."
             ) from None
-    for target, result in zip(targets, results, strict=True):
+    # What cannot be found first (the middleware, then its references), then what the
+    # middleware is: a missing reference is the first thing to fix.
+    found_first = sorted(
+        zip(targets, results, strict=True),
+        key=lambda pair: pair[1]["problem"] not in ("module", "import", "attribute"),
+    )
+    for target, result in found_first:
         problem = result["problem"]
         if problem == "module":
             top = target.module.split(".")[0]
@@ -141,6 +177,23 @@ def verify_importable(
             raise MiddlewareSpecError(
                 f"{target} is a {result['detail']}, not a middleware: give a class or a "
                 "function that takes the application (e.g. pkg.module.Middleware)."
+            )
+        if problem == "framework":
+            raise MiddlewareSpecError(
+                f"{target} is a Thibaud middleware (it takes get_response), not an ASGI one: "
+                "it belongs in the MIDDLEWARE setting in settings.py. Nothing was written."
+            )
+        if problem == "option":
+            accepted = get_close_matches(result["detail"], result["accepted"], n=99, cutoff=0)
+            takes = ", ".join(accepted) if accepted else "no options"
+            raise MiddlewareSpecError(
+                f"--option {result['detail']}: {target} has no such option (it takes: "
+                f"{takes}). Nothing was written."
+            )
+        if problem == "bind":
+            raise MiddlewareSpecError(
+                f"{target} cannot be called with these options: {result['detail']}. "
+                "Nothing was written."
             )
         if problem == "attribute":
             raise MiddlewareNotFoundError(

@@ -182,6 +182,7 @@ def add_asgi_middleware(
                 answers.modules.settings or f"{answers.project_name}.settings",
                 [target, *entry.references()],
                 middleware=target,
+                options=list(parsed_options),
             )
         return _apply_chain(project_dir, answers, (*chain, entry), change=change, trust=trust)
 
