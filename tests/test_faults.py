@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,22 +79,20 @@ class FaultServer:
 _server: FaultServer | None = None
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fault_server() -> Iterator[None]:
-    global _server
-    _server = FaultServer()
-    try:
-        yield
-    finally:
-        _server.close()
-        _server = None
-
-
 def run_with_fault(
     mode: str, n: int, args: list[str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
-    """thibaud-admin *args* in *cwd*, in a process of its own, the *n*-th write failing."""
-    assert _server is not None
+    """thibaud-admin *args* in *cwd*, in a process of its own, the *n*-th write failing.
+
+    The fault server starts on first use (test_locking and test_read_only use it too)
+    and stops when the test run ends.
+    """
+    global _server
+    if _server is None or _server.process.poll() is not None:
+        import atexit
+
+        _server = FaultServer()
+        atexit.register(_server.close)
     return _server.run(mode, n, args, cwd)
 
 
