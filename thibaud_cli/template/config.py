@@ -60,14 +60,3 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
         f"'{template_dir}' is not a copier template: it has no copier.yml. "
         "Give a directory with a copier.yml, or a git URL."
     )
-
-
-def describe_yaml_error(error: BaseException) -> tuple[str, int | None]:
-    """One line saying what is wrong with a YAML document, and the line it is on."""
-    problem = getattr(error, "problem", None)
-    mark = getattr(error, "problem_mark", None)
-    if problem is None:
-        return str(error).splitlines()[0], None
-    line = mark.line + 1 if mark is not None else None
-    where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
-    return f"{problem}{where}", line

@@ -119,7 +119,7 @@ def load_copier_yml(path: Path) -> dict[str, Any]:
         cause = error.__cause__
         if cause is None:
             raise TemplateError(f"{path}: {' '.join(str(error).split())}") from error
-        from thibaud_cli.template.config import describe_yaml_error
+        from thibaud_cli.template.messages import describe_yaml_error
 
         problem, line = describe_yaml_error(cause)
         raise TemplateError(
