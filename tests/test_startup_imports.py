@@ -43,6 +43,7 @@ def test_public_surface_resolves_to_the_library_objects() -> None:
     from thibaud_cli import errors
     from thibaud_cli.checks import results as checks
     from thibaud_cli.operations import asgi_chain as entrypoint
+    from thibaud_cli.operations import asgi_listing as listing
     from thibaud_cli.operations import startproject as project
     from thibaud_cli.operations import update
     from thibaud_cli.operations import validate as validation
@@ -50,6 +51,7 @@ def test_public_surface_resolves_to_the_library_objects() -> None:
     homes = {
         **vars(checks),
         **vars(entrypoint),
+        **vars(listing),
         **vars(errors),
         **vars(project),
         **vars(update),

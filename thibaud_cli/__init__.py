@@ -13,13 +13,12 @@ if TYPE_CHECKING:
     from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
     from thibaud_cli.errors import ThibaudCliError, UsageError
     from thibaud_cli.operations.asgi_chain import (
-        ChainListing,
         EntryPointChange,
         add_asgi_middleware,
-        list_asgi_middleware,
         regenerate_asgi,
         remove_asgi_middleware,
     )
+    from thibaud_cli.operations.asgi_listing import ChainListing, list_asgi_middleware
     from thibaud_cli.operations.startproject import StartedProject, start_project
     from thibaud_cli.operations.update import (
         UpdatePlan,
@@ -57,10 +56,10 @@ _HOMES = {
     "CheckResult": "checks.results",
     "ValidationReport": "checks.results",
     "VariantResult": "checks.results",
-    "ChainListing": "operations.asgi_chain",
+    "ChainListing": "operations.asgi_listing",
     "EntryPointChange": "operations.asgi_chain",
     "add_asgi_middleware": "operations.asgi_chain",
-    "list_asgi_middleware": "operations.asgi_chain",
+    "list_asgi_middleware": "operations.asgi_listing",
     "regenerate_asgi": "operations.asgi_chain",
     "remove_asgi_middleware": "operations.asgi_chain",
     "ThibaudCliError": "errors",

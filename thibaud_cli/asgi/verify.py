@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 
@@ -44,6 +45,25 @@ def contract(middleware):
     except TypeError as error:
         return {"problem": "bind", "detail": str(error)}
     return {"problem": None, "detail": ""}
+
+
+def distribution(module):
+    # The installed distribution whose files include *module*'s: what the project must
+    # depend on. None for the standard library and for the project's own code (an
+    # editable install lists a path hook, not the files), wherever the venv is.
+    from importlib import metadata
+
+    where = getattr(module, "__file__", None)
+    if not where:
+        return None
+    where = os.path.realpath(where)
+    top = module.__name__.partition(".")[0]
+    for name in metadata.packages_distributions().get(top, []):
+        found = metadata.distribution(name)
+        # A namespace package (google, zope...) spans several: the one with the file.
+        if any(os.path.realpath(found.locate_file(file)) == where for file in found.files or ()):
+            return {"name": found.metadata["Name"], "version": found.version}
+    return None
 
 
 sys.path.insert(0, project_dir)
@@ -80,10 +100,19 @@ for module_name, attribute, middleware in targets:
         results.append(contract(found))
     else:
         results.append({"problem": None, "detail": ""})
+    results[-1]["distribution"] = distribution(module)
 # A file, not stdout: whatever the imported modules print cannot garble the results.
 with open(results_path, "w", encoding="utf-8") as handle:
     json.dump(results, handle)
 """
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An installed distribution (as pip names it) that provides a checked object."""
+
+    name: str
+    version: str
 
 
 def project_interpreter(project_dir: Path) -> str:
@@ -104,16 +133,19 @@ def verify_importable(
     *,
     middleware: ObjectPath | None = None,
     options: Collection[str] = (),
-) -> None:
+) -> tuple[Distribution, ...]:
     """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing.
 
     *middleware* (one of *targets*) must also be callable (a class or a function
     taking the application), not the project's own ``application``, not a framework
     middleware (one that takes ``get_response``), and accept the *options* by name.
+
+    Returns the distributions installed in the project's interpreter that provide
+    the targets (neither the project's own code nor the standard library), once each.
     """
     targets = list(targets)
     if not targets:
-        return
+        return ()
     interpreter = project_interpreter(project_dir)
     with scratch_directory("verify") as scratch:
         results_path = scratch / "results.json"
@@ -200,3 +232,7 @@ def verify_importable(
                 f"Module '{target.module}' has no attribute '{target.attribute}': check the "
                 "name (it is case-sensitive) or the installed version of its package."
             )
+    provided = (result.get("distribution") for result in results)
+    return tuple(
+        dict.fromkeys(Distribution(found["name"], found["version"]) for found in provided if found)
+    )

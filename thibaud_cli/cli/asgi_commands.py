@@ -27,6 +27,11 @@ _SHOWS_DIFF = "Print the diff of asgi.py"
 @click.option(
     "--allow-duplicate", is_flag=True, help="Wrap again a middleware already in the chain."
 )
+@click.option(
+    "--no-dependency",
+    is_flag=True,
+    help="Do not add the middleware's package to pyproject.toml's dependencies.",
+)
 @project_dir_option()
 @trust_option()
 def add_asgi_middleware(
@@ -35,12 +40,15 @@ def add_asgi_middleware(
     dry_run: bool,
     no_verify: bool,
     allow_duplicate: bool,
+    no_dependency: bool,
     project_dir: Path,
     trust: bool,
 ) -> None:
     """Wrap the project's ASGI application in middleware SPEC (pkg.mod.Name or pkg.mod:Name).
 
     The last middleware added is the outermost. Your own edits to asgi.py are kept.
+    The package that provides it (found in the project's interpreter) is added to
+    pyproject.toml's dependencies, so that a fresh install of the project starts.
     """
     from thibaud_cli.operations.asgi_chain import add_asgi_middleware as add
 
@@ -52,6 +60,7 @@ def add_asgi_middleware(
         verify=not no_verify,
         allow_duplicate=allow_duplicate,
         trust=trust,
+        declare_dependency=not no_dependency,
     )
     output.show_added_middleware(change, dry_run=dry_run)
 
@@ -73,8 +82,8 @@ def remove_asgi_middleware(spec: str, dry_run: bool, project_dir: Path, trust: b
 @project_dir_option()
 @trust_option()
 def list_asgi_middleware(project_dir: Path, trust: bool) -> None:
-    """List the ASGI middleware chain, innermost first."""
-    from thibaud_cli.operations.asgi_chain import list_asgi_middleware as list_chain
+    """List the ASGI middleware chain, innermost first, and say if asgi.py no longer applies it."""
+    from thibaud_cli.operations.asgi_listing import list_asgi_middleware as list_chain
 
     output.show_chain(list_chain(project_dir, trust=trust))
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     from thibaud_cli.checks.results import ValidationReport
     from thibaud_cli.checks.variants import Variant
-    from thibaud_cli.operations.asgi_chain import ChainListing, EntryPointChange
+    from thibaud_cli.operations.asgi_chain import EntryPointChange
+    from thibaud_cli.operations.asgi_listing import ChainListing
     from thibaud_cli.operations.startproject import StartedProject
     from thibaud_cli.operations.update import UpdatePlan
 
@@ -69,6 +70,16 @@ def _show_change(change: EntryPointChange, *, dry_run: bool, done: str) -> None:
 def show_added_middleware(change: EntryPointChange, *, dry_run: bool) -> None:
     done = f"Added {change.chain[-1].target} to {change.relative_path}."
     _show_change(change, dry_run=dry_run, done=done)
+    for dependency in change.dependencies:
+        if dependency.not_added:
+            # Not a failure: the middleware runs here; a fresh install would miss it.
+            click.echo(
+                f"Add {dependency.requirement} to the project's dependencies yourself: "
+                f"{dependency.not_added}.",
+                err=True,
+            )
+        elif not dry_run:  # a dry run's patch shows it
+            click.echo(f"Added {dependency.requirement} to the dependencies in pyproject.toml.")
 
 
 def show_removed_middleware(change: EntryPointChange, spec: str, *, dry_run: bool) -> None:
@@ -91,6 +102,8 @@ def show_chain(listing: ChainListing) -> None:
         click.echo(listing.recovery, err=True)
     lines = describe_chain(listing.chain)
     click.echo("\n".join(lines) if lines else "No ASGI middleware.")
+    if listing.drift:
+        click.echo(f"Warning: {listing.drift}", err=True)
 
 
 def update_summary(plan: UpdatePlan) -> list[str]:

@@ -6,8 +6,8 @@ A change renders ``asgi.py`` from the project's template twice, with the old cha
 
 ``asgi.py`` and the answers file change together, in one transaction under the
 project's lock (``fs.transaction``): a change killed half-way is rolled back by the
-next command that writes the project. ``list-asgi-middleware`` and ``--dry-run``
-write nothing: they report such a change and how to roll it back.
+next command that writes the project. ``--dry-run`` writes nothing: it reports such
+a change and how to roll it back (as ``list-asgi-middleware`` does, in ``asgi_listing``).
 """
 
 from __future__ import annotations
@@ -25,18 +25,18 @@ from thibaud_cli.asgi.spec import (
     find_in_chain,
     parse_options,
 )
-from thibaud_cli.asgi.verify import verify_importable
+from thibaud_cli.asgi.verify import Distribution, verify_importable
 from thibaud_cli.errors import (
-    InterruptedChangeError,
     MergeConflictError,
     MiddlewareChainError,
     MiddlewareSpecError,
     ProjectNotFoundError,
 )
-from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
+from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import merge_texts, unified_diff
-from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, answers_path, load_answers
+from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
+from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
 from thibaud_cli.template.entry_point import asgi_relative_path, read_utf8, render_asgi
 
 
@@ -52,10 +52,18 @@ class EntryPointChange:
     written: bool
     #: Set when a change a killed command left was rolled back first.
     recovery: str | None = None
+    #: The middleware's distributions added to (or to add to) the project's dependencies.
+    dependencies: tuple[DependencyChange, ...] = ()
+    #: ``pyproject.toml`` before and after the dependencies were added, when they were.
+    pyproject: tuple[str, str] | None = None
 
     @property
     def diff(self) -> str:
-        return unified_diff(self.before, self.after, self.relative_path)
+        """The change as a patch: ``asgi.py``, then ``pyproject.toml`` if it changed."""
+        patch = unified_diff(self.before, self.after, self.relative_path)
+        if self.pyproject is not None:
+            patch += unified_diff(*self.pyproject, PYPROJECT)
+        return patch
 
     @property
     def changed(self) -> bool:
@@ -80,9 +88,11 @@ def _apply_chain(
     change: Transaction | None,
     trust: bool = False,
     base: str | None = None,
+    dependencies: tuple[DependencyChange, ...] = (),
+    pyproject: tuple[str, str] | None = None,
 ) -> EntryPointChange:
     """Merge the change from the recorded chain to *new_chain* into ``asgi.py``; write it
-    and the answers unless *change* is None.
+    and the answers (and *pyproject*'s new text, if given) unless *change* is None.
 
     *base*: ``asgi.py`` as rendered for the recorded chain, if the caller has it.
     """
@@ -107,6 +117,8 @@ def _apply_chain(
     if change is not None:
         change.write(relative, merged.text.encode("utf-8"))
         change.write(ANSWERS_FILENAME, answers.with_chain(new_chain).to_yaml().encode("utf-8"))
+        if pyproject is not None:
+            change.write(PYPROJECT, pyproject[1].encode("utf-8"))
         change.commit()
     return EntryPointChange(
         path=path,
@@ -116,6 +128,8 @@ def _apply_chain(
         chain=new_chain,
         written=change is not None,
         recovery=change.recovered if change is not None else None,
+        dependencies=dependencies,
+        pyproject=pyproject,
     )
 
 
@@ -156,9 +170,12 @@ def add_asgi_middleware(
     verify: bool = True,
     allow_duplicate: bool = False,
     trust: bool = False,
+    declare_dependency: bool = True,
 ) -> EntryPointChange:
     """Wrap ``application`` in the middleware *spec* (outermost), with *options*.
 
+    Once verified, the distribution that provides it (and its ``@`` references) is
+    added to ``pyproject.toml``'s dependencies, unless *declare_dependency* is false.
     *trust* allows a template with Jinja extensions to be rendered again.
     """
     target = ObjectPath.parse(spec)
@@ -176,15 +193,28 @@ def add_asgi_middleware(
                 "it cannot wrap itself."
             )
         entry = MiddlewareEntry(target=target, options=parsed_options)
+        distributions: tuple[Distribution, ...] = ()
         if verify:
-            verify_importable(
+            distributions = verify_importable(
                 answers.modules.root_dir(project_dir),
                 answers.modules.settings or f"{answers.project_name}.settings",
                 [target, *entry.references()],
                 middleware=target,
                 options=list(parsed_options),
             )
-        return _apply_chain(project_dir, answers, (*chain, entry), change=change, trust=trust)
+        dependencies, pyproject = declare(
+            project_dir,
+            [(found.name, found.version) for found in distributions if declare_dependency],
+        )
+        return _apply_chain(
+            project_dir,
+            answers,
+            (*chain, entry),
+            change=change,
+            trust=trust,
+            dependencies=dependencies,
+            pyproject=pyproject,
+        )
 
 
 def remove_asgi_middleware(
@@ -203,33 +233,6 @@ def remove_asgi_middleware(
             )
         new_chain = chain[: positions[-1]] + chain[positions[-1] + 1 :]
         return _apply_chain(project_dir, answers, new_chain, change=change, trust=trust)
-
-
-@dataclass(frozen=True)
-class ChainListing:
-    """The recorded middleware chain, innermost first."""
-
-    chain: tuple[MiddlewareEntry, ...]
-    #: Set when a killed command left the project half-changed: what was found, and
-    #: the command that rolls it back. The chain is then the one from before it.
-    recovery: str | None = None
-
-
-def list_asgi_middleware(project_dir: Path, *, trust: bool = False) -> ChainListing:
-    """The chain, innermost first. Writes nothing, even to a half-changed project.
-
-    If a killed command left a change half-done, the chain listed is the one the
-    project had before it (what rolling it back restores), with a notice.
-    """
-    interrupted = find_interrupted(project_dir)
-    if interrupted is None:
-        return ChainListing(chain=load_answers(project_dir).asgi_middleware)
-    original = interrupted.original(ANSWERS_FILENAME)
-    if original is None:
-        # The killed command (a startproject) was writing the answers file itself.
-        raise InterruptedChangeError(interrupted.message)
-    answers = Answers.from_yaml(original.decode("utf-8"), source=answers_path(project_dir))
-    return ChainListing(chain=answers.asgi_middleware, recovery=interrupted.message)
 
 
 def regenerate_asgi(
