@@ -310,3 +310,23 @@ def test_update_at_verbosity_0(project: Path) -> None:
         "update", "--check", "-v", "0", "--project-dir", str(project), cwd=project
     )
     assert (checked.returncode, checked.stdout) == (0, "Up to date: template version 2.\n")
+
+
+def test_settings_reach_the_middleware_import_check(project: Path) -> None:
+    # A middleware whose module needs particular settings to import (as one reading
+    # thibaud.conf.settings at import time does).
+    (project / "needs_settings.py").write_text(
+        "import os\n"
+        "if os.environ['THIBAUD_SETTINGS_MODULE'] != 'mysite.settings_staging':\n"
+        "    raise ImportError('not the staging settings')\n"
+        "class Middleware:\n"
+        "    def __init__(self, app):\n"
+        "        self.app = app\n"
+    )
+    args = ("add-asgi-middleware", "needs_settings:Middleware", "--project-dir", str(project))
+    refused = thibaud_admin(*args, cwd=project)
+    assert refused.returncode != 0
+    assert "not the staging settings" in refused.stderr
+    accepted = thibaud_admin(*args, "--settings", "mysite.settings_staging", cwd=project)
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stdout == "Added needs_settings:Middleware to mysite/asgi.py.\n"
