@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_file_tree
+from tests.helpers import build_file_tree, git_commit_all
 from thibaud_cli.cli import main
 from thibaud_cli.cli.common import ThibaudCommand
 
@@ -330,3 +330,25 @@ def test_settings_reach_the_middleware_import_check(project: Path) -> None:
     accepted = thibaud_admin(*args, "--settings", "mysite.settings_staging", cwd=project)
     assert accepted.returncode == 0, accepted.stderr
     assert accepted.stdout == "Added needs_settings:Middleware to mysite/asgi.py.\n"
+
+
+@pytest.mark.parametrize("level", ["0", "1", "2"])
+def test_update_at_each_verbosity(level: str, tmp_path: Path) -> None:
+    from thibaud_cli.operations.startproject import start_project
+
+    v1 = {"copier.yml": "project_name:\n  type: str\n", "README.md.jinja": "# {{ project_name }}\n"}
+    template = build_file_tree(tmp_path / "template", v1)
+    git_commit_all(template, "v1", tag="v1")
+    project = tmp_path / "blog"
+    start_project("blog", project, template=str(template))
+    git_commit_all(project, "generated at v1")
+    build_file_tree(template, {"README.md.jinja": "# {{ project_name }}\n\nNews.\n"})
+    git_commit_all(template, "v2", tag="v2")
+
+    completed = thibaud_admin("update", "-v", level, "--project-dir", str(project), cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert (project / "README.md").read_text() == "# blog\n\nNews.\n"
+    summary = "Updated from template version v1 to v2:\n  updated   README.md\n"
+    diff = "--- a/README.md\n+++ b/README.md\n@@ -1 +1,3 @@\n # blog\n+\n+News.\n"
+    expected = {"0": "", "1": summary, "2": summary + diff}[level]
+    assert completed.stdout == expected
