@@ -238,6 +238,7 @@ def test_the_command_delegates_to_the_library(
                 "interactive": False,  # CliRunner's streams are no terminal
                 "vcs_ref": None,
                 "skip_tasks": False,
+                "python_path": (),
             },
         )
     ]

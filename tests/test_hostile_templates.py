@@ -329,7 +329,7 @@ def test_validate_template_no_boot_runs_none_of_the_templates_code(
     settings.write_text(
         settings.read_text() + f"\nimport pathlib\npathlib.Path({str(marker)!r}).touch()\n"
     )
-    result = runner.invoke(main, ["validate-template", str(template), "--no-boot", "-v"])
+    result = runner.invoke(main, ["validate-template", str(template), "--no-boot", "-v", "2"])
     assert result.exit_code == 0, result.output
     assert not marker.exists()
     assert "skip settings: not run: --no-boot" in result.output

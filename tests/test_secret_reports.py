@@ -32,7 +32,7 @@ flavour:
 def reports(runner: CliRunner, tmp_path: Path, *args: str) -> list[str]:
     """The three reports of one run: text, JSON, JUnit XML."""
     junit = tmp_path / "report.xml"
-    text = runner.invoke(main, ["validate-template", *args, "--junit-xml", str(junit), "-v"])
+    text = runner.invoke(main, ["validate-template", *args, "--junit-xml", str(junit), "-v", "2"])
     as_json = runner.invoke(main, ["validate-template", *args, "--format", "json"])
     json.loads(as_json.output)
     return [text.output, as_json.output, junit.read_text("utf-8")]

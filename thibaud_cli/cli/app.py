@@ -21,8 +21,10 @@ from thibaud_cli.cli.asgi_commands import (
     regenerate_asgi,
     remove_asgi_middleware,
 )
+from thibaud_cli.cli.common import current
 from thibaud_cli.cli.failures import CommandFailed, failure
 from thibaud_cli.cli.forwarding import forwarded_command, help_command
+from thibaud_cli.cli.options import version_option
 from thibaud_cli.cli.startproject import startproject
 from thibaud_cli.cli.update import update
 from thibaud_cli.cli.validate import validate_template
@@ -66,10 +68,13 @@ class ThibaudAdmin(click.Group):
             return super().invoke(ctx)
         except MergeConflictError as error:
             click.echo(error.conflicts, err=True, nl=False)
+            _traceback_if_asked(ctx, error, error.exit_code)
             raise failure(str(error), error.exit_code) from error
         except ThibaudCliError as error:
+            _traceback_if_asked(ctx, error, error.exit_code)
             raise failure(str(error), error.exit_code) from error
         except OSError as error:
+            _traceback_if_asked(ctx, error, 1)
             # The file system said no (disk full, permission...): not a bug of ours.
             # Every multi-file change is one transaction (fs.transaction), undone before
             # the error reaches here, so the project is as it was.
@@ -79,13 +84,22 @@ class ThibaudAdmin(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as error:  # noqa: BLE001 - the one place that reports bugs
+            _traceback_if_asked(ctx, error, 1)
             _internal_error(error)
 
 
-def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(output.version_line())
-        ctx.exit()
+def _traceback_if_asked(ctx: click.Context, error: BaseException, exit_code: int) -> None:
+    """With ``--traceback``: the full stack trace on standard error instead of one line.
+
+    As Thibaud's commands do, for every failure of the command (not for a command
+    line click refused: that one has no stack worth showing).
+    """
+    if not current(ctx).traceback:
+        return
+    import traceback
+
+    click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
+    raise click.exceptions.Exit(exit_code) from error
 
 
 @click.group(
@@ -97,14 +111,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
         'eval "$(_THIBAUD_ADMIN_COMPLETE=bash_source thibaud-admin)" (zsh_source, fish_source).'
     ),
 )
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_show_version,
-    help="Show thibaud-admin's and Thibaud's versions and exit.",
-)
+@version_option()
 def main() -> None:
     """Create Thibaud projects and manage their ASGI entry point."""
     # Run through `thibaud-cli` or `python -m thibaud_cli`: say so if the

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
-from thibaud_cli.cli import output
+from thibaud_cli.cli import common, output
+from thibaud_cli.cli.common import ThibaudCommand
 from thibaud_cli.cli.options import dry_run_option, project_dir_option, trust_option
 
 _SHOWS_DIFF = "Print the diff of asgi.py"
 
 
-@click.command("add-asgi-middleware")
+@click.command("add-asgi-middleware", cls=ThibaudCommand)
 @click.argument("spec")
 @click.option(
     "--option",
@@ -62,10 +63,10 @@ def add_asgi_middleware(
         trust=trust,
         declare_dependency=not no_dependency,
     )
-    output.show_added_middleware(change, dry_run=dry_run)
+    output.show_added_middleware(change, dry_run=dry_run, verbosity=common.current().verbosity)
 
 
-@click.command("remove-asgi-middleware")
+@click.command("remove-asgi-middleware", cls=ThibaudCommand)
 @click.argument("spec")
 @dry_run_option(shows=_SHOWS_DIFF)
 @project_dir_option()
@@ -75,10 +76,11 @@ def remove_asgi_middleware(spec: str, dry_run: bool, project_dir: Path, trust: b
     from thibaud_cli.operations.asgi_chain import remove_asgi_middleware as remove
 
     change = remove(project_dir, spec, dry_run=dry_run, trust=trust)
-    output.show_removed_middleware(change, spec, dry_run=dry_run)
+    verbosity = common.current().verbosity
+    output.show_removed_middleware(change, spec, dry_run=dry_run, verbosity=verbosity)
 
 
-@click.command("list-asgi-middleware")
+@click.command("list-asgi-middleware", cls=ThibaudCommand)
 @project_dir_option()
 @trust_option()
 def list_asgi_middleware(project_dir: Path, trust: bool) -> None:
@@ -88,7 +90,7 @@ def list_asgi_middleware(project_dir: Path, trust: bool) -> None:
     output.show_chain(list_chain(project_dir, trust=trust))
 
 
-@click.command("regenerate-asgi")
+@click.command("regenerate-asgi", cls=ThibaudCommand)
 @dry_run_option(shows=_SHOWS_DIFF)
 @project_dir_option()
 @trust_option()
@@ -97,4 +99,4 @@ def regenerate_asgi(dry_run: bool, project_dir: Path, trust: bool) -> None:
     from thibaud_cli.operations.asgi_chain import regenerate_asgi as regenerate
 
     change = regenerate(project_dir, dry_run=dry_run, trust=trust)
-    output.show_regenerated_asgi(change, dry_run=dry_run)
+    output.show_regenerated_asgi(change, dry_run=dry_run, verbosity=common.current().verbosity)

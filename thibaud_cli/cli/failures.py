@@ -9,13 +9,20 @@ from __future__ import annotations
 import click
 
 
-class CommandFailed(click.ClickException):
+class _StyledError(click.ClickException):
+    def format_message(self) -> str:
+        # Thibaud's ERROR style. click strips it where colour is off: not a terminal
+        # (unless --force-color), or --no-color.
+        return click.style(self.message, fg="red", bold=True)
+
+
+class CommandFailed(_StyledError):
     """The operation failed: one line, exit code 1."""
 
     exit_code = 1
 
 
-class CommandMisused(click.ClickException):
+class CommandMisused(_StyledError):
     """The command line asked for something invalid: one line, exit code 2.
 
     Unlike click.UsageError it prints no usage block: the message says what to do.

@@ -20,6 +20,77 @@ if TYPE_CHECKING:
 #: What an option decorates: the command's function (or, above @click.command, the command).
 FC = TypeVar("FC", bound=Callable[..., Any] | click.Command)
 
+#: ``-v/--verbosity``: Thibaud's levels (0 minimal, 1 normal, 2 verbose, 3 very verbose).
+VERBOSITY_LEVELS = (0, 1, 2, 3)
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from thibaud_cli.cli import output
+
+        click.echo(output.version_line())
+        ctx.exit()
+
+
+def version_option() -> Callable[[FC], FC]:
+    """``--version``: thibaud-admin's, on the group and on each of our commands."""
+    return click.option(
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_show_version,
+        help="Show thibaud-admin's and Thibaud's versions and exit.",
+    )
+
+
+def common_options() -> Callable[[FC], FC]:
+    """The options every Thibaud management command takes, as Thibaud names them.
+
+    Scripts written for the stock ``startproject`` pass them to any command; what each
+    means for ours is decided in one place, :mod:`thibaud_cli.cli.common`, which
+    takes their values out before the command's function is called.
+    """
+    declarations = [
+        version_option(),
+        click.option(
+            "-v",
+            "--verbosity",
+            type=click.Choice(VERBOSITY_LEVELS),
+            default=1,
+            show_default=True,
+            help="0: only what you asked for (errors still go to standard error); "
+            "1: normal output; 2 and 3: each file written, or the diff of what changed.",
+        ),
+        click.option(
+            "--settings",
+            metavar="MODULE",
+            help="A settings module (THIBAUD_SETTINGS_MODULE for this command), e.g. "
+            "mysite.settings. Accepted for compatibility with Thibaud's commands.",
+        ),
+        click.option(
+            "--pythonpath",
+            metavar="DIRECTORY",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="A directory to put first on the Python path; startproject refuses a "
+            "name that a module there already has.",
+        ),
+        click.option(
+            "--traceback",
+            is_flag=True,
+            help="On an error, show the full stack trace instead of one line.",
+        ),
+        click.option("--no-color", is_flag=True, help="Do not colorize the output."),
+        click.option("--force-color", is_flag=True, help="Colorize the output, even in a pipe."),
+    ]
+
+    def decorate(command: FC) -> FC:
+        for declaration in reversed(declarations):
+            command = declaration(command)
+        return command
+
+    return decorate
+
 
 def trust_option() -> Callable[[FC], FC]:
     return click.option(

@@ -4,6 +4,12 @@ The library returns data and never prints; the commands hand that data here. So 
 the reports that come with a failure (an update's conflicts, an unknown command).
 The one-line message of a library error or a bug is made where it becomes an exit
 code (:meth:`thibaud_cli.cli.app.ThibaudAdmin.invoke`).
+
+``verbosity`` is Thibaud's ``-v``: at 0, only what the command was asked for (a
+listing, a report, a dry run's diff) reaches standard output, never the confirmation
+of what it did; at 1, today's output; at 2 and 3, also what was written (each file of
+a new project, the diff of a change). Warnings and errors go to standard error at
+every level.
 """
 
 from __future__ import annotations
@@ -42,12 +48,18 @@ def show_recovery(recovery: str | None) -> None:
         click.echo(recovery, err=True)
 
 
-def show_started_project(result: StartedProject) -> None:
+def show_started_project(result: StartedProject, *, verbosity: int = 1) -> None:
     show_recovery(result.recovery)
     if result.dry_run:
         click.echo(f"Would create project '{result.name}' in {result.directory}:")
         for path in result.files:
             click.echo(f"  {path}")
+        return
+    if verbosity >= 2:
+        # Thibaud's startproject says the same of each file, at the same verbosity.
+        for path in result.files:
+            click.echo(f"Creating {result.directory / path}")
+    if verbosity < 1:
         return
     click.echo(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
@@ -58,18 +70,21 @@ def show_started_project(result: StartedProject) -> None:
         click.echo(f"Serve it: cd {where} && uvicorn {entry_points.asgi}:application")
 
 
-def _show_change(change: EntryPointChange, *, dry_run: bool, done: str) -> None:
+def _show_change(change: EntryPointChange, *, dry_run: bool, done: str, verbosity: int) -> None:
     if change.recovery:
         click.echo(change.recovery, err=True)
     if dry_run:
         click.echo(change.diff, nl=False)
         return
-    click.echo(done)
+    if verbosity >= 1:
+        click.echo(done)
+    if verbosity >= 2:
+        click.echo(change.diff, nl=False)
 
 
-def show_added_middleware(change: EntryPointChange, *, dry_run: bool) -> None:
+def show_added_middleware(change: EntryPointChange, *, dry_run: bool, verbosity: int = 1) -> None:
     done = f"Added {change.chain[-1].target} to {change.relative_path}."
-    _show_change(change, dry_run=dry_run, done=done)
+    _show_change(change, dry_run=dry_run, done=done, verbosity=verbosity)
     for dependency in change.dependencies:
         if dependency.not_added:
             # Not a failure: the middleware runs here; a fresh install would miss it.
@@ -78,21 +93,24 @@ def show_added_middleware(change: EntryPointChange, *, dry_run: bool) -> None:
                 f"{dependency.not_added}.",
                 err=True,
             )
-        elif not dry_run:  # a dry run's patch shows it
+        elif not dry_run and verbosity >= 1:  # a dry run's patch shows it
             click.echo(f"Added {dependency.requirement} to the dependencies in pyproject.toml.")
 
 
-def show_removed_middleware(change: EntryPointChange, spec: str, *, dry_run: bool) -> None:
-    _show_change(change, dry_run=dry_run, done=f"Removed {spec} from {change.relative_path}.")
+def show_removed_middleware(
+    change: EntryPointChange, spec: str, *, dry_run: bool, verbosity: int = 1
+) -> None:
+    done = f"Removed {spec} from {change.relative_path}."
+    _show_change(change, dry_run=dry_run, done=done, verbosity=verbosity)
 
 
-def show_regenerated_asgi(change: EntryPointChange, *, dry_run: bool) -> None:
+def show_regenerated_asgi(change: EntryPointChange, *, dry_run: bool, verbosity: int = 1) -> None:
     done = (
         f"Regenerated {change.relative_path}."
         if change.changed
         else f"{change.relative_path} is up to date."
     )
-    _show_change(change, dry_run=dry_run, done=done)
+    _show_change(change, dry_run=dry_run, done=done, verbosity=verbosity)
 
 
 def show_chain(listing: ChainListing) -> None:
@@ -137,16 +155,20 @@ def show_update_check(plan: UpdatePlan, *, output_format: str) -> None:
         click.echo("\n".join(update_summary(plan)))
 
 
-def show_update(plan: UpdatePlan, *, dry_run: bool) -> None:
+def show_update(plan: UpdatePlan, *, dry_run: bool, verbosity: int = 1) -> None:
     """What the update did (or, in a dry run, its diff); its conflicts on standard error."""
     if plan.up_to_date and not plan.changes:
-        click.echo(f"Already up to date: template version {plan.current}.")
+        if verbosity >= 1:
+            click.echo(f"Already up to date: template version {plan.current}.")
         return
     if dry_run:
         click.echo(plan.diff(), nl=False)
     else:
-        click.echo(f"Updated from template version {plan.current} to {plan.target}:")
-        click.echo("\n".join(update_summary(plan)))
+        if verbosity >= 1:
+            click.echo(f"Updated from template version {plan.current} to {plan.target}:")
+            click.echo("\n".join(update_summary(plan)))
+        if verbosity >= 2:
+            click.echo(plan.diff(), nl=False)
     if plan.conflicts:
         click.echo(plan.describe_conflicts(), err=True, nl=False)
 
@@ -162,12 +184,15 @@ def update_conflicts_left(plan: UpdatePlan, *, dry_run: bool) -> str:
 
 
 @contextlib.contextmanager
-def variant_progress(*, output_format: str) -> Iterator[ProgressCallback | None]:
+def variant_progress(
+    *, output_format: str, verbosity: int = 1
+) -> Iterator[ProgressCallback | None]:
     """A progress bar over the variants (an ``on_progress`` callback), or None.
 
-    A progress bar is for a person watching a terminal, never for a CI log or a pipe.
+    A progress bar is for a person watching a terminal, never for a CI log or a pipe,
+    nor for someone who asked for quiet (``-v 0``).
     """
-    if not (sys.stdout.isatty() and output_format == "text"):
+    if not (sys.stdout.isatty() and output_format == "text" and verbosity >= 1):
         yield None
         return
     with contextlib.ExitStack() as stack:
@@ -193,13 +218,15 @@ def show_variants(variants: Sequence[Variant], *, output_format: str) -> None:
         click.echo("\n".join(variant.name for variant in variants))
 
 
-def show_validation(report: ValidationReport, *, output_format: str, verbose: bool) -> None:
+def show_validation(report: ValidationReport, *, output_format: str, verbosity: int = 1) -> None:
+    """The report, at every verbosity (it is what the command is for); from 2, every
+    check is listed, not only the failures."""
     from thibaud_cli.checks.reports import json_report, text_report
 
     if output_format == "json":
         click.echo(json_report(report), nl=False)
     else:
-        click.echo(text_report(report, verbose=verbose), nl=False)
+        click.echo(text_report(report, verbose=verbosity >= 2), nl=False)
 
 
 def main_help_with_own_commands(

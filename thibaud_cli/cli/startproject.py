@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from thibaud_cli.cli import output
+from thibaud_cli.cli import common, output
+from thibaud_cli.cli.common import ThibaudCommand
 from thibaud_cli.cli.options import (
     data_option,
     dry_run_option,
@@ -17,7 +18,7 @@ from thibaud_cli.cli.options import (
 )
 
 
-@click.command()
+@click.command(cls=ThibaudCommand)
 @click.argument("name")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -92,6 +93,7 @@ def startproject(
     from thibaud_cli.template.classic import ClassicOptions
     from thibaud_cli.template.data import parse_data
 
+    options = common.current()
     classic = ClassicOptions(extensions, files, exclude or None)
     result = start_project(
         name,
@@ -103,10 +105,11 @@ def startproject(
         interactive=not defaults and _on_a_terminal(),
         vcs_ref=vcs_ref,
         skip_tasks=skip_tasks,
+        python_path=options.python_path,
         # Only when given: copier templates refuse them.
         **({"classic_options": classic} if classic.given else {}),
     )
-    output.show_started_project(result)
+    output.show_started_project(result, verbosity=options.verbosity)
 
 
 def _on_a_terminal() -> bool:

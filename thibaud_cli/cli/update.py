@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from thibaud_cli.cli import output
+from thibaud_cli.cli import common, output
+from thibaud_cli.cli.common import ThibaudCommand
 from thibaud_cli.cli.failures import CommandFailed, CommandMisused
 from thibaud_cli.cli.options import (
     data_option,
@@ -32,7 +33,7 @@ def _refuse_mixed_flags(
         raise CommandMisused("--format is for --check only.")
 
 
-@click.command("update")
+@click.command("update", cls=ThibaudCommand)
 @click.option(
     "--to",
     "--vcs-ref",
@@ -104,6 +105,6 @@ def update(
         skip_tasks=skip_tasks,
     )
     output.show_recovery(result.recovery)
-    output.show_update(result.plan, dry_run=dry_run)
+    output.show_update(result.plan, dry_run=dry_run, verbosity=common.current(ctx).verbosity)
     if result.plan.conflicts:
         raise CommandFailed(output.update_conflicts_left(result.plan, dry_run=dry_run))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from thibaud_cli.cli import output
+from thibaud_cli.cli import common, output
+from thibaud_cli.cli.common import ThibaudCommand
 from thibaud_cli.cli.options import (
     data_option,
     format_option,
@@ -29,7 +30,7 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
     return value
 
 
-@click.command("validate-template")
+@click.command("validate-template", cls=ThibaudCommand)
 @click.argument("template", required=False, metavar="[TEMPLATE]")
 @data_option(others="it applies to every variant")
 @click.option(
@@ -64,7 +65,7 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
 @variant_option
 @python_option
 @skip_tasks_option
-@click.option("--verbose", "-v", is_flag=True, help="List every check, not only failures.")
+@click.option("--verbose", is_flag=True, help="List every check, not only failures (as -v 2 does).")
 @click.pass_context
 def validate_template(
     ctx: click.Context,
@@ -100,13 +101,14 @@ def validate_template(
     from thibaud_cli.template.data import parse_data
 
     data = parse_data(data_pairs)
+    verbosity = max(common.current(ctx).verbosity, 2 if verbose else 0)
     if list_variants:
         from thibaud_cli.operations.validate import list_variants as variants_of
 
         variants = variants_of(template, data=data, matrix=matrix)
         output.show_variants(variants, output_format=output_format)
         return
-    with output.variant_progress(output_format=output_format) as on_progress:
+    with output.variant_progress(output_format=output_format, verbosity=verbosity) as on_progress:
         report = validate(
             template,
             data=data,
@@ -123,5 +125,5 @@ def validate_template(
         )
     if junit_xml is not None:
         write_text_atomic(junit_xml, junit_report(report))
-    output.show_validation(report, output_format=output_format, verbose=verbose)
+    output.show_validation(report, output_format=output_format, verbosity=verbosity)
     ctx.exit(0 if report.ok else 1)

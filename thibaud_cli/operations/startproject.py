@@ -9,7 +9,7 @@ killed half-way is rolled back by the next command that writes there.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -72,6 +72,7 @@ def start_project(
     interactive: bool = False,
     vcs_ref: str | None = None,
     skip_tasks: bool = False,
+    python_path: Sequence[Path] = (),
 ) -> StartedProject:
     """Render *template* (default: the bundled one) as project *name*.
 
@@ -88,8 +89,10 @@ def start_project(
     With *interactive*, a copier template's questions that *data* does not answer
     are asked on the terminal (copier's prompts) rather than taking their defaults;
     the names, keys and middleware thibaud-admin sets itself are never asked.
+    *python_path* are directories the project's modules are also imported from
+    (``--pythonpath``): a module in one of them makes *name* taken.
     """
-    validate_project_name(name)
+    validate_project_name(name, python_path=python_path)
     user_data = dict(data or {})
     source = resolve_template(template)
     refuse_vcs_ref_without_git(source, vcs_ref)

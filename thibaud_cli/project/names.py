@@ -8,6 +8,8 @@ import os
 import re
 import site
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from thibaud_cli.errors import InvalidProjectName
 
@@ -26,18 +28,21 @@ def suggest_identifier(name: str) -> str:
     return candidate
 
 
-def _is_importable(name: str) -> bool:
+def _is_importable(name: str, python_path: Sequence[Path] = ()) -> bool:
     """Whether the project's interpreter would import *name* from its own libraries.
 
-    The standard library, site-packages and installed import hooks count. Other
-    ``sys.path`` entries do not: the current directory (``python -m`` puts it
-    first), a test runner's root, a directory an editable install adds: the project
-    does not run from there, so a folder ``api/`` or ``mysite/`` in one is no module
-    the project would clash with. Nothing is imported: finders only locate.
+    The standard library, site-packages and installed import hooks count, and so do
+    the directories of *python_path* (``--pythonpath``: the user said modules come
+    from there, as Thibaud's startproject, which looks them up on ``sys.path``,
+    would find). Other ``sys.path`` entries do not: the current directory
+    (``python -m`` puts it first), a test runner's root, a directory an editable
+    install adds: the project does not run from there, so a folder ``api/`` or
+    ``mysite/`` in one is no module the project would clash with. Nothing is
+    imported: finders only locate.
     """
     if name in sys.builtin_module_names or name in sys.stdlib_module_names:
         return True
-    libraries = _library_path()
+    libraries = [*map(str, python_path), *_library_path()]
     for finder in sys.meta_path:
         find_spec = getattr(finder, "find_spec", None)
         if find_spec is None:
@@ -70,12 +75,13 @@ def _library_path() -> list[str]:
     return entries
 
 
-def validate_project_name(name: str) -> None:
+def validate_project_name(name: str, *, python_path: Sequence[Path] = ()) -> None:
     """Raise :class:`InvalidProjectName` unless *name* can name a new project package.
 
     The name must be a Python identifier, not a keyword, not a dunder name, and not
     the name of a module that is already importable (``os``, ``json``, ``thibaud``, an
-    installed package): the project's package would shadow it, or be shadowed.
+    installed package, a module in a *python_path* directory): the project's package
+    would shadow it, or be shadowed.
     """
     if not name:
         raise InvalidProjectName("The project name is empty: give a name such as 'mysite'.")
@@ -94,7 +100,7 @@ def validate_project_name(name: str) -> None:
             f"'{name}' is not a valid project name: dunder names are reserved. "
             f"Try '{suggest_identifier(name)}'."
         )
-    if _is_importable(name):
+    if _is_importable(name, python_path):
         raise InvalidProjectName(
             f"'{name}' conflicts with the name of an existing Python module: "
             f"please try another name, such as '{name}_project'."
