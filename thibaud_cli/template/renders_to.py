@@ -38,7 +38,14 @@ READS_ITS_SOURCE = re.compile(rb"_copier_conf|_copier_answers")
 _JINJA_REFERENCE = re.compile(
     rb"\{%[-+]?\s*(?:include|import|extends|from)\b(.*?)[-+]?%\}", re.DOTALL
 )
+_STRING = rb"\"[^\"\n]*\"|'[^'\n]*'"
 _QUOTED = re.compile(rb"\"([^\"\n]*)\"|'([^'\n]*)'")
+#: A tag's names when they are literal: a string, or a list or tuple of strings, then
+#: nothing or a keyword (``ignore missing``, ``with context``, ``as x``, ``import x``).
+_LITERAL_NAMES = re.compile(
+    rb"\s*(?:" + _STRING + rb"|[(\[](?:\s*(?:" + _STRING + rb")\s*,?)*[)\]])"
+    rb"\s*(?:$|(?:ignore|with|without|as|import)\s)"
+)
 _YAML_INCLUDE = re.compile(rb"!include\s+(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s#,\]}]+))")
 
 
@@ -112,9 +119,10 @@ def jinja_references(text: bytes) -> set[str] | None:
     a reference is not a literal string (the name is computed)."""
     found: set[str] = set()
     for tag in _JINJA_REFERENCE.finditer(text):
-        names = [a or b for a, b in _QUOTED.findall(tag.group(1))]
-        if not names:
+        literal = _LITERAL_NAMES.match(tag.group(1))
+        if literal is None:
             return None
+        names = [a or b for a, b in _QUOTED.findall(literal.group(0))]
         found.update(name.decode("utf-8", "surrogateescape") for name in names)
     return found
 
