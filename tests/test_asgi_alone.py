@@ -285,6 +285,8 @@ def test_a_symlink_in_the_tree_renders_the_whole_template(tmp_path: Path) -> Non
         ("-tpl", "pkg/asgi.py.py-tpl", True),
         ("-tpl", "pkg/asgi.py-tpl", False),
         ("", "pkg/asgi.py", True),
+        # copier's answers file renders under _answers_file, whatever it reads.
+        (".jinja", "{{ _copier_conf.answers_file }}.jinja", False),
     ],
 )
 def test_which_names_could_render_to_asgi_py(
@@ -305,3 +307,14 @@ def test_what_a_render_reads_by_name() -> None:
     assert yaml_includes(b"---\n!include ../x.yml\n", paths, "") is None
     assert TemplateLayout.of({"_subdirectory": "{{ where }}"}).subdirectory is None
     assert TemplateLayout.of({"_subdirectory": "./tpl/"}).subdirectory == "tpl"
+    answers_file = "{{_copier_conf.answers_file}}.jinja"
+    assert TemplateLayout.of({"_answers_file": "asgi.py"}).could_render_to(answers_file, "asgi.py")
+
+
+def test_copiers_answers_file_is_not_copied_out(tmp_path: Path) -> None:
+    # It reads _copier_answers (the commit, the source): were it a candidate, the
+    # copy could not be used.
+    answers_file = "{{ _copier_conf.answers_file }}.jinja"
+    template = git_template(tmp_path, {answers_file: "{{ _copier_answers|to_nice_yaml }}"})
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert renderer.source.copied is not None and answers_file not in listing

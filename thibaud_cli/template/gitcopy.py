@@ -133,8 +133,13 @@ class GitTree:
 
 
 def _safe_parts(path: str) -> tuple[str, ...]:
-    """*path*'s parts, refusing any that could step out of the destination."""
+    """*path*'s parts, refusing any that could step out of the destination, or make
+    the copy a git repository (git's own checks refuse such trees; a crafted one may not)."""
     parts = PurePosixPath(path).parts
-    if not parts or PurePosixPath(path).is_absolute() or any(p in {"..", "."} for p in parts):
+    if (
+        not parts
+        or PurePosixPath(path).is_absolute()
+        or any(part in {"..", "."} or part.lower() == ".git" for part in parts)
+    ):
         raise GitCopyUnavailable(path)
     return parts

@@ -31,6 +31,10 @@ _ENVOPS_MARKERS = (
     "line_statement_prefix",
     "line_comment_prefix",
 )
+#: copier's answers file, named as its documentation shows: it renders under the
+#: ``_answers_file`` name, whatever else it reads (``_copier_answers``).
+_ANSWERS_FILE_PART = re.compile(r"\{\{-?\s*_copier_conf\.answers_file\s*-?\}\}")
+_DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 #: Template variables whose value is the template's location or commit: a copy of
 #: the template elsewhere renders them differently.
 READS_ITS_SOURCE = re.compile(rb"_copier_conf|_copier_answers")
@@ -59,6 +63,8 @@ class TemplateLayout:
     subdirectory: str | None = ""
     #: Every string that starts Jinja markup in this template's environment.
     markers: tuple[str, ...] = _DEFAULT_MARKERS
+    #: The last part of ``_answers_file``.
+    answers_file: str = _DEFAULT_ANSWERS_FILE
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> TemplateLayout:
@@ -68,10 +74,12 @@ class TemplateLayout:
         markers = set(_DEFAULT_MARKERS)
         if isinstance(envops, Mapping):
             markers |= {str(envops[key]) for key in _ENVOPS_MARKERS if envops.get(key)}
+        answers_file = config.get("_answers_file") or _DEFAULT_ANSWERS_FILE
         return cls(
             suffix=_DEFAULT_SUFFIX if suffix is None else str(suffix),
             subdirectory=_plain_subdirectory(config.get("_subdirectory"), markers),
             markers=tuple(sorted(markers)),
+            answers_file=PurePosixPath(str(answers_file)).name,
         )
 
     def is_literal(self, part: str) -> bool:
@@ -83,6 +91,8 @@ class TemplateLayout:
         if self.suffix and last.endswith(self.suffix):
             # copier strips the last extension of a templated name, whatever the suffix.
             last = PurePosixPath(last).with_suffix("").name
+        if _ANSWERS_FILE_PART.fullmatch(last) and self.is_literal(self.answers_file):
+            return self.answers_file == name
         return last == name or not self.is_literal(last)
 
     def sources(self, paths: Iterable[str]) -> frozenset[str] | None:
