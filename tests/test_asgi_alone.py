@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import LargeTemplate, build_file_tree, copy_bundled_template, git_commit_all
 from thibaud_cli.asgi.spec import MiddlewareEntry, ObjectPath
 from thibaud_cli.operations.startproject import start_project
@@ -23,7 +21,6 @@ from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.entry_point import EntryPointRenderer, asgi_renderer, only_path
 from thibaud_cli.template.render import render_template
-from thibaud_cli.template.renders_to import TemplateLayout, jinja_references, yaml_includes
 
 ASGI = "{{ project_name }}/asgi.py.jinja"
 CHAINS = ((), (MiddlewareEntry(ObjectPath.parse("shop.passthrough:First")),))
@@ -271,44 +268,6 @@ def test_a_symlink_in_the_tree_renders_the_whole_template(tmp_path: Path) -> Non
     git_commit_all(template, "v1", tag="v1")
     renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
     assert renderer.source.copied is None and renderer.source.sources is None
-
-
-@pytest.mark.parametrize(
-    ("suffix", "source", "renders_to_asgi"),
-    [
-        (".jinja", "pkg/asgi.py.jinja", True),
-        (".jinja", "pkg/asgi.py", True),
-        (".jinja", "pkg/views.py.jinja", False),
-        (".jinja", "{{ project_name }}/{{ name }}.py.jinja", True),
-        (".jinja", "{% if x %}asgi.py{% endif %}", True),
-        # copier strips the last extension of a templated name, whatever the suffix.
-        ("-tpl", "pkg/asgi.py.py-tpl", True),
-        ("-tpl", "pkg/asgi.py-tpl", False),
-        ("", "pkg/asgi.py", True),
-        # copier's answers file renders under _answers_file, whatever it reads.
-        (".jinja", "{{ _copier_conf.answers_file }}.jinja", False),
-    ],
-)
-def test_which_names_could_render_to_asgi_py(
-    suffix: str, source: str, renders_to_asgi: bool
-) -> None:
-    layout = TemplateLayout.of({"_templates_suffix": suffix})
-    assert layout.could_render_to(source, "asgi.py") is renders_to_asgi
-
-
-def test_what_a_render_reads_by_name() -> None:
-    assert jinja_references(b"{% include \"a.jinja\" %}{%- from 'm.jinja' import x -%}") == {
-        "a.jinja",
-        "m.jinja",
-    }
-    assert jinja_references(b"{% include name %}") is None
-    paths = ["inc/q.yml", "inc/deep/r.yml", "other.yml"]
-    assert yaml_includes(b"---\n!include inc/*.yml\n", paths, "") == {"inc/q.yml", "inc/deep/r.yml"}
-    assert yaml_includes(b"---\n!include ../x.yml\n", paths, "") is None
-    assert TemplateLayout.of({"_subdirectory": "{{ where }}"}).subdirectory is None
-    assert TemplateLayout.of({"_subdirectory": "./tpl/"}).subdirectory == "tpl"
-    answers_file = "{{_copier_conf.answers_file}}.jinja"
-    assert TemplateLayout.of({"_answers_file": "asgi.py"}).could_render_to(answers_file, "asgi.py")
 
 
 def test_copiers_answers_file_is_not_copied_out(tmp_path: Path) -> None:
