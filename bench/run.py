@@ -442,11 +442,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--runs", type=int, default=None, help="runs of each scaling command (default 3, quick 1)"
     )
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [scaling.Size(int(files)) for files in text.split(",")],
+        default=None,
+        help="with --only scaling: template sizes in files, comma-separated (e.g. 10,1000)",
+    )
+    parser.add_argument(
+        "--command",
+        action="append",
+        choices=scaling.command_names(),
+        help="with --only scaling: measure this command only (repeatable)",
+    )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     check_our_script()
     if args.only == "scaling":
-        _append_scaling(args.output, quick=args.quick, runs=args.runs)
+        only = frozenset(args.command) if args.command else None
+        _append_scaling(args.output, quick=args.quick, runs=args.runs, sizes=args.sizes, only=only)
         return
     sections: list[Section] = []
     targets: list[Target] = []
@@ -481,14 +494,22 @@ def main(argv: list[str] | None = None) -> None:
     print_progress(f"written to {args.output}")
 
 
-def _append_scaling(output: Path, *, quick: bool, runs: int | None) -> None:
-    """The scaling section alone, appended to *output* under a dated heading."""
+def _append_scaling(
+    output: Path,
+    *,
+    quick: bool,
+    runs: int | None,
+    sizes: list[scaling.Size] | None = None,
+    only: frozenset[str] | None = None,
+) -> None:
+    """The scaling section alone (*sizes* and *only* those commands, if given), appended
+    to *output* under a dated heading."""
     from datetime import UTC, datetime
 
-    sizes, default_runs = scaling.sizes_for(quick)
+    default_sizes, default_runs = scaling.sizes_for(quick)
     runs = runs or default_runs
     with tempfile.TemporaryDirectory(prefix="thibaud-bench-") as temporary:
-        found = scaling.section(sizes, runs, Path(temporary))
+        found = scaling.section(sizes or default_sizes, runs, Path(temporary), only)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join(
         [f"\n## {found.title}, {now}\n", f"{machine()}.\n", *table(found), "", found.note, ""]

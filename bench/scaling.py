@@ -189,8 +189,11 @@ def commands(workdir: Path) -> list[Measured]:
     ]
 
 
-def measure(sizes: Sequence[Size], runs: int, workdir: Path) -> dict[tuple[str, Size], float]:
-    """The median seconds of every command at every size, runs interleaved."""
+def measure(
+    sizes: Sequence[Size], runs: int, workdir: Path, only: frozenset[str] | None = None
+) -> dict[tuple[str, Size], float]:
+    """The median seconds of every command (or those *only* names) at every size, runs
+    interleaved."""
     prepared = {}
     for size in sizes:
         print_progress(f"scaling: preparing {size.label} files ...")
@@ -199,6 +202,7 @@ def measure(sizes: Sequence[Size], runs: int, workdir: Path) -> dict[tuple[str, 
         command
         for command in commands(workdir)
         if command.name != "cookiecutter" or prepared[sizes[0]].cookiecutter is not None
+        if only is None or command.name in only
     ]
     seconds: dict[tuple[str, Size], list[float]] = {}
     scratch = workdir / "runs"
@@ -223,8 +227,10 @@ def measure(sizes: Sequence[Size], runs: int, workdir: Path) -> dict[tuple[str, 
     return {key: statistics.median(values) for key, values in seconds.items()}
 
 
-def section(sizes: Sequence[Size], runs: int, workdir: Path) -> Section:
-    medians = measure(sizes, runs, workdir)
+def section(
+    sizes: Sequence[Size], runs: int, workdir: Path, only: frozenset[str] | None = None
+) -> Section:
+    medians = measure(sizes, runs, workdir, only)
     plain = [size for size in sizes if not size.user_files]
     columns = (
         "command",
@@ -262,6 +268,11 @@ def section(sizes: Sequence[Size], runs: int, workdir: Path) -> Section:
         "times slower the command gets for ten times the files. '+ own' rows: the project "
         "also holds that many files of its own.",
     )
+
+
+def command_names() -> list[str]:
+    """The names of the measured commands, as ``--command`` takes them."""
+    return [command.name for command in commands(Path())]
 
 
 def sizes_for(quick: bool) -> tuple[list[Size], int]:

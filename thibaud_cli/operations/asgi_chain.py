@@ -37,7 +37,12 @@ from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
 from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
-from thibaud_cli.template.entry_point import asgi_relative_path, read_utf8, render_asgi
+from thibaud_cli.template.entry_point import (
+    asgi_relative_path,
+    asgi_renderer,
+    read_utf8,
+    render_asgi,
+)
 
 
 @dataclass(frozen=True)
@@ -97,12 +102,14 @@ def _apply_chain(
     *base*: ``asgi.py`` as rendered for the recorded chain, if the caller has it.
     """
     path, ours = _read_entry_point(project_dir, answers)
-    if base is None:
-        base = render_asgi(answers, answers.asgi_middleware, trust=trust)
-    if new_chain == answers.asgi_middleware:
-        theirs = base  # the same chain renders the same file
-    else:
-        theirs = render_asgi(answers, new_chain, trust=trust)
+    # Both chains render from one look at the template (one copy of its files).
+    with asgi_renderer(answers, trust=trust) as renderer:
+        if base is None:
+            base = renderer.render(answers.asgi_middleware)
+        if new_chain == answers.asgi_middleware:
+            theirs = base  # the same chain renders the same file
+        else:
+            theirs = renderer.render(new_chain)
     relative = asgi_relative_path(answers)
     refuse_hookless(relative, base, theirs, chain_changed=new_chain != answers.asgi_middleware)
     merged = merge_texts(base, ours, theirs)

@@ -1,9 +1,11 @@
 """The project's ASGI module as its template renders it: found through the answers
-file, rendered alone (the one file the middleware commands change)."""
+file, rendered alone (the one file the middleware commands change), from as little
+of the template as renders it the same (``one_file``), once per chain."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from thibaud_cli.asgi.spec import MiddlewareEntry
@@ -11,6 +13,7 @@ from thibaud_cli.errors import EntryPointError, ProjectNotFoundError, TemplateEr
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.project.answers import Answers
 from thibaud_cli.template.data import regeneration_data
+from thibaud_cli.template.one_file import one_file_source
 from thibaud_cli.template.render import render_template
 
 
@@ -42,29 +45,77 @@ def only_path(relative: str) -> tuple[str, ...]:
     return tuple(patterns)
 
 
-def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
-    """``asgi.py`` as the project's template renders it for *chain*."""
-    data = regeneration_data(answers, chain)
-    relative = asgi_relative_path(answers)
-    with scratch_directory("render") as scratch:
-        destination = scratch / "project"
+class EntryPointRenderer:
+    """Renders the project's ``asgi.py`` for any chain, from one look at the template
+    (``one_file``): a command renders it once per chain from the same copy."""
+
+    def __init__(self, answers: Answers, scratch: Path, *, trust: bool) -> None:
+        self.answers = answers
+        self.relative = asgi_relative_path(answers)
+        self.trust = trust
+        self.scratch = scratch
+        self.source = one_file_source(
+            answers.template,
+            answers.template_commit,
+            self.relative,
+            scratch=scratch / "source",
+            trust=trust,
+        )
+        self._renders = 0
+
+    def render(self, chain: Sequence[MiddlewareEntry]) -> str:
+        """``asgi.py`` as the project's template renders it for *chain*."""
+        try:
+            return self._render(chain)
+        except TemplateError as error:
+            fallback = self.source.fallback
+            if fallback is None or not _missing_template(error):
+                raise
+        # The copy lacks a template the render includes by a name we did not see.
+        self.source = fallback
+        return self._render(chain)
+
+    def _render(self, chain: Sequence[MiddlewareEntry]) -> str:
+        self._renders += 1
+        destination = self.scratch / f"project-{self._renders}"
         render_template(
-            answers.template,  # "bundled" names the bundled template
+            self.source.template,
             destination,
-            data=data,
+            data=regeneration_data(self.answers, chain),
             # Re-rendering one file must not run the template's tasks again.
             run_tasks=False,
-            trust=trust,
-            vcs_ref=answers.template_commit,
-            exclude=only_path(relative),
+            trust=self.trust,
+            vcs_ref=self.source.vcs_ref,
+            exclude=only_path(self.relative),
+            sources=self.source.sources,
         )
-        rendered = destination / relative
+        rendered = destination / self.relative
         if not rendered.is_file():
             raise TemplateError(
-                f"The project's template does not render {relative}: it does not follow "
+                f"The project's template does not render {self.relative}: it does not follow "
                 "thibaud-admin's template contract."
             )
-        return read_utf8(rendered, f"The project's template renders {relative}")
+        return read_utf8(rendered, f"The project's template renders {self.relative}")
+
+
+def _missing_template(error: TemplateError) -> bool:
+    import jinja2
+
+    return isinstance(error.__cause__, jinja2.TemplateNotFound)
+
+
+@contextmanager
+def asgi_renderer(answers: Answers, *, trust: bool = False) -> Iterator[EntryPointRenderer]:
+    """An :class:`EntryPointRenderer` for the project of *answers*, and its scratch
+    directory, removed on exit."""
+    with scratch_directory("render") as scratch:
+        yield EntryPointRenderer(answers, scratch, trust=trust)
+
+
+def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:
+    """``asgi.py`` as the project's template renders it for *chain*."""
+    with asgi_renderer(answers, trust=trust) as renderer:
+        return renderer.render(chain)
 
 
 def read_utf8(path: Path, what: str) -> str:

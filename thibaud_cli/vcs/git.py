@@ -152,6 +152,25 @@ def run_git(
     )
 
 
+def run_git_bytes(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    stdin: bytes = b"",
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """:func:`run_git` for bytes: *stdin* given, output as git wrote it (blobs, ``-z``
+    listings); *env* adds variables."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {}), **git_environment()},
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
+
+
 def _config_files(repository: Path) -> list[Path]:
     """The configuration files of the repository whose work tree is *repository*."""
     try:
