@@ -57,6 +57,9 @@ class Prepared:
     cookiecutter: Path | None
     ours: Path
     copier: Path
+    #: Projects generated at v2, the newest version: nothing to update.
+    ours_current: Path
+    copier_current: Path
 
 
 @dataclass(frozen=True)
@@ -84,44 +87,53 @@ def _run(argv: Sequence[str], cwd: Path, ok: tuple[int, ...]) -> float:
     return elapsed
 
 
-def _copier_answers(project: Path, template: Path) -> None:
+def _copier_answers(project: Path, template: Path, version: str) -> None:
     # The template writes thibaud-admin's answers file, not copier's: copier update
     # needs its own, as copier copy would have written it with an answers template.
     (project / ".copier-answers.yml").write_text(
-        f"_commit: v1\n_src_path: {template}\nproject_name: shop\nsecret_key: bench\n", "utf-8"
+        f"_commit: {version}\n_src_path: {template}\nproject_name: shop\nsecret_key: bench\n",
+        "utf-8",
     )
 
 
-def prepare(size: Size, workdir: Path) -> Prepared:
-    root = workdir / f"size-{size.files}-{size.user_files}"
-    template = build_template(root / "template", size.files, release_v2=False)
-    ours = root / "ours"
+def _generate(template: Path, root: Path, version: str, user_files: int) -> tuple[Path, Path]:
+    """A project by thibaud-admin and one by ``copier copy`` at the template's newest
+    *version*, edited by their user and committed."""
+    ours = root / f"ours-{version}"
     subprocess.run(
         [TA, "startproject", "shop", str(ours), "--template", str(template)],
         check=True,
         capture_output=True,
     )
     (ours / "shop" / "passthrough.py").write_text(projects.PASS_THROUGH, "utf-8")
-    copier = root / "copier"
+    copier = root / f"copier-{version}"
     subprocess.run(
         [str(BIN / "copier"), "copy", "--defaults", "--quiet", "--data", "project_name=shop"]
         + ["--data", "secret_key=bench", str(template), str(copier)],
         check=True,
         capture_output=True,
     )
-    _copier_answers(copier, template)
+    _copier_answers(copier, template, version)
     for project in (ours, copier):
-        add_user_files(project, size.user_files)
+        add_user_files(project, user_files)
         edit_like_a_user(project)
-        commit_all(project, "generated at v1, edited")
+        commit_all(project, f"generated at {version}, edited")
+    return ours, copier
+
+
+def prepare(size: Size, workdir: Path) -> Prepared:
+    root = workdir / f"size-{size.files}-{size.user_files}"
+    template = build_template(root / "template", size.files, release_v2=False)
+    ours, copier = _generate(template, root, "v1", size.user_files)
     release_version_2(template)
+    ours_current, copier_current = _generate(template, root, "v2", size.user_files)
     cookiecutter = None
     if shutil.which("cookiecutter", path=str(BIN)):
         plain = root / "plain-template"
         shutil.copytree(template, plain, ignore=shutil.ignore_patterns(".git"))
         answers = {"project_name": "shop", "secret_key": "bench"}
         cookiecutter = build_cookiecutter_template(plain, root / "cookiecutter", answers)
-    return Prepared(template, cookiecutter, ours, copier)
+    return Prepared(template, cookiecutter, ours, copier, ours_current, copier_current)
 
 
 def _matrix(workdir: Path) -> Path:
@@ -156,13 +168,25 @@ def commands(workdir: Path) -> list[Measured]:
                 [str(BIN / "cookiecutter"), "--no-input", "-o", str(cwd)] + [str(p.cookiecutter)]
             ),
         ),
-        Measured("update --check", None, lambda p, cwd: [TA, "update", "--check"], "ours", (2,)),
+        Measured("update --check", None, lambda p, cwd: [TA, "update", "--check"], "ours", (3,)),
         Measured(
             "copier check-update",
             "update --check",
             lambda p, cwd: [copier, "check-update", "--quiet"],
             "copier",
             (2,),
+        ),
+        Measured(
+            "update --check when up to date",
+            None,
+            lambda p, cwd: [TA, "update", "--check"],
+            "ours_current",
+        ),
+        Measured(
+            "copier check-update when up to date",
+            "update --check when up to date",
+            lambda p, cwd: [copier, "check-update", "--quiet"],
+            "copier_current",
         ),
         Measured("update --dry-run", None, lambda p, cwd: [TA, "update", "--dry-run"], "ours"),
         Measured(
@@ -266,7 +290,8 @@ def section(
         "generated files, v1 -> v2 changing a tenth of them; projects generated at v1 with "
         "a tenth of their files edited by the user, then committed. 'x per 10x' is how many "
         "times slower the command gets for ten times the files. '+ own' rows: the project "
-        "also holds that many files of its own.",
+        "also holds that many files of its own. 'when up to date' rows: projects generated at "
+        "v2, the newest version.",
     )
 
 
