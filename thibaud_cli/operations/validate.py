@@ -36,6 +36,7 @@ from thibaud_cli.checks.variants import (
 )
 from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
+from thibaud_cli.template.compiled import CompiledCache
 from thibaud_cli.template.data import generate_secret_key
 from thibaud_cli.template.messages import quiet_warnings
 from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
@@ -182,6 +183,9 @@ def validate_template(
     progress = on_progress or (lambda done, total: None)
     progress(0, len(variants))
     results: dict[int, VariantResult] = {}
+    # Every variant renders the same template files with the same options: Jinja
+    # compiles each once for the run.
+    compiled = CompiledCache()
     with scratch_directory("validate") as root:
         if not boot:
             for index, each in enumerate(variants):
@@ -195,6 +199,7 @@ def validate_template(
                     secrets_seen=secrets,
                     vcs_ref=vcs_ref,
                     run_tasks=not skip_tasks,
+                    compiled=compiled,
                 )
                 unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
                 results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
@@ -223,6 +228,7 @@ def validate_template(
                     secrets_seen=secrets,
                     vcs_ref=vcs_ref,
                     run_tasks=not skip_tasks,
+                    compiled=compiled,
                 )
                 booted = boot_pool.submit(
                     boot_variant, each, render, workdir, server=server, python=python
