@@ -1,10 +1,11 @@
 """``validate-template``: render a template's variants and boot each result.
 
-Variants are rendered here, in this process (copier is imported once), with
-StrictUndefined, side by side in threads. Each rendered project is then booted in its
-own fresh interpreter (``boot_probe.py``), so variants never share ``sys.modules``; up
-to *jobs* of them at once. A probe process is started before its variant is rendered,
-so that the framework import in the child overlaps the rendering in the parent.
+Variants are rendered here, in this process (copier is imported once, Jinja compiles
+each template file once), with StrictUndefined, side by side in threads. Each rendered
+project is then booted in its own process, a fork of one zygote that imported the
+framework once (``checks/zygote.py``), so variants never share ``sys.modules``; up to
+*jobs* of them at once. The zygote is started before the first render, so that its
+framework import overlaps the renders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.checks.boot import boot_variant
+from thibaud_cli.checks.boot import boot_environment, boot_variant
 from thibaud_cli.checks.rendering import render_variant
 from thibaud_cli.checks.results import (
     CHECK_NAMES,
@@ -34,6 +35,7 @@ from thibaud_cli.checks.variants import (
     secret_questions,
     select_variant,
 )
+from thibaud_cli.checks.zygote import Zygote
 from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.compiled import CompiledCache
@@ -210,6 +212,8 @@ def validate_template(
         # working directory for git: those render one at a time.
         renderers = workers if _renders_without_git(source) else 1
         with (
+            # Left last: the boots end before the zygote does.
+            Zygote(python, boot_environment(), root) as zygote,
             quiet_warnings(),
             ThreadPoolExecutor(max_workers=workers) as boot_pool,
             ThreadPoolExecutor(max_workers=renderers) as render_pool,
@@ -231,7 +235,13 @@ def validate_template(
                     compiled=compiled,
                 )
                 booted = boot_pool.submit(
-                    boot_variant, each, render, workdir, server=server, python=python
+                    boot_variant,
+                    each,
+                    render,
+                    workdir,
+                    zygote=zygote,
+                    server=server,
+                    python=python,
                 )
                 boots[booted] = index
             for future in as_completed(boots):
