@@ -24,6 +24,8 @@ and the zygote exits once each has been reaped.
 from __future__ import annotations
 
 import contextlib
+import gc
+import importlib
 import importlib.util
 import json
 import os
@@ -35,6 +37,40 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
+
+#: Framework modules the boot of a project with the default apps imports beyond the
+#: entry points (``manage.py check``, migrations' checks, admin, auth, sessions,
+#: messages, static files, SQLite), importable before any settings exist. Imported
+#: once here rather than in each variant; a module that reads settings at import
+#: refuses to import without them, and is left to the variants.
+_WARM_MODULES = (
+    "thibaud.conf.urls",
+    "thibaud.contrib.admin.filters",
+    "thibaud.contrib.admin.sites",
+    "thibaud.contrib.admin.templatetags.base",
+    "thibaud.contrib.admin.views.main",
+    "thibaud.contrib.auth.checks",
+    "thibaud.contrib.auth.hashers",
+    "thibaud.contrib.auth.password_validation",
+    "thibaud.contrib.auth.validators",
+    "thibaud.contrib.contenttypes.checks",
+    "thibaud.contrib.messages.storage.cookie",
+    "thibaud.contrib.messages.storage.session",
+    "thibaud.contrib.sessions.backends.base",
+    "thibaud.contrib.sessions.exceptions",
+    "thibaud.contrib.staticfiles.checks",
+    "thibaud.contrib.staticfiles.handlers",
+    "thibaud.core.cache.utils",
+    "thibaud.core.management.commands.check",
+    "thibaud.core.management.sql",
+    "thibaud.core.management.utils",
+    "thibaud.db.backends.sqlite3.base",
+    "thibaud.db.migrations.autodetector",
+    "thibaud.db.migrations.executor",
+    "thibaud.db.migrations.writer",
+    "thibaud.utils.translation.reloader",
+    "thibaud.views.defaults",
+)
 
 
 def _load_probe() -> ModuleType:
@@ -161,6 +197,13 @@ def serve(probe: ModuleType) -> None:
         _reap(running)
 
 
+def _warm() -> None:
+    for name in _WARM_MODULES:
+        # Needs settings, or not in this version of Thibaud: the variant imports it.
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+
 def main() -> int:
     probe = _load_probe()
     try:
@@ -169,6 +212,12 @@ def main() -> int:
         # A framework that does not import here fails each variant's import again,
         # in its process, with the traceback in its own log.
         pass
+    else:
+        _warm()
+    # What is imported now stays: out of the collector's sight, a fork's collections
+    # neither walk it nor write to its pages (which would copy each one into the fork).
+    gc.collect()
+    gc.freeze()
     serve(probe)
     return 0
 
