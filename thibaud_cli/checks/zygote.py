@@ -57,6 +57,7 @@ class Zygote:
         self._waiting: dict[str, Future[int | None]] = {}
         self._ids = itertools.count()
         self._gone = False
+        self._booted = False
         self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
         self._reader.start()
 
@@ -94,6 +95,7 @@ class Zygote:
         done: Future[int | None] = Future()
         with self._lock:
             self._waiting[ident] = done
+            self._booted = True
             if self._gone or not self._send({"id": ident, "job": dict(job), "log": str(log_path)}):
                 self._waiting.pop(ident, None)
                 return ProbeExit(None)
@@ -116,6 +118,9 @@ class Zygote:
 
     def close(self) -> None:
         """End of requests: the zygote kills what still runs, reaps it, and exits."""
+        if not self._booted:
+            # Nothing forked (a usage error, nothing rendered): no import to wait for.
+            self._process.kill()
         with self._lock:
             if self._process.stdin is not None:
                 try:

@@ -10,9 +10,10 @@ framework import overlaps the renders.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,52 @@ def validate_template(
         raise UsageError(f"--jobs {jobs}: give at least 1.")
     if python is not None and not (Path(python).is_file() and os.access(python, os.X_OK)):
         raise UsageError(f"--python {python}: not an executable file.")
+    with scratch_directory("validate") as root, _zygote(boot, python, root) as zygote:
+        return _validate(
+            template,
+            data=data,
+            matrix=matrix,
+            server=server,
+            jobs=jobs,
+            trust=trust,
+            on_progress=on_progress,
+            vcs_ref=vcs_ref,
+            variant=variant,
+            python=python,
+            skip_tasks=skip_tasks,
+            root=root,
+            zygote=zygote,
+        )
+
+
+@contextlib.contextmanager
+def _zygote(boot: bool, python: str | None, root: Path) -> Iterator[Zygote | None]:
+    """The run's boot zygote, started first: its framework import overlaps the planning
+    (copier's import) and the first renders."""
+    if not boot:
+        yield None
+        return
+    with Zygote(python, boot_environment(), root) as zygote:
+        yield zygote
+
+
+def _validate(
+    template: str | None,
+    *,
+    data: Mapping[str, Any] | None,
+    matrix: Path | None,
+    server: str | None,
+    jobs: int | None,
+    trust: bool,
+    on_progress: Callable[[int, int], None] | None,
+    vcs_ref: str | None,
+    variant: str | None,
+    python: str | None,
+    skip_tasks: bool,
+    root: Path,
+    zygote: Zygote | None,
+) -> ValidationReport:
+    """validate_template's run, in *root*; the variants boot in *zygote* (None: no boot)."""
     source, config, variants, notes, config_problem = _plan(
         template, dict(data or {}), matrix, variant
     )
@@ -188,65 +235,62 @@ def validate_template(
     # Every variant renders the same template files with the same options: Jinja
     # compiles each once for the run.
     compiled = CompiledCache()
-    with scratch_directory("validate") as root:
-        if not boot:
-            for index, each in enumerate(variants):
-                (root / f"variant-{index}").mkdir()
-                rendered = render_variant(
-                    each,
-                    source,
-                    root / f"variant-{index}" / "project",
-                    trust=trust,
-                    secret_key=secret_keys[index],
-                    secrets_seen=secrets,
-                    vcs_ref=vcs_ref,
-                    run_tasks=not skip_tasks,
-                    compiled=compiled,
-                )
-                unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
-                results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
-                progress(len(results), len(variants))
-            return masked(tuple(results[i] for i in range(len(variants))))
-        # Renders share nothing, each has its own deadline: they run side by side, beside
-        # the boots. A git template is cloned by copier, which changes the process's
-        # working directory for git: those render one at a time.
-        renderers = workers if _renders_without_git(source) else 1
-        with (
-            # Left last: the boots end before the zygote does.
-            Zygote(python, boot_environment(), root) as zygote,
-            quiet_warnings(),
-            ThreadPoolExecutor(max_workers=workers) as boot_pool,
-            ThreadPoolExecutor(max_workers=renderers) as render_pool,
-        ):
-            boots = {}
-            for index, each in enumerate(variants):
-                workdir = root / f"variant-{index}"
-                workdir.mkdir()
-                render = render_pool.submit(
-                    render_variant,
-                    each,
-                    source,
-                    workdir / "project",
-                    trust=trust,
-                    secret_key=secret_keys[index],
-                    secrets_seen=secrets,
-                    vcs_ref=vcs_ref,
-                    run_tasks=not skip_tasks,
-                    compiled=compiled,
-                )
-                booted = boot_pool.submit(
-                    boot_variant,
-                    each,
-                    render,
-                    workdir,
-                    zygote=zygote,
-                    server=server,
-                    python=python,
-                )
-                boots[booted] = index
-            for future in as_completed(boots):
-                results[boots[future]] = future.result()
-                progress(len(results), len(variants))
+    if zygote is None:
+        for index, each in enumerate(variants):
+            (root / f"variant-{index}").mkdir()
+            rendered = render_variant(
+                each,
+                source,
+                root / f"variant-{index}" / "project",
+                trust=trust,
+                secret_key=secret_keys[index],
+                secrets_seen=secrets,
+                vcs_ref=vcs_ref,
+                run_tasks=not skip_tasks,
+                compiled=compiled,
+            )
+            unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
+            results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
+            progress(len(results), len(variants))
+        return masked(tuple(results[i] for i in range(len(variants))))
+    # Renders share nothing, each has its own deadline: they run side by side, beside
+    # the boots. A git template is cloned by copier, which changes the process's
+    # working directory for git: those render one at a time.
+    renderers = workers if _renders_without_git(source) else 1
+    with (
+        quiet_warnings(),
+        ThreadPoolExecutor(max_workers=workers) as boot_pool,
+        ThreadPoolExecutor(max_workers=renderers) as render_pool,
+    ):
+        boots = {}
+        for index, each in enumerate(variants):
+            workdir = root / f"variant-{index}"
+            workdir.mkdir()
+            render = render_pool.submit(
+                render_variant,
+                each,
+                source,
+                workdir / "project",
+                trust=trust,
+                secret_key=secret_keys[index],
+                secrets_seen=secrets,
+                vcs_ref=vcs_ref,
+                run_tasks=not skip_tasks,
+                compiled=compiled,
+            )
+            booted = boot_pool.submit(
+                boot_variant,
+                each,
+                render,
+                workdir,
+                zygote=zygote,
+                server=server,
+                python=python,
+            )
+            boots[booted] = index
+        for future in as_completed(boots):
+            results[boots[future]] = future.result()
+            progress(len(results), len(variants))
     ordered = tuple(results[index] for index in range(len(variants)))
     if any(_MISSING in check.message for result in ordered for check in result.checks):
         notes.append(
