@@ -1,7 +1,7 @@
 """The boot zygote, seen from validate-template: one process per run that boots variants.
 
-``probe_zygote.py`` is started once, before the first variant renders, so that its
-framework import overlaps the renders; it then forks a process per variant (the
+``probe_zygote.py`` is started once, before the template is read, so that its
+framework import overlaps copier's and the first renders; it then forks a process per variant (the
 protocol is in its docstring). Boots run from several threads: requests are written
 under a lock, and a reader thread hands each variant's exit to the thread waiting
 for it.
