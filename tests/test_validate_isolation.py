@@ -130,3 +130,35 @@ def test_a_variant_that_kills_the_zygote_fails_the_boots_left_without_hanging(
             check = checks_by_name(report, variant)[name]
             assert check["status"] == "failed"
             assert str(check["message"]).startswith("the boot process exited with -9")
+
+
+def test_the_zygote_imports_its_modules_without_settings_and_starts_no_thread() -> None:
+    """Every module the zygote imports before the variants does import without settings
+    (a failed one would quietly cost each variant its import), configures nothing, and
+    leaves the zygote with one thread, so that its forks start sane."""
+    import subprocess
+    import sys
+
+    from thibaud_cli.checks import probe_zygote
+    from thibaud_cli.checks.boot import boot_environment
+
+    script = f"""
+import importlib, importlib.util, threading
+spec = importlib.util.spec_from_file_location("zygote", {str(probe_zygote.__file__)!r})
+zygote = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(zygote)
+zygote._load_probe().preload_framework()
+for name in zygote._WARM_MODULES:
+    importlib.import_module(name)
+from thibaud.conf import settings
+print(settings.configured, threading.active_count())
+"""
+    completed = subprocess.run(
+        [sys.executable, "-P", "-c", script],
+        env=boot_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["False", "1"]
