@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.checks.boot import boot_environment, boot_variant
+from thibaud_cli.checks.boot import RenderedVariant, boot_environment, boot_variant
 from thibaud_cli.checks.rendering import render_variant
 from thibaud_cli.checks.results import (
     CHECK_NAMES,
@@ -235,20 +235,25 @@ def _validate(
     # Every variant renders the same template files with the same options: Jinja
     # compiles each once for the run.
     compiled = CompiledCache()
+
+    def render(index: int) -> RenderedVariant:
+        workdir = root / f"variant-{index}"
+        workdir.mkdir()  # the render's; then the boot's logs and results
+        return render_variant(
+            variants[index],
+            source,
+            workdir / "project",
+            trust=trust,
+            secret_key=secret_keys[index],
+            secrets_seen=secrets,
+            vcs_ref=vcs_ref,
+            run_tasks=not skip_tasks,
+            compiled=compiled,
+        )
+
     if zygote is None:
         for index, each in enumerate(variants):
-            (root / f"variant-{index}").mkdir()
-            rendered = render_variant(
-                each,
-                source,
-                root / f"variant-{index}" / "project",
-                trust=trust,
-                secret_key=secret_keys[index],
-                secrets_seen=secrets,
-                vcs_ref=vcs_ref,
-                run_tasks=not skip_tasks,
-                compiled=compiled,
-            )
+            rendered = render(index)
             unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
             results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
             progress(len(results), len(variants))
@@ -264,25 +269,11 @@ def _validate(
     ):
         boots = {}
         for index, each in enumerate(variants):
-            workdir = root / f"variant-{index}"
-            workdir.mkdir()
-            render = render_pool.submit(
-                render_variant,
-                each,
-                source,
-                workdir / "project",
-                trust=trust,
-                secret_key=secret_keys[index],
-                secrets_seen=secrets,
-                vcs_ref=vcs_ref,
-                run_tasks=not skip_tasks,
-                compiled=compiled,
-            )
             booted = boot_pool.submit(
                 boot_variant,
                 each,
-                render,
-                workdir,
+                render_pool.submit(render, index),
+                root / f"variant-{index}",
                 zygote=zygote,
                 server=server,
                 python=python,
