@@ -162,3 +162,24 @@ print(settings.configured, threading.active_count())
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.split() == ["False", "1"]
+
+
+def test_an_interpreter_without_thibaud_fails_each_variant_with_the_import_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """The zygote's own framework import fails: each variant's process tries again and
+    says why in its own log, as a fresh interpreter would."""
+    import venv
+
+    venv.create(tmp_path / "bare", with_pip=False)
+    matrix = tmp_path / "matrix.json"
+    matrix.write_text(json.dumps([{}, {"description": "Another"}]), "utf-8")
+    python = tmp_path / "bare" / "bin" / "python"
+    result = validate(runner, "--matrix", matrix, "--python", python, "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    for variant in (0, 1):
+        for name in BOOT_CHECKS:
+            assert checks_by_name(report, variant)[name]["message"] == (
+                "the boot process exited with 1: ModuleNotFoundError: No module named 'thibaud'"
+            )
