@@ -106,3 +106,100 @@ def test_yield_and_odd_path_parts_render_as_copier_renders_them(
         },
     )
     assert assert_same_render(str(template), tmp_path, monkeypatch) > 5
+
+
+# One compiled cache for several renders (validate-template's variants) ---------------
+
+
+def render_twice_with_one_cache(
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """The second render takes every compiled source from the first one's cache, and
+    still renders what copier renders."""
+    from thibaud_cli.template.compiled import CompiledCache
+
+    compiled = CompiledCache()
+    render_template(source, tmp_path / "first", data=DATA, run_tasks=False, compiled=compiled)
+    cached = len(compiled)
+    assert cached > 0
+    render_template(source, tmp_path / "ours", data=DATA, run_tasks=False, compiled=compiled)
+    assert len(compiled) == cached, "the second render compiled sources the first had not"
+    plain_copier(source, tmp_path / "copier", monkeypatch)
+    ours, theirs = tree_snapshot(tmp_path / "ours"), tree_snapshot(tmp_path / "copier")
+    assert ours == theirs, sorted(set(ours.items()) ^ set(theirs.items()))[:10]
+    assert tree_snapshot(tmp_path / "first") == ours
+    return len(ours)
+
+
+def test_a_render_from_a_shared_compiled_cache_renders_as_copier_renders_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = str(bundled_template_path())
+    assert render_twice_with_one_cache(source, tmp_path, monkeypatch) > 10
+
+
+def test_yield_paths_render_from_a_shared_compiled_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """copier's yield tag is forgotten when a string is compiled: a cached compile must
+    forget it too, or the plain paths after a yield would repeat."""
+    from tests.helpers import build_file_tree
+
+    template = build_file_tree(
+        tmp_path / "template",
+        {
+            "copier.yml": "_templates_suffix: .jinja\nproject_name:\n  type: str\n",
+            "{% yield n from range(3) %}d{{ n }}{% endyield %}/{{ project_name }}.txt": "x",
+            "{{ project_name }}/{% yield n from range(2) %}f{{ n }}{% endyield %}.txt.jinja": (
+                "{{ n }}\n"
+            ),
+            "{{ project_name }}/after.txt.jinja": "{{ project_name }}\n",
+        },
+    )
+    assert render_twice_with_one_cache(str(template), tmp_path, monkeypatch) > 5
+
+
+def test_templates_with_other_delimiters_never_share_compiled_code(tmp_path: Path) -> None:
+    """The same file, name and source, compiled with other delimiters: other code."""
+    from tests.helpers import build_file_tree
+    from thibaud_cli.template.compiled import CompiledCache
+
+    template = build_file_tree(
+        tmp_path / "template", {"out.txt.jinja": "[[ project_name ]] {{ project_name }}\n"}
+    )
+    configs = {
+        "plain": "project_name: a\n",
+        "brackets": (
+            "project_name: a\n_envops:\n  variable_start_string: '[['\n"
+            "  variable_end_string: ']]'\n"
+        ),
+    }
+    expected = {"plain": "[[ project_name ]] a\n", "brackets": "a {{ project_name }}\n"}
+    compiled = CompiledCache()
+    for run, config in enumerate(("plain", "brackets", "plain")):
+        (template / "copier.yml").write_text(configs[config], "utf-8")
+        destination = tmp_path / f"out-{run}"
+        render_template(str(template), destination, data={}, compiled=compiled)
+        assert (destination / "out.txt").read_text("utf-8") == expected[config]
+
+
+def test_a_cached_compile_runs_the_extensions_preprocess_hooks() -> None:
+    """copier forgets a path's yield tag in its extension's preprocess hook, which
+    Jinja runs on every compile: a compile served from the cache runs it too."""
+    from copier._jinja_ext import YieldExtension, get_yield_context
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from thibaud_cli.template.compiled import CompiledCache
+
+    compiled = CompiledCache()
+    source = "{% yield n from items %}{{ n }}{% endyield %}"
+    for _ in range(2):
+        environment = SandboxedEnvironment(extensions=[YieldExtension])
+        compiled.share(environment)
+        context = get_yield_context(environment)
+        context.yield_name = "left over"
+        template = environment.from_string(source)
+        assert context.yield_name is None
+        template.render(items=[1, 2])
+        assert (context.yield_name, context.yield_iterable) == ("n", [1, 2])
+    assert len(compiled) == 1

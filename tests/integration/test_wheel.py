@@ -34,8 +34,9 @@ def test_the_wheel_ships_the_bundled_template(wheel: Path) -> None:
         "thibaud_cli/templates/project/{{ project_name }}/asgi.py.jinja",
         "thibaud_cli/templates/project/manage.py.jinja",
         "thibaud_cli/cli/app.py",
-        # Run as a script by validate-template, never imported: it must ship all the same.
+        # The zygote script and the probe it loads by path: never imported, shipped all the same.
         "thibaud_cli/checks/boot_probe.py",
+        "thibaud_cli/checks/probe_zygote.py",
     ):
         assert expected in names
     assert not any(name.endswith(".pyc") for name in names)

@@ -1,28 +1,26 @@
-"""Booting a rendered variant: a fresh interpreter per variant, and the server check.
+"""Booting a rendered variant: a fresh process per variant, and the server check.
 
-The probe (``boot_probe.py``) is started before its variant is rendered, so that the
-framework import in the child overlaps the rendering in the parent; it then reads
-the project to boot from standard input.
+Each variant boots in a fork of the run's zygote (``zygote.py``), a process that has
+imported the framework and nothing of any project: as isolated as a fresh
+interpreter, without paying for one.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.checks.results import SERVER_CHECK, CheckResult, VariantResult, skipped_checks
 from thibaud_cli.checks.variants import Variant
+from thibaud_cli.checks.zygote import Zygote
 from thibaud_cli.project.contract import EntryPoints
 
 #: How long one variant may take to boot before it counts as hung.
 BOOT_TIMEOUT = 120.0
 _BOOT_CHECKS = ("settings", "asgi", "wsgi", "manage-check")
-_PROBE = Path(__file__).with_name("boot_probe.py")
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class RenderedVariant:
     entry_points: EntryPoints | None = None
 
 
-def _boot_environment() -> dict[str, str]:
+def boot_environment() -> dict[str, str]:
     """Our environment without a settings module, so the entry points' defaults count."""
     env = {
         key: value
@@ -61,58 +59,40 @@ def boot_variant(
     rendered_future: Future[RenderedVariant],
     workdir: Path,
     *,
+    zygote: Zygote,
     server: str | None,
     python: str | None = None,
 ) -> VariantResult:
-    """Start a probe, wait for the variant's render, boot it, and add the server check."""
-    env = _boot_environment()
-    log_path = workdir / "boot.log"
-    with open(log_path, "w", encoding="utf-8") as log:
-        # -P: the probe's own directory (our package) must not shadow the project's modules.
-        process = subprocess.Popen(
-            [python or sys.executable, "-P", str(_PROBE)],
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        rendered = rendered_future.result()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
+    """Wait for the variant's render, boot it in a fork of *zygote*, add the server check."""
+    rendered = rendered_future.result()
     server_names = (SERVER_CHECK,) if server else ()
     if rendered.project_dir is None or rendered.entry_points is None:
-        process.communicate("")  # nothing to boot: the probe exits on end of input
         skipped = skipped_checks(server_names, "the template did not render")
         return VariantResult(variant.name, variant.answers, rendered.checks + skipped)
+    log_path = workdir / "boot.log"
+    log_path.touch()
     results_path = workdir / "results.json"
     job = {
         "project_dir": str(rendered.entry_points.root_dir(rendered.project_dir)),
         "entry_points": rendered.entry_points.to_data(),
         "results": str(results_path),
     }
-    try:
-        process.communicate(json.dumps(job) + "\n", timeout=BOOT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    ended = zygote.boot(job, log_path, timeout=BOOT_TIMEOUT)
+    if ended.timed_out:
         boot_checks = _probe_failure(log_path, f"did not finish in {BOOT_TIMEOUT:.0f} s")
+    elif results_path.is_file():
+        root = rendered.entry_points.root
+        boot_checks = tuple(
+            # The probe ran in the Python root: files are named from the project's.
+            CheckResult(**{**result, "file": f"{root}/{result['file']}"})
+            if root != "." and result.get("file")
+            else CheckResult(**result)
+            for result in json.loads(results_path.read_text("utf-8"))
+        )
+    elif ended.code is None:  # the zygote died: its own last words say why
+        boot_checks = _probe_failure(zygote.log_path, f"exited with {zygote.exit_status()}")
     else:
-        if results_path.is_file():
-            root = rendered.entry_points.root
-            boot_checks = tuple(
-                # The probe ran in the Python root: files are named from the project's.
-                CheckResult(**{**result, "file": f"{root}/{result['file']}"})
-                if root != "." and result.get("file")
-                else CheckResult(**result)
-                for result in json.loads(results_path.read_text("utf-8"))
-            )
-        else:
-            boot_checks = _probe_failure(log_path, f"exited with {process.returncode}")
+        boot_checks = _probe_failure(log_path, f"exited with {ended.code}")
     server_checks: tuple[CheckResult, ...] = ()
     if server:
         from thibaud_cli.checks.server import check_server
@@ -123,7 +103,7 @@ def boot_variant(
                     server,
                     rendered.entry_points.root_dir(rendered.project_dir),
                     rendered.entry_points.asgi,
-                    env,
+                    boot_environment(),
                     workdir / "server.log",
                     python,
                 ),

@@ -1,16 +1,17 @@
-"""Boot a rendered project through ASGI, WSGI and ``manage.py check``, in a fresh interpreter.
+"""Boot a rendered project through ASGI, WSGI and ``manage.py check``, in a fresh process.
 
-``validation.py`` runs this file as a script (``python -P boot_probe.py``), one process
-per variant, so variants never share ``sys.modules``. It is never imported by the
-tool itself, and it uses only the standard library and the installed Thibaud.
+Never imported by the tool itself: ``probe_zygote.py`` loads it by its path, in an
+interpreter of its own (``python -P``, possibly the project's ``--python``), and it
+uses only the standard library and the installed Thibaud. The zygote calls
+:func:`preload_framework` once, then forks a copy of itself per variant that calls
+:func:`run_job`, so variants never share ``sys.modules`` and none pays for the
+framework import.
 
-Protocol: the process starts, imports the framework (while the parent is still
-rendering the variant), then reads one JSON line from standard input, ``{"project_dir":
-..., "entry_points": {"settings": ..., "asgi": ..., "wsgi": ...}, "results": ...}``,
-boots that project (its settings, ASGI and WSGI modules) and writes its check results
-as a JSON list to the ``results`` file. End of input without a line means the variant
-needs no boot (it failed to render): the process exits quietly. After a failed check,
-the next ones run in a copy of the process forked before it (see ``_run_checks``).
+A job is ``{"project_dir": ..., "entry_points": {"settings": ..., "asgi": ..., "wsgi":
+...}, "results": ...}``: :func:`run_job` boots that project (its settings, ASGI and
+WSGI modules) and writes its check results as a JSON list to the ``results`` file.
+After a failed check, the next ones run in a copy of the process forked before it
+(see ``_run_checks``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ CheckResult = dict[str, Any]
 MISSING_MARK = "not installed for"
 
 
-def _preload_framework() -> None:
+def preload_framework() -> None:
     """Import what every project needs, before the project is known: the slow part."""
     import thibaud.core.asgi  # noqa: F401
     import thibaud.core.management  # noqa: F401
@@ -452,24 +453,11 @@ def _settings_variable() -> str:
     return str(ENVIRONMENT_VARIABLE)
 
 
-def main() -> int:
-    """Preload, read the job, boot, write the results; exits the process itself."""
-    _preload_framework()
-    line = sys.stdin.readline()
-    if not line.strip():
-        return 0
-    job = json.loads(line)
+def run_job(job: dict[str, Any]) -> None:
+    """Boot the job's project (in this process, a fork of the zygote) and write the results."""
+    preload_framework()  # done already in the zygote, unless it failed there: say why here
     project_dir = Path(job["project_dir"]).resolve()
     os.chdir(project_dir)
     sys.path.insert(0, str(project_dir))
     results = boot(project_dir, job["entry_points"])
     Path(job["results"]).write_text(json.dumps(results), "utf-8")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # The results are written: skip the interpreter's teardown (joining the framework's
-    # thread pools, finalising every module), which the parent would otherwise wait for.
-    os._exit(0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

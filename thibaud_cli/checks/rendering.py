@@ -15,6 +15,7 @@ from thibaud_cli.checks.boot import RenderedVariant
 from thibaud_cli.checks.results import CHECK_NAMES, CheckResult, skipped_checks
 from thibaud_cli.checks.variants import Variant
 from thibaud_cli.errors import TemplateError, ThibaudCliError
+from thibaud_cli.template.compiled import CompiledCache
 from thibaud_cli.template.source import TemplateSource
 
 #: The project name used when neither the template nor the answers give one.
@@ -50,9 +51,11 @@ def render_variant(
     secrets_seen: set[str],
     vcs_ref: str | None,
     run_tasks: bool = True,
+    compiled: CompiledCache | None = None,
 ) -> RenderedVariant:
     """Render *variant* and run the static checks. The template's secret questions
-    are added to *secrets_seen* (a remote template's are known only once rendered)."""
+    are added to *secrets_seen* (a remote template's are known only once rendered).
+    The variants of one run share the *compiled* Jinja code."""
     from thibaud_cli.checks.leftovers import check_leftovers
     from thibaud_cli.checks.static import check_compiles, check_entry_points
     from thibaud_cli.project.contract import discover_entry_points
@@ -76,6 +79,7 @@ def render_variant(
             vcs_ref=vcs_ref,
             task_log=task_log,
             run_tasks=run_tasks,
+            compiled=compiled,
         )
     except ThibaudCliError as error:
         failed = _without_location(

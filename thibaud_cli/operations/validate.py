@@ -1,22 +1,24 @@
 """``validate-template``: render a template's variants and boot each result.
 
-Variants are rendered here, in this process (copier is imported once), with
-StrictUndefined, side by side in threads. Each rendered project is then booted in its
-own fresh interpreter (``boot_probe.py``), so variants never share ``sys.modules``; up
-to *jobs* of them at once. A probe process is started before its variant is rendered,
-so that the framework import in the child overlaps the rendering in the parent.
+Variants are rendered here, in this process (copier is imported once, Jinja compiles
+each template file once), with StrictUndefined, side by side in threads. Each rendered
+project is then booted in its own process, a fork of one zygote that imported the
+framework once (``checks/zygote.py``), so variants never share ``sys.modules``; up to
+*jobs* of them at once. The zygote is started before the first render, so that its
+framework import overlaps the renders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.checks.boot import boot_variant
+from thibaud_cli.checks.boot import RenderedVariant, boot_environment, boot_variant
 from thibaud_cli.checks.rendering import render_variant
 from thibaud_cli.checks.results import (
     CHECK_NAMES,
@@ -34,8 +36,10 @@ from thibaud_cli.checks.variants import (
     secret_questions,
     select_variant,
 )
+from thibaud_cli.checks.zygote import Zygote
 from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
+from thibaud_cli.template.compiled import CompiledCache
 from thibaud_cli.template.data import generate_secret_key
 from thibaud_cli.template.messages import quiet_warnings
 from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
@@ -155,6 +159,52 @@ def validate_template(
         raise UsageError(f"--jobs {jobs}: give at least 1.")
     if python is not None and not (Path(python).is_file() and os.access(python, os.X_OK)):
         raise UsageError(f"--python {python}: not an executable file.")
+    with scratch_directory("validate") as root, _zygote(boot, python, root) as zygote:
+        return _validate(
+            template,
+            data=data,
+            matrix=matrix,
+            server=server,
+            jobs=jobs,
+            trust=trust,
+            on_progress=on_progress,
+            vcs_ref=vcs_ref,
+            variant=variant,
+            python=python,
+            skip_tasks=skip_tasks,
+            root=root,
+            zygote=zygote,
+        )
+
+
+@contextlib.contextmanager
+def _zygote(boot: bool, python: str | None, root: Path) -> Iterator[Zygote | None]:
+    """The run's boot zygote, started first: its framework import overlaps the planning
+    (copier's import) and the first renders."""
+    if not boot:
+        yield None
+        return
+    with Zygote(python, boot_environment(), root) as zygote:
+        yield zygote
+
+
+def _validate(
+    template: str | None,
+    *,
+    data: Mapping[str, Any] | None,
+    matrix: Path | None,
+    server: str | None,
+    jobs: int | None,
+    trust: bool,
+    on_progress: Callable[[int, int], None] | None,
+    vcs_ref: str | None,
+    variant: str | None,
+    python: str | None,
+    skip_tasks: bool,
+    root: Path,
+    zygote: Zygote | None,
+) -> ValidationReport:
+    """validate_template's run, in *root*; the variants boot in *zygote* (None: no boot)."""
     source, config, variants, notes, config_problem = _plan(
         template, dict(data or {}), matrix, variant
     )
@@ -182,55 +232,56 @@ def validate_template(
     progress = on_progress or (lambda done, total: None)
     progress(0, len(variants))
     results: dict[int, VariantResult] = {}
-    with scratch_directory("validate") as root:
-        if not boot:
-            for index, each in enumerate(variants):
-                (root / f"variant-{index}").mkdir()
-                rendered = render_variant(
-                    each,
-                    source,
-                    root / f"variant-{index}" / "project",
-                    trust=trust,
-                    secret_key=secret_keys[index],
-                    secrets_seen=secrets,
-                    vcs_ref=vcs_ref,
-                    run_tasks=not skip_tasks,
-                )
-                unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
-                results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
-                progress(len(results), len(variants))
-            return masked(tuple(results[i] for i in range(len(variants))))
-        # Renders share nothing, each has its own deadline: they run side by side, beside
-        # the boots. A git template is cloned by copier, which changes the process's
-        # working directory for git: those render one at a time.
-        renderers = workers if _renders_without_git(source) else 1
-        with (
-            quiet_warnings(),
-            ThreadPoolExecutor(max_workers=workers) as boot_pool,
-            ThreadPoolExecutor(max_workers=renderers) as render_pool,
-        ):
-            boots = {}
-            for index, each in enumerate(variants):
-                workdir = root / f"variant-{index}"
-                workdir.mkdir()
-                render = render_pool.submit(
-                    render_variant,
-                    each,
-                    source,
-                    workdir / "project",
-                    trust=trust,
-                    secret_key=secret_keys[index],
-                    secrets_seen=secrets,
-                    vcs_ref=vcs_ref,
-                    run_tasks=not skip_tasks,
-                )
-                booted = boot_pool.submit(
-                    boot_variant, each, render, workdir, server=server, python=python
-                )
-                boots[booted] = index
-            for future in as_completed(boots):
-                results[boots[future]] = future.result()
-                progress(len(results), len(variants))
+    # Every variant renders the same template files with the same options: Jinja
+    # compiles each once for the run.
+    compiled = CompiledCache()
+
+    def render(index: int) -> RenderedVariant:
+        workdir = root / f"variant-{index}"
+        workdir.mkdir()  # the render's; then the boot's logs and results
+        return render_variant(
+            variants[index],
+            source,
+            workdir / "project",
+            trust=trust,
+            secret_key=secret_keys[index],
+            secrets_seen=secrets,
+            vcs_ref=vcs_ref,
+            run_tasks=not skip_tasks,
+            compiled=compiled,
+        )
+
+    if zygote is None:
+        for index, each in enumerate(variants):
+            rendered = render(index)
+            unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
+            results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
+            progress(len(results), len(variants))
+        return masked(tuple(results[i] for i in range(len(variants))))
+    # Renders share nothing, each has its own deadline: they run side by side, beside
+    # the boots. A git template is cloned by copier, which changes the process's
+    # working directory for git: those render one at a time.
+    renderers = workers if _renders_without_git(source) else 1
+    with (
+        quiet_warnings(),
+        ThreadPoolExecutor(max_workers=workers) as boot_pool,
+        ThreadPoolExecutor(max_workers=renderers) as render_pool,
+    ):
+        boots = {}
+        for index, each in enumerate(variants):
+            booted = boot_pool.submit(
+                boot_variant,
+                each,
+                render_pool.submit(render, index),
+                root / f"variant-{index}",
+                zygote=zygote,
+                server=server,
+                python=python,
+            )
+            boots[booted] = index
+        for future in as_completed(boots):
+            results[boots[future]] = future.result()
+            progress(len(results), len(variants))
     ordered = tuple(results[index] for index in range(len(variants)))
     if any(_MISSING in check.message for result in ordered for check in result.checks):
         notes.append(

@@ -20,6 +20,7 @@ from thibaud_cli.errors import (
 )
 from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.classic import refuse_git_classic_template
+from thibaud_cli.template.compiled import CompiledCache
 from thibaud_cli.template.filters import install_filters
 from thibaud_cli.template.limits import (
     RenderBudget,
@@ -81,6 +82,7 @@ def render_template(
     name: str | None = None,
     task_log: Path | None = None,
     sources: frozenset[str] | None = None,
+    compiled: CompiledCache | None = None,
 ) -> RenderedTemplate:
     """Render *template* into *destination* with *data*, never prompting.
 
@@ -96,7 +98,8 @@ def render_template(
 
     *name* answers the question the template's ``_thibaud.name_question`` names
     (default ``project_name``). With *task_log*, what the template's tasks print
-    goes to that file, not to this process's standard output and error.
+    goes to that file, not to this process's standard output and error. Renders of
+    one template with the same *trust* may share a *compiled* cache of Jinja code.
     """
     resolved = template if isinstance(template, TemplateSource) else resolve_template(template)
     source = resolved.copier_source
@@ -164,6 +167,8 @@ def render_template(
                 worker.sources = sources
                 worker.budget = RenderBudget()
                 contain(worker.jinja_env, worker.budget)
+                if compiled is not None:  # the environment is now as it renders
+                    compiled.share(worker.jinja_env)
                 if interactive:
                     worker.ask_questions()  # before the deadline starts
                 # Only a render that runs tasks has output of theirs to keep aside.
