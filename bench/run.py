@@ -254,7 +254,7 @@ def validate_template(settings: Settings, workdir: Path) -> tuple[Section, list[
             _seconds(one),
             one.median < 1.5,
         ),
-        Target("each extra variant under 0.5 s", f"{marginal:+.3f} s", marginal < 0.5),
+        Target("each extra variant 0.15 s or less", f"{marginal:+.3f} s", marginal <= 0.15),
     ]
     return section, targets
 
