@@ -18,6 +18,7 @@ from thibaud_cli.template.config import read_template_config
 
 #: copier's ``{{ name }}`` (with any filter) in file and directory names.
 _NAME_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+_BLOCK = re.compile(r"\{%.*?%\}")
 
 
 def cookiecutter_context(config: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
@@ -29,6 +30,14 @@ def cookiecutter_context(config: dict[str, Any], answers: dict[str, Any]) -> dic
         default = question.get("default", "") if isinstance(question, dict) else question
         context[name] = answers.get(name, default)
     return context
+
+
+def _cookiecutter_name(name: str, variables: dict[str, Any]) -> str:
+    """A path name with copier's bare variables (``{{ x }}``, ``{% if x %}``) read from
+    ``cookiecutter.``: its paths are rendered with that one name in the context."""
+    name = _NAME_VARIABLE.sub(r"{{cookiecutter.\1}}", name)
+    bare = re.compile(rf"(?<![\w.])({'|'.join(map(re.escape, variables))})\b")
+    return _BLOCK.sub(lambda block: bare.sub(r"cookiecutter.\1", block.group(0)), name)
 
 
 def build_cookiecutter_template(
@@ -55,7 +64,7 @@ def build_cookiecutter_template(
         relative = source.relative_to(copier_template)
         if source.is_dir() or relative.name in excluded or "__pycache__" in relative.parts:
             continue
-        target_name = _NAME_VARIABLE.sub(r"{{cookiecutter.\1}}", str(relative))
+        target_name = _cookiecutter_name(str(relative), scalars)
         target = root / target_name
         target.parent.mkdir(parents=True, exist_ok=True)
         if target_name.endswith(suffix):
@@ -65,5 +74,8 @@ def build_cookiecutter_template(
             target.write_bytes(source.read_bytes())
         # cookiecutter, like copier, gives each file its template file's mode.
         shutil.copymode(source, target)
-    (destination / "cookiecutter.json").write_text(json.dumps(scalars, indent=2), "utf-8")
+    # copier's templates may use the Ansible filters (to_json, regex_search) copier
+    # loads: cookiecutter loads the same extension when cookiecutter.json names it.
+    settings = {**scalars, "_extensions": ["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]}
+    (destination / "cookiecutter.json").write_text(json.dumps(settings, indent=2), "utf-8")
     return destination
