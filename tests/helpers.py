@@ -199,3 +199,25 @@ class LargeTemplate:
     template: Path
     #: Generated at v1, a tenth of its files edited, committed: copy it before writing.
     project: Path
+
+
+def thibaud_admin(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run this environment's installed ``thibaud-admin`` script, as a user would: no
+    settings module inherited from the test run (one given in *env* is kept)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("THIBAUD_SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE")
+    }
+    environment.update(env or {})
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "thibaud-admin"), *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )

@@ -11,6 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import thibaud_admin
 from thibaud_cli.cli import app as cli
 from thibaud_cli.cli import main
 
@@ -21,17 +22,7 @@ HEAVY_MODULES = ("copier", "jinja2", "thibaud", "yaml", "pydantic")
 def _run(
     args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
-    environment.update(env or {})
-    return subprocess.run(
-        [str(BIN / "thibaud-admin"), *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return thibaud_admin(*args, cwd=cwd, env=env)
 
 
 def test_help_lists_our_commands_and_mentions_thibauds(runner: CliRunner) -> None:

@@ -8,16 +8,14 @@ written for the stock ``startproject`` pass them; each of our commands takes the
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_file_tree, git_commit_all
+from tests.helpers import build_file_tree, git_commit_all, thibaud_admin
 from thibaud_cli.cli import main
 from thibaud_cli.cli.common import ThibaudCommand
 
@@ -39,26 +37,6 @@ BROKEN_TEMPLATE = {
     "copier.yml": "project_name:\n  type: str\n",
     "{{ project_name }}/settings.py.jinja": "x = {{ project_name \n",
 }
-
-
-def thibaud_admin(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("THIBAUD_SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE")
-    }
-    environment.update(env or {})
-    return subprocess.run(
-        [str(BIN / "thibaud-admin"), *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
 
 
 def test_our_commands_all_declare_them() -> None:
