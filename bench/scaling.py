@@ -137,9 +137,8 @@ def prepare(size: Size, workdir: Path) -> Prepared:
 
 
 def _matrix(workdir: Path) -> Path:
-    path = workdir / "one-variant.json"
-    path.write_text(json.dumps([{"description": "Scaling"}]), "utf-8")
-    return path
+    """Where validate-template's one-variant matrix is (``measure`` writes it)."""
+    return workdir / "one-variant.json"
 
 
 def commands(workdir: Path) -> list[Measured]:
@@ -228,6 +227,7 @@ def measure(
         if command.name != "cookiecutter" or prepared[sizes[0]].cookiecutter is not None
         if only is None or command.name in only
     ]
+    _matrix(workdir).write_text(json.dumps([{"description": "Scaling"}]), "utf-8")
     seconds: dict[tuple[str, Size], list[float]] = {}
     scratch = workdir / "runs"
     count = 0
