@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.template.config import CONFIG_FILENAMES, read_template_config
 from thibaud_cli.template.gitcopy import GitCopyUnavailable, GitTree
 from thibaud_cli.template.renders_to import (
@@ -128,10 +129,8 @@ def _plain_files(root: Path) -> list[str] | None:
     """Every file under *root*, relative; None when a symlink is met (copier follows
     it, to files this walk would not name)."""
     found = []
-    for directory, subdirectories, files in os.walk(root):
-        here = Path(directory)
-        for name in [*subdirectories, *files]:
-            if (here / name).is_symlink():
-                return None
-        found += [(here / name).relative_to(root).as_posix() for name in files]
+    for path in walk_files(root):
+        if path.is_symlink():
+            return None
+        found.append(path.relative_to(root).as_posix())
     return found
