@@ -11,8 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from thibaud_cli.template import render
 from thibaud_cli.template.data import generate_secret_key, render_data
+from thibaud_cli.template.engine import render
 
 
 @contextlib.contextmanager

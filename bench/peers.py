@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.template.config import read_template_config
+from thibaud_cli.template.engine.config import read_template_config
 
 #: copier's ``{{ name }}`` (with any filter) in file and directory names.
 _NAME_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")

@@ -95,8 +95,8 @@ _PRELOAD = (
     "thibaud_cli.operations.startproject",
     "thibaud_cli.operations.asgi_chain",
     "thibaud_cli.operations.update",
-    "thibaud_cli.template.render",
-    "thibaud_cli.template.worker",
+    "thibaud_cli.template.engine.render",
+    "thibaud_cli.template.engine.worker",
     "copier",
     "yaml",
 )

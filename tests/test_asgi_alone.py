@@ -1,5 +1,5 @@
 """asgi.py rendered from as little of the template as renders it the same
-(``template/one_file.py``): each case compares, byte for byte, with copier rendering
+(``template/partial/one_file.py``): each case compares, byte for byte, with copier rendering
 the whole template from a clone, and shows what was read (the scratch copy, the
 sources rendered, the git commands run).
 """
@@ -19,8 +19,8 @@ from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.project.answers import Answers, load_answers
 from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.data import regeneration_data
-from thibaud_cli.template.entry_point import EntryPointRenderer, asgi_renderer, only_path
-from thibaud_cli.template.render import render_template
+from thibaud_cli.template.engine.render import render_template
+from thibaud_cli.template.partial.entry_point import EntryPointRenderer, asgi_renderer, only_path
 
 ASGI = "{{ project_name }}/asgi.py.jinja"
 CHAINS = ((), (MiddlewareEntry(ObjectPath.parse("shop.passthrough:First")),))

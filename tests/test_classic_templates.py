@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from thibaud_cli.cli import main
-from thibaud_cli.template.classic import ClassicOptions
+from thibaud_cli.template.classic.render import ClassicOptions
 
 from .helpers import build_file_tree
 
@@ -289,10 +289,10 @@ def test_a_render_that_never_ends_is_stopped(tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from thibaud_cli.template.limits import render_deadline\n"
+        "from thibaud_cli.template.sandbox.limits import render_deadline\n"
         "from thibaud_cli.errors import TemplateError\n"
-        "from thibaud_cli.template.classic import ClassicOptions\n"
-        "from thibaud_cli.template.fetch import render_classic_source\n"
+        "from thibaud_cli.template.classic.render import ClassicOptions\n"
+        "from thibaud_cli.template.classic.fetch import render_classic_source\n"
         "from thibaud_cli.template.source import resolve_template\n"
         "source = resolve_template(sys.argv[1])\n"
         "try:\n"

@@ -217,7 +217,7 @@ def test_many_files_from_one_template_are_bounded(
     # Files count by their size plus what each costs on disk, empty ones too. A
     # smaller budget than the real one (128 MiB) keeps the test short: the limit
     # is reached the same way, after fewer files.
-    monkeypatch.setattr("thibaud_cli.template.limits.MAX_RENDERED_BYTES", 8 * 1024 * 1024)
+    monkeypatch.setattr("thibaud_cli.template.sandbox.limits.MAX_RENDERED_BYTES", 8 * 1024 * 1024)
     template = make_template(
         root,
         {"{% yield n from range(100000) %}f{{ n }}{% endyield %}.txt.jinja": content},
@@ -265,7 +265,7 @@ def test_a_render_that_never_ends_is_stopped(
     runner: CliRunner, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Loops that produce nothing are bounded by time only (30 s by default).
-    monkeypatch.setattr("thibaud_cli.template.limits.RENDER_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr("thibaud_cli.template.sandbox.limits.RENDER_TIMEOUT_SECONDS", 1.0)
     payload = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
     template = make_template(root, {"slow.txt.jinja": payload})
     before = tree_snapshot(root)
@@ -543,9 +543,9 @@ def test_a_render_in_another_thread_is_stopped_too(
     import threading
 
     from thibaud_cli.errors import TemplateError
-    from thibaud_cli.template.render import render_template
+    from thibaud_cli.template.engine.render import render_template
 
-    monkeypatch.setattr("thibaud_cli.template.limits.RENDER_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr("thibaud_cli.template.sandbox.limits.RENDER_TIMEOUT_SECONDS", 1.0)
     payload = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
     template = make_template(root, {"slow.txt.jinja": payload})
     outcome: list[BaseException | None] = []

@@ -20,8 +20,8 @@ from thibaud_cli.cli import main
 from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.operations.update import plan_update
 from thibaud_cli.project.answers import load_answers
-from thibaud_cli.template.entry_point import only_path
-from thibaud_cli.template.render import render_template
+from thibaud_cli.template.engine.render import render_template
+from thibaud_cli.template.partial.entry_point import only_path
 
 MIDDLEWARE = '''"""A pass-through ASGI middleware."""
 

@@ -12,15 +12,15 @@ import pytest
 
 from tests.helpers import build_file_tree, tree_snapshot
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.template.limits import render_timeout
-from thibaud_cli.template.memory import MEMORY_CEILING, address_space, memory_ceiling
+from thibaud_cli.template.sandbox.limits import render_timeout
+from thibaud_cli.template.sandbox.memory import MEMORY_CEILING, address_space, memory_ceiling
 
 
 def test_allocations_past_the_ceiling_fail_and_the_limit_comes_back() -> None:
     # In a child process: the limit is process-wide, and this must not disturb pytest.
     code = textwrap.dedent(
         f"""
-        from thibaud_cli.template.memory import memory_ceiling
+        from thibaud_cli.template.sandbox.memory import memory_ceiling
         with memory_ceiling():
             try:
                 bytearray({2 * MEMORY_CEILING})

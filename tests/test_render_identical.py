@@ -1,6 +1,6 @@
 """Our copier Worker renders exactly what copier renders, only faster.
 
-The shortcuts in ``template/render.py`` (literal path parts returned as they are,
+The shortcuts in ``template/engine/render.py`` (literal path parts returned as they are,
 compiled strings reused, the answers file's name rendered once, a clone's ``.git``
 never walked, no git subprocess per file) must not change a byte of the output.
 """
@@ -16,7 +16,7 @@ import pytest
 
 from bench.synthetic import build_template
 from tests.helpers import LargeTemplate, tree_snapshot
-from thibaud_cli.template.render import render_template
+from thibaud_cli.template.engine.render import render_template
 from thibaud_cli.template.source import bundled_template_path
 
 DATA = {
@@ -116,7 +116,7 @@ def render_twice_with_one_cache(
 ) -> int:
     """The second render takes every compiled source from the first one's cache, and
     still renders what copier renders."""
-    from thibaud_cli.template.compiled import CompiledCache
+    from thibaud_cli.template.engine.compiled import CompiledCache
 
     compiled = CompiledCache()
     render_template(source, tmp_path / "first", data=DATA, run_tasks=False, compiled=compiled)
@@ -162,7 +162,7 @@ def test_yield_paths_render_from_a_shared_compiled_cache(
 def test_templates_with_other_delimiters_never_share_compiled_code(tmp_path: Path) -> None:
     """The same file, name and source, compiled with other delimiters: other code."""
     from tests.helpers import build_file_tree
-    from thibaud_cli.template.compiled import CompiledCache
+    from thibaud_cli.template.engine.compiled import CompiledCache
 
     template = build_file_tree(
         tmp_path / "template", {"out.txt.jinja": "[[ project_name ]] {{ project_name }}\n"}
@@ -189,7 +189,7 @@ def test_a_cached_compile_runs_the_extensions_preprocess_hooks() -> None:
     from copier._jinja_ext import YieldExtension, get_yield_context
     from jinja2.sandbox import SandboxedEnvironment
 
-    from thibaud_cli.template.compiled import CompiledCache
+    from thibaud_cli.template.engine.compiled import CompiledCache
 
     compiled = CompiledCache()
     source = "{% yield n from items %}{{ n }}{% endyield %}"

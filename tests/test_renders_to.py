@@ -1,11 +1,11 @@
 """Which template files could render to asgi.py, and what else they read: told from
-names and text alone (``template/renders_to.py``)."""
+names and text alone (``template/partial/renders_to.py``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from thibaud_cli.template.renders_to import TemplateLayout, jinja_references, yaml_includes
+from thibaud_cli.template.partial.renders_to import TemplateLayout, jinja_references, yaml_includes
 
 
 @pytest.mark.parametrize(

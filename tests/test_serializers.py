@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.helpers import build_file_tree
 from thibaud_cli.cli import main
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.template.filters import py_string, toml_string, yaml_string
+from thibaud_cli.template.sandbox.filters import py_string, toml_string, yaml_string
 
 # Text a user can type, with everything that breaks naive quoting.
 TRICKY = [

@@ -253,7 +253,7 @@ def test_time_spent_answering_does_not_count_against_the_render_deadline(
         time.sleep(1.5)
         return answers  # the default
 
-    monkeypatch.setattr("thibaud_cli.template.limits.RENDER_TIMEOUT_SECONDS", 2.0)
+    monkeypatch.setattr("thibaud_cli.template.sandbox.limits.RENDER_TIMEOUT_SECONDS", 2.0)
     monkeypatch.setattr(copier._main, "unsafe_prompt", thoughtful_person)
     start_project("mysite", tmp_path / "mysite", interactive=True)
     assert asked == ASKED  # each once: rendering did not ask again

@@ -15,7 +15,7 @@ from thibaud_cli.checks.boot import RenderedVariant
 from thibaud_cli.checks.results import CHECK_NAMES, CheckResult, skipped_checks
 from thibaud_cli.checks.variants import Variant
 from thibaud_cli.errors import TemplateError, ThibaudCliError
-from thibaud_cli.template.compiled import CompiledCache
+from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.source import TemplateSource
 
 #: The project name used when neither the template nor the answers give one.
@@ -61,7 +61,7 @@ def render_variant(
     from thibaud_cli.project.contract import discover_entry_points
     from thibaud_cli.template.contract import declared_entry_points
     from thibaud_cli.template.data import render_data
-    from thibaud_cli.template.render import render_template
+    from thibaud_cli.template.engine.render import render_template
 
     # --data may answer any question, the name's included; otherwise the name question
     # gets a name, as startproject's NAME would give it.

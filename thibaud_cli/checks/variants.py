@@ -13,7 +13,7 @@ from typing import Any
 
 from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
-from thibaud_cli.template.config import MAX_CONFIG_VALUES, expanded_size
+from thibaud_cli.template.engine.config import MAX_CONFIG_VALUES, expanded_size
 from thibaud_cli.template.messages import describe_yaml_error
 
 #: Without --matrix: at most this many combinations, else a pairwise set.

@@ -90,7 +90,7 @@ def startproject(
     On a terminal, the template's questions not answered with --data are asked.
     """
     from thibaud_cli.operations.startproject import start_project
-    from thibaud_cli.template.classic import ClassicOptions
+    from thibaud_cli.template.classic.render import ClassicOptions
     from thibaud_cli.template.data import parse_data
 
     options = common.current()

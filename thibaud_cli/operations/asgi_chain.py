@@ -37,7 +37,7 @@ from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
 from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
-from thibaud_cli.template.entry_point import (
+from thibaud_cli.template.partial.entry_point import (
     asgi_relative_path,
     asgi_renderer,
     read_utf8,

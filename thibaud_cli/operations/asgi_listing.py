@@ -14,7 +14,7 @@ from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import InterruptedChangeError, ThibaudCliError
 from thibaud_cli.fs.journal import find_interrupted
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, answers_path, load_answers
-from thibaud_cli.template.entry_point import asgi_relative_path, read_utf8, render_asgi
+from thibaud_cli.template.partial.entry_point import asgi_relative_path, read_utf8, render_asgi
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
 from thibaud_cli.template.bundled import bundled_template_version
-from thibaud_cli.template.classic import ClassicOptions, refuse_options_for_copier
-from thibaud_cli.template.config import read_template_config
+from thibaud_cli.template.classic.fetch import check_classic_options, render_classic_source
+from thibaud_cli.template.classic.render import ClassicOptions, refuse_options_for_copier
 from thibaud_cli.template.contract import declared_entry_points, name_question
 from thibaud_cli.template.data import (
     generate_secret_key,
@@ -34,9 +34,9 @@ from thibaud_cli.template.data import (
     refuse_unknown_questions,
     render_data,
 )
-from thibaud_cli.template.fetch import check_classic_options, render_classic_source
-from thibaud_cli.template.limits import render_deadline
-from thibaud_cli.template.render import RenderedTemplate, render_template
+from thibaud_cli.template.engine.config import read_template_config
+from thibaud_cli.template.engine.render import RenderedTemplate, render_template
+from thibaud_cli.template.sandbox.limits import render_deadline
 from thibaud_cli.template.source import (
     SourceKind,
     TemplateSource,

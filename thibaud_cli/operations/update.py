@@ -245,7 +245,7 @@ def _apply(plan: UpdatePlan, *, trust: bool, skip_tasks: bool) -> None:
                 else "."
             )
         )
-    from thibaud_cli.template.copier_support import update_tasks
+    from thibaud_cli.template.engine.copier_support import update_tasks
 
     with update_tasks(
         plan.template,

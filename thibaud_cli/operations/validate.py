@@ -39,8 +39,8 @@ from thibaud_cli.checks.variants import (
 from thibaud_cli.checks.zygote import Zygote
 from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
-from thibaud_cli.template.compiled import CompiledCache
 from thibaud_cli.template.data import generate_secret_key
+from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.messages import quiet_warnings
 from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
 
@@ -57,7 +57,7 @@ def _plan(
     variant: str | None = None,
 ) -> tuple[TemplateSource, dict[str, Any], list[Variant], list[str], CheckResult | None]:
     """(the template, its config, variants, notes, a config problem if any)."""
-    from thibaud_cli.template.config import read_template_config
+    from thibaud_cli.template.engine.config import read_template_config
     from thibaud_cli.template.source import resolve_template
 
     config: dict[str, Any] = {}
@@ -110,7 +110,7 @@ def _default_vcs_ref(source: TemplateSource, vcs_ref: str | None) -> str | None:
 
 
 def _renders_without_git(source: TemplateSource) -> bool:
-    from thibaud_cli.template.walk import is_git_checkout
+    from thibaud_cli.template.engine.walk import is_git_checkout
 
     return source.local_path is not None and not is_git_checkout(source.local_path)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.template.config import template_version
+from thibaud_cli.template.engine.config import template_version
 from thibaud_cli.template.source import bundled_template_path
 
 

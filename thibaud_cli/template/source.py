@@ -18,9 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError, UsageError
-from thibaud_cli.template.archive import archive_suffix, is_archive_url
-from thibaud_cli.template.classic import is_classic_template
-from thibaud_cli.template.config import CONFIG_FILENAMES, read_template_config
+from thibaud_cli.template.classic.archive import archive_suffix, is_archive_url
+from thibaud_cli.template.classic.render import is_classic_template
+from thibaud_cli.template.engine.config import CONFIG_FILENAMES, read_template_config
 
 #: How the bundled template is named on the command line and in answers files: a
 #: stable name rather than a site-packages path that changes with every install.

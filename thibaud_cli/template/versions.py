@@ -23,13 +23,13 @@ from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import discover_entry_points
 from thibaud_cli.template.bundled import BundledTemplates, version_sort_key
 from thibaud_cli.template.contract import declared_entry_points
+from thibaud_cli.template.engine.render import RenderedTemplate, render_template
 from thibaud_cli.template.gitrefs import (
     changed_sources,
     latest_tag,
     names_same_commit,
     remote_tags,
 )
-from thibaud_cli.template.render import RenderedTemplate, render_template
 from thibaud_cli.template.source import BUNDLED_TEMPLATE
 from thibaud_cli.vcs.metadata import is_vcs_metadata
 

@@ -41,7 +41,7 @@ def template_version(template_dir: Path) -> str:
 def read_template_config(template_dir: Path) -> dict[str, Any]:
     """The parsed ``copier.yml`` (or ``copier.yaml``) of a local template, read by
     copier's own loader: ``!include`` and every other feature copier supports."""
-    from thibaud_cli.template.copier_support import load_copier_yml
+    from thibaud_cli.template.engine.copier_support import load_copier_yml
 
     for name in CONFIG_FILENAMES:
         path = template_dir / name

@@ -19,18 +19,11 @@ from thibaud_cli.errors import (
     UnsafeTemplateError,
 )
 from thibaud_cli.project.contract import EntryPoints
-from thibaud_cli.template.classic import refuse_git_classic_template
-from thibaud_cli.template.compiled import CompiledCache
-from thibaud_cli.template.filters import install_filters
-from thibaud_cli.template.limits import (
-    RenderBudget,
-    RenderTimeout,
-    contain,
-    refuse_escaping_symlinks,
-    render_deadline,
-    timeout_error,
-)
-from thibaud_cli.template.memory import MEMORY_CEILING, memory_ceiling
+from thibaud_cli.template.classic.render import refuse_git_classic_template
+from thibaud_cli.template.engine.compiled import CompiledCache
+from thibaud_cli.template.engine.strictness import tasks_output_to, undefined_as_copier_allows
+from thibaud_cli.template.engine.walk import is_git_checkout
+from thibaud_cli.template.engine.worker import fresh_destination_worker, interactive_worker
 from thibaud_cli.template.messages import (
     git_reason,
     one_line,
@@ -39,10 +32,17 @@ from thibaud_cli.template.messages import (
     undefined_location,
     where,
 )
+from thibaud_cli.template.sandbox.filters import install_filters
+from thibaud_cli.template.sandbox.limits import (
+    RenderBudget,
+    RenderTimeout,
+    contain,
+    refuse_escaping_symlinks,
+    render_deadline,
+    timeout_error,
+)
+from thibaud_cli.template.sandbox.memory import MEMORY_CEILING, memory_ceiling
 from thibaud_cli.template.source import TemplateSource, resolve_template
-from thibaud_cli.template.strictness import tasks_output_to, undefined_as_copier_allows
-from thibaud_cli.template.walk import is_git_checkout
-from thibaud_cli.template.worker import fresh_destination_worker, interactive_worker
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
 from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
 

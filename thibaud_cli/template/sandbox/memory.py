@@ -1,6 +1,6 @@
 """A memory ceiling on renders, enforced by the kernel.
 
-The Jinja sandbox and the budgets of :mod:`~thibaud_cli.template.limits` refuse the
+The Jinja sandbox and the budgets of :mod:`~thibaud_cli.template.sandbox.limits` refuse the
 known ways of making a render huge, but they count what the template produces: a way
 nobody thought of (a filter's own allocation, ``str.replace`` growth, a format width)
 would still be paid for by this process, and the machine. So while a render runs, the

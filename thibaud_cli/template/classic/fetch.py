@@ -3,7 +3,7 @@
 What a ``--template`` value names is decided by :mod:`thibaud_cli.template.source`;
 here a Django-style source (a directory, an archive file, an archive URL, a git
 repository without copier.yml) is fetched and extracted under a scratch directory,
-within bounds, and rendered with :func:`~thibaud_cli.template.classic.render_classic`.
+within bounds, and rendered with :func:`~thibaud_cli.template.classic.render.render_classic`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from thibaud_cli.errors import InvalidDataError, TemplateError
-from thibaud_cli.template.archive import extract_archive
-from thibaud_cli.template.classic import (
+from thibaud_cli.template.classic.archive import extract_archive
+from thibaud_cli.template.classic.render import (
     ClassicOptions,
     refuse_options_for_copier,
     render_classic,
@@ -66,7 +66,7 @@ def render_classic_source(
         scratch.mkdir()
         archive = Path(source.copier_source)
         if source.kind is SourceKind.ARCHIVE_URL:
-            from thibaud_cli.template.download import (
+            from thibaud_cli.template.classic.download import (
                 download,  # urllib.request: only when downloading
             )
 

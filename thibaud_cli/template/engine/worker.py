@@ -9,7 +9,7 @@
   walks no clone's ``.git``, and renders only *sources* when given.
 - Every file, directory and symlink it writes is charged to the render's budget.
 
-With :mod:`~thibaud_cli.template.render`, one of the modules that import copier.
+With :mod:`~thibaud_cli.template.engine.render`, one of the modules that import copier.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import InvalidDataError
-from thibaud_cli.template.limits import RenderBudget
+from thibaud_cli.template.engine.walk import SKIPPED_DIRECTORY, is_git_checkout, walk
 from thibaud_cli.template.messages import is_literal, one_line
-from thibaud_cli.template.walk import SKIPPED_DIRECTORY, is_git_checkout, walk
+from thibaud_cli.template.sandbox.limits import RenderBudget
 
 
 @cache

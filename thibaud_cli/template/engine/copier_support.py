@@ -1,7 +1,7 @@
 """copier's own machinery beyond rendering: its reader of ``copier.yml``, and the
 task runner that runs an update's tasks and migrations as ``copier update`` does.
 
-Like :mod:`thibaud_cli.template.render`, this module may import copier.
+Like :mod:`thibaud_cli.template.engine.render`, this module may import copier.
 
 ``update`` renders both template versions into scratch directories with tasks off
 and merges the files itself; what copier would run on the project (``_migrations``

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
 from thibaud_cli.fs.walk import walk_files
-from thibaud_cli.template.config import CONFIG_FILENAMES, read_template_config
-from thibaud_cli.template.gitcopy import GitCopyUnavailable, GitTree
-from thibaud_cli.template.renders_to import (
+from thibaud_cli.template.engine.config import CONFIG_FILENAMES, read_template_config
+from thibaud_cli.template.partial.gitcopy import GitCopyUnavailable, GitTree
+from thibaud_cli.template.partial.renders_to import (
     READS_ITS_SOURCE,
     TemplateLayout,
     candidates,

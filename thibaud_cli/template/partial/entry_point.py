@@ -13,8 +13,8 @@ from thibaud_cli.errors import EntryPointError, ProjectNotFoundError, TemplateEr
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.project.answers import Answers
 from thibaud_cli.template.data import regeneration_data
-from thibaud_cli.template.one_file import one_file_source
-from thibaud_cli.template.render import render_template
+from thibaud_cli.template.engine.render import render_template
+from thibaud_cli.template.partial.one_file import one_file_source
 
 
 def asgi_relative_path(answers: Answers) -> str:
