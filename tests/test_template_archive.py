@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from thibaud_cli.errors import TemplateArchiveError, TemplateDownloadError
-from thibaud_cli.template.classic.archive import extract_archive, is_archive_url
+from thibaud_cli.template.classic.archive import extract_archive
 from thibaud_cli.template.classic.download import download
+from thibaud_cli.template.source import is_archive_url
 
 
 def make_tar(path: Path, members: list[tarfile.TarInfo | tuple[str, bytes]]) -> Path:

@@ -5,9 +5,10 @@ source recorded in an answers file) names: the bundled template, a copier templa
 in a local directory or a git repository, or a Django-style template (no
 ``copier.yml``: a directory, an archive, or an http(s) URL of one, rendered as
 Thibaud's own ``startproject`` renders it). What copier is handed, what the answers
-file records, and whether there is a local directory to read are decided here alone.
-A git repository turns out to be Django-style only once fetched: see
-:meth:`TemplateSource.as_classic_git`.
+file records, and whether there is a local directory to read are decided here alone,
+with the checks that tell the kinds apart (an archive's suffix, a Django-style
+directory, a git repository without ``copier.yml``). A git repository turns out to
+be Django-style only once fetched: see :meth:`TemplateSource.as_classic_git`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,27 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from thibaud_cli.errors import TemplateError, UsageError
-from thibaud_cli.template.classic.archive import archive_suffix, is_archive_url
-from thibaud_cli.template.classic.render import is_classic_template
+from thibaud_cli.errors import NotACopierTemplateError, TemplateError, UsageError
 from thibaud_cli.template.engine.config import CONFIG_FILENAMES, read_template_config
 
 #: How the bundled template is named on the command line and in answers files: a
 #: stable name rather than a site-packages path that changes with every install.
 BUNDLED_TEMPLATE = "bundled"
+
+#: The archive suffixes recognised, as Thibaud's ``thibaud.utils.archive`` knows them.
+ARCHIVE_SUFFIXES = (
+    ".zip",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+)
+#: The entry of a Django-style template renamed after the project, as Thibaud names it.
+CLASSIC_BASE_NAME = "project_name"
 
 _GIT_URL_PREFIXES = ("git@", "git+", "gh:", "gl:", "https://", "http://", "ssh://", "file://")
 
@@ -100,6 +114,38 @@ def has_template_config(directory: Path) -> bool:
     return any((directory / name).is_file() for name in CONFIG_FILENAMES)
 
 
+def archive_suffix(name: str) -> str | None:
+    """The archive suffix *name* ends with (longest first), if any."""
+    lowered = name.lower()
+    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if lowered.endswith(suffix):
+            return suffix
+    return None
+
+
+def is_archive_url(source: str) -> bool:
+    """An ``http(s)`` URL whose path names an archive (``.../archive/main.zip``)."""
+    parsed = urllib.parse.urlsplit(source)
+    if parsed.scheme.lower() not in ("http", "https"):
+        return False
+    return archive_suffix(parsed.path.rstrip("/")) is not None
+
+
+def is_classic_template(directory: Path) -> bool:
+    """A Django-style template directory: no ``copier.yml``, and at its top a
+    ``project_name`` entry, a ``*-tpl`` or a ``.py`` file.
+
+    Thibaud would copy any directory; one with none of these (a typo, a README
+    alone) is more likely a mistake, and is refused as no template at all.
+    """
+    if not directory.is_dir() or has_template_config(directory):
+        return False
+    return any(
+        CLASSIC_BASE_NAME in entry.name or entry.name.endswith(("-tpl", ".py"))
+        for entry in directory.iterdir()
+    )
+
+
 def resolve_template(template: str | None, *, read_config: bool = True) -> TemplateSource:
     """What *template* names. ``None`` and ``"bundled"`` mean the bundled template.
 
@@ -156,4 +202,19 @@ def refuse_vcs_ref_without_git(source: TemplateSource, vcs_ref: str | None) -> N
         raise UsageError(
             f"--vcs-ref {vcs_ref}: '{source.recorded_as}' is not a git repository, so it has "
             "no tags or commits to pick from."
+        )
+
+
+def refuse_git_classic_template(template_root: Path, template: str | None) -> None:
+    """Refuse a git template without copier.yml: copier would copy it verbatim.
+
+    ``startproject`` catches this and renders the repository as Thibaud would;
+    commands that need a copier template (update, validate-template) report it.
+    Local directories never get here: :func:`resolve_template` tells them apart first.
+    """
+    if not has_template_config(template_root):
+        raise NotACopierTemplateError(
+            f"'{template}' has no copier.yml: it is a Django-style template, which only "
+            "'thibaud-admin startproject --template' renders (as Thibaud's startproject "
+            "does); this command needs a copier template."
         )

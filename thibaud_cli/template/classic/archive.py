@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import tarfile
-import urllib.parse
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,40 +19,12 @@ from pathlib import Path
 from typing import IO
 
 from thibaud_cli.errors import TemplateArchiveError
+from thibaud_cli.template.source import ARCHIVE_SUFFIXES, archive_suffix
 
-#: The archive suffixes recognised, as Thibaud's ``thibaud.utils.archive`` knows them.
-ARCHIVE_SUFFIXES = (
-    ".zip",
-    ".tar",
-    ".tar.gz",
-    ".tgz",
-    ".tar.bz2",
-    ".tbz2",
-    ".tbz",
-    ".tar.xz",
-    ".txz",
-)
 #: A project template is source text: far below these, a larger one is a mistake or a bomb.
 MAX_EXTRACTED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 20_000
 _CHUNK = 64 * 1024
-
-
-def archive_suffix(name: str) -> str | None:
-    """The archive suffix *name* ends with (longest first), if any."""
-    lowered = name.lower()
-    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
-        if lowered.endswith(suffix):
-            return suffix
-    return None
-
-
-def is_archive_url(source: str) -> bool:
-    """An ``http(s)`` URL whose path names an archive (``.../archive/main.zip``)."""
-    parsed = urllib.parse.urlsplit(source)
-    if parsed.scheme.lower() not in ("http", "https"):
-        return False
-    return archive_suffix(parsed.path.rstrip("/")) is not None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from thibaud_cli.errors import TemplateDownloadError
-from thibaud_cli.template.classic.archive import archive_suffix
+from thibaud_cli.template.source import archive_suffix
 
 #: A project template is source text: a larger download is a mistake or an attack.
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.errors import NotACopierTemplateError, TemplateError, UsageError
+from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.permissions import current_umask
+from thibaud_cli.template.source import CLASSIC_BASE_NAME
 
 #: Files Thibaud never copies: they break imports of the new project.
 _COMPILED_SUFFIXES = (".pyo", ".pyc", ".py.class")
 _ALWAYS_EXCLUDED = (".git", "__pycache__")
-_BASE_NAME = "project_name"
 #: Seconds black (run as Thibaud runs it, when installed) may take on a new project.
 FORMATTER_TIMEOUT = 60.0
 
@@ -51,23 +51,6 @@ class ClassicOptions:
     @property
     def given(self) -> bool:
         return bool(self.extensions or self.files or self.exclude is not None)
-
-
-def is_classic_template(directory: Path) -> bool:
-    """A Django-style template directory: no ``copier.yml``, and at its top a
-    ``project_name`` entry, a ``*-tpl`` or a ``.py`` file.
-
-    Thibaud would copy any directory; one with none of these (a typo, a README
-    alone) is more likely a mistake, and is refused as no template at all.
-    """
-    if not directory.is_dir() or any(
-        (directory / name).is_file() for name in ("copier.yml", "copier.yaml")
-    ):
-        return False
-    return any(
-        _BASE_NAME in entry.name or entry.name.endswith(("-tpl", ".py"))
-        for entry in directory.iterdir()
-    )
 
 
 def render_classic(
@@ -95,7 +78,7 @@ def render_classic(
     root = os.path.realpath(template_dir)
     destination.mkdir(exist_ok=True)
     for dirpath, dirnames, filenames in os.walk(root):
-        relative_dir = dirpath[len(root) + 1 :].replace(_BASE_NAME, name)
+        relative_dir = dirpath[len(root) + 1 :].replace(CLASSIC_BASE_NAME, name)
         target_dir = destination / relative_dir
         target_dir.mkdir(exist_ok=True)
         dirnames[:] = [d for d in dirnames if not _excluded(d, options.exclude)]
@@ -103,7 +86,7 @@ def render_classic(
             if filename.endswith(_COMPILED_SUFFIXES):
                 continue
             source = Path(dirpath, filename)
-            new_name = _rewrite_suffix(filename.replace(_BASE_NAME, name))
+            new_name = _rewrite_suffix(filename.replace(CLASSIC_BASE_NAME, name))
             target = target_dir / new_name
             _refuse_link_out(source, root)
             if str(target).endswith(extensions) or filename in extra_files:
@@ -231,19 +214,4 @@ def refuse_options_for_copier(options: ClassicOptions) -> None:
         raise UsageError(
             "-e/--extension, -n/--name and -x/--exclude apply to Django-style templates (a "
             "directory or archive without copier.yml); a copier template takes --data instead."
-        )
-
-
-def refuse_git_classic_template(template_root: Path, template: str | None) -> None:
-    """Refuse a git template without copier.yml: copier would copy it verbatim.
-
-    ``startproject`` catches this and renders the repository as Thibaud would;
-    commands that need a copier template (update, validate-template) report it.
-    Local directories never get here (see ``.sources``).
-    """
-    if not any((template_root / name).is_file() for name in ("copier.yml", "copier.yaml")):
-        raise NotACopierTemplateError(
-            f"'{template}' has no copier.yml: it is a Django-style template, which only "
-            "'thibaud-admin startproject --template' renders (as Thibaud's startproject "
-            "does); this command needs a copier template."
         )

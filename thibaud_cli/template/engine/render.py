@@ -19,7 +19,6 @@ from thibaud_cli.errors import (
     UnsafeTemplateError,
 )
 from thibaud_cli.project.contract import EntryPoints
-from thibaud_cli.template.classic.render import refuse_git_classic_template
 from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.engine.strictness import tasks_output_to, undefined_as_copier_allows
 from thibaud_cli.template.engine.walk import is_git_checkout
@@ -42,7 +41,11 @@ from thibaud_cli.template.sandbox.limits import (
     timeout_error,
 )
 from thibaud_cli.template.sandbox.memory import MEMORY_CEILING, memory_ceiling
-from thibaud_cli.template.source import TemplateSource, resolve_template
+from thibaud_cli.template.source import (
+    TemplateSource,
+    refuse_git_classic_template,
+    resolve_template,
+)
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
 from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
 
