@@ -1,5 +1,5 @@
 """Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``build``, ``templates``,
-``bench``.
+``docs``, ``load``, ``bench``.
 
 Every session runs on the interpreter nox itself runs on (Python 3.12+).
 """
@@ -62,6 +62,18 @@ def templates(session: nox.Session) -> None:
     # The variants are booted in this interpreter: it needs what they import.
     session.install("-e", ".[template-runtime]")
     session.run("thibaud-admin", "validate-template", "templates/project", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built strictly into build/docs/ (the tests session checks
+    the same build)."""
+    session.install("-e", ".[docs]")
+    session.run(
+        *("python", "-m", "sphinx", "-E", "-W", "--keep-going", "-n", "-b", "html"),
+        *("-c", "docs", ".", "build/docs"),
+        *session.posargs,
+    )
 
 
 @nox.session

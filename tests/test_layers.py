@@ -149,18 +149,21 @@ def test_the_checker_sees_arrows() -> None:
     assert ("thibaud_cli.cli.app", "thibaud_cli.errors") in arrows
 
 
-def test_the_readme_links_nothing_outside_the_repository() -> None:
+def test_the_documents_link_nothing_outside_the_repository() -> None:
     import re
 
-    readme = (PACKAGE.parent / "README.md").read_text("utf-8")
-    links = re.findall(r"\]\((?!https?://|#)([^)]+)\)", readme)
-    assert links, "the README links its own documents"
-    for link in links:
-        target = (PACKAGE.parent / link.split("#")[0]).resolve()
-        assert PACKAGE.parent in target.parents and target.exists(), link
-    assert "shared/" not in readme
-    for document in ("ARCHITECTURE.md", "SECURITY.md"):
-        assert (PACKAGE.parent / document).is_file()
+    root = PACKAGE.parent
+    documents = [root / name for name in ("README.md", "CONTRIBUTING.md", "SECURITY.md")]
+    for document in [*documents, *sorted((root / "docs").glob("*.md"))]:
+        text = document.read_text("utf-8")
+        links = re.findall(r"\]\((?!https?://|#)([^)]+)\)", text)
+        assert links or document.parent.name == "docs", f"{document.name} links no document"
+        for link in links:
+            target = (document.parent / link.split("#")[0]).resolve()
+            assert root in target.parents and target.exists(), (document, link)
+        assert "shared/" not in text
+    for name in ("ARCHITECTURE.md", "SECURITY.md", "CONTRIBUTING.md"):
+        assert (root / name).is_file()
 
 
 def test_the_architecture_document_names_every_subpackage() -> None:
@@ -171,14 +174,23 @@ def test_the_architecture_document_names_every_subpackage() -> None:
 
 
 def test_the_documented_release_is_this_version() -> None:
-    """The install line and the pre-commit example name the tag of this version."""
+    """The install lines and the pre-commit example name the tag of this version, and
+    no older one."""
+    import re
     import tomllib
 
     root = PACKAGE.parent
     version = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]["version"]
     readme = (root / "README.md").read_text("utf-8")
+    install = (root / "docs" / "install.md").read_text("utf-8")
+    templates = (root / "docs" / "templates.md").read_text("utf-8")
     hooks = (root / ".pre-commit-hooks.yaml").read_text("utf-8")
-    assert f"rev: v{version}\n" in readme
+    assert f"rev: v{version}\n" in templates
     assert f"rev: v{version}\n" in hooks
     assert f"thibaud-cli@v{version}" in readme
-    assert "pip install thibaud-cli" not in readme  # not on PyPI yet
+    assert f"thibaud-cli@v{version}" in install
+    for document in (root / "README.md", *sorted((root / "docs").glob("*.md"))):
+        text = document.read_text("utf-8")
+        tags = set(re.findall(r"(?:thibaud-cli@|rev: )v(\d+\.\d+\.\d+)", text))
+        assert tags <= {version}, document
+        assert "pip install thibaud-cli" not in text, document  # not on PyPI yet

@@ -2,7 +2,7 @@
 
 Each test keeps its framework name and assertions. Where we differ on purpose the
 test says so in a ``DIFFERENCE:`` comment and asserts our behaviour instead; the
-list is in the README. Message wording is ours.
+list is in docs/commands.md. Message wording is ours.
 """
 
 from __future__ import annotations

@@ -26,6 +26,6 @@ def refuse_hookless(relative_path: str, base: str, theirs: str, *, chain_changed
             f"{relative_path} cannot take middleware: its template does not use "
             "asgi_middleware_imports/asgi_middleware_wraps, so nothing was changed. Add "
             f"'{HOOK_LINES[0]!s}' and '{HOOK_LINES[1]!s}' after the line that binds "
-            "`application` in the template's asgi.py (see the README's template contract), "
-            "then run 'thibaud-admin update'."
+            "`application` in the template's asgi.py (see 'The template contract' in "
+            "docs/templates.md), then run 'thibaud-admin update'."
         )
