@@ -300,8 +300,9 @@ def _options_named(name: str) -> dict[str, click.Option]:
     ("name", "commands"),
     [
         ("--trust", 7),
-        ("--project-dir", 5),
-        ("--dry-run", 5),
+        ("--project-dir", 8),
+        ("--dry-run", 7),
+        ("--asgi-module", 7),
         ("--data", 3),
         ("--format", 2),
     ],
@@ -316,7 +317,7 @@ def test_a_shared_option_is_declared_once(name: str, commands: int) -> None:
         for option in options.values()
     }
     assert len(declarations) == 1
-    if name in ("--trust", "--project-dir"):
+    if name in ("--trust", "--project-dir", "--asgi-module"):
         assert len({option.help for option in options.values()}) == 1
 
 

@@ -46,10 +46,25 @@ def test_a_framework_middleware_is_sent_to_the_middleware_setting(
     runner: CliRunner, make_project
 ) -> None:  # type: ignore[no-untyped-def]
     project = make_project()
-    before = tree_snapshot(project)
+    asgi = (project / "mysite" / "asgi.py").read_bytes()
+    answers = (project / ".thibaud-answers.yml").read_bytes()
     code, output = add(runner, project, "thibaud.middleware.gzip.GZipMiddleware")
-    assert code == 2, output
-    assert "belongs in the MIDDLEWARE setting" in output
+    assert code == 0, output
+    assert "takes get_response" in output and "Doing that." in output
+    assert "Added thibaud.middleware.gzip.GZipMiddleware to MIDDLEWARE" in output
+    settings = (project / "mysite" / "settings.py").read_text()
+    # The framework's documented order: right after SecurityMiddleware, before sessions.
+    assert (
+        '    "thibaud.middleware.security.SecurityMiddleware",\n'
+        '    "thibaud.middleware.gzip.GZipMiddleware",\n'
+        '    "thibaud.contrib.sessions.middleware.SessionMiddleware",\n'
+    ) in settings
+    assert (project / "mysite" / "asgi.py").read_bytes() == asgi
+    assert (project / ".thibaud-answers.yml").read_bytes() == answers
+    # With an option it is refused: a MIDDLEWARE entry takes none.
+    before = tree_snapshot(project)
+    code, output = add(runner, project, "thibaud.middleware.locale.LocaleMiddleware", "x=1")
+    assert code == 2 and "takes no --option" in output
     assert tree_snapshot(project) == before
 
 

@@ -112,31 +112,6 @@ def test_middleware_goes_into_the_discovered_asgi_module(runner: CliRunner, tmp_
     assert "ProxyHeadersMiddleware" not in (project / "config" / "asgi.py").read_text()
 
 
-def test_a_hookless_asgi_py_is_refused_never_a_fake_success(
-    runner: CliRunner, tmp_path: Path
-) -> None:
-    template = django_like_template(tmp_path / "template", hooks=False)
-    project = tmp_path / "p"
-    assert (
-        runner.invoke(
-            main, ["startproject", "shop", str(project), "--template", str(template)]
-        ).exit_code
-        == 0
-    )
-    before = (project / "config" / "asgi.py").read_text()
-    answers_before = (project / ".thibaud-answers.yml").read_text()
-    spec = "uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware"
-    result = runner.invoke(main, ["add-asgi-middleware", spec, "--project-dir", str(project)])
-    assert result.exit_code == 1
-    assert "config/asgi.py cannot take middleware" in result.output
-    assert "asgi_middleware_imports" in result.output
-    assert "Added" not in result.output
-    assert (project / "config" / "asgi.py").read_text() == before
-    assert (project / ".thibaud-answers.yml").read_text() == answers_before
-    listed = runner.invoke(main, ["list-asgi-middleware", "--project-dir", str(project)])
-    assert listed.output.strip() == "No ASGI middleware."
-
-
 def test_tasks_need_trust_and_skip_tasks_and_dry_run_run_none(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

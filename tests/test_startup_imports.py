@@ -12,7 +12,16 @@ import pytest
 import thibaud_cli
 
 #: What start-up must not import: each costs tens of milliseconds or more.
-HEAVY = ("copier", "jinja2", "thibaud", "yaml", "pydantic", "questionary", "importlib.metadata")
+HEAVY = (
+    "copier",
+    "jinja2",
+    "thibaud",
+    "yaml",
+    "pydantic",
+    "questionary",
+    "importlib.metadata",
+    "libcst",
+)
 
 
 def _modules_after(statement: str) -> set[str]:

@@ -116,3 +116,15 @@ class ProjectLockedError(ThibaudCliError):
 
 class InterruptedChangeError(ThibaudCliError):
     """A command that changed the project was killed half-way; it must be rolled back first."""
+
+
+class SettingError(ThibaudCliError):
+    """The ``MIDDLEWARE`` setting cannot be edited safely; the user edits it by hand."""
+
+
+class OtherKindOfMiddleware(UsageError):
+    """The middleware is of the other kind (ASGI, or ``get_response``): *command* takes it."""
+
+    def __init__(self, message: str, *, command: str) -> None:
+        super().__init__(message)
+        self.command = command

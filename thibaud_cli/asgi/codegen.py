@@ -7,7 +7,7 @@ grouped and ordered as isort wants them, so the file stays lint-clean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from thibaud_cli.asgi.spec import MiddlewareEntry, ObjectPath
@@ -36,30 +36,39 @@ def chain_code(chain: Iterable[MiddlewareEntry], *, first_party: str | None = No
     taken = set(RESERVED_NAMES)
 
     def bind(path: ObjectPath) -> str:
-        if path in bound:
-            return bound[path]
-        name = path.attribute
-        stem = f"{path.module.replace('.', '_')}_{path.attribute}"
-        suffix = 1
-        while name in taken:
-            name = stem if suffix == 1 else f"{stem}_{suffix}"
-            suffix += 1
-        taken.add(name)
-        bound[path] = name
-        return name
+        if path not in bound:
+            bound[path] = fresh_name(path, taken)
+            taken.add(bound[path])
+        return bound[path]
 
-    wraps = []
-    for entry in chain:
-        name = bind(entry.target)
-        arguments = ["application"]
-        for key, value in entry.options.items():
-            expression = bind(value.reference) if value.reference else value.source
-            arguments.append(f"{key}={expression}")
-        wraps.append(_call_line(name, arguments))
+    wraps = [wrap_line(entry, bind) for entry in chain]
     return ChainCode(imports=_import_lines(bound, first_party), wraps=tuple(wraps))
 
 
-def _member_order(name: str) -> tuple[int, str, str]:
+def fresh_name(path: ObjectPath, taken: Collection[str]) -> str:
+    """The name *path* is imported as: its own when that is not in *taken*, else one
+    derived from its module path."""
+    name = path.attribute
+    stem = f"{path.module.replace('.', '_')}_{path.attribute}"
+    suffix = 1
+    while name in taken:
+        name = stem if suffix == 1 else f"{stem}_{suffix}"
+        suffix += 1
+    return name
+
+
+def wrap_line(entry: MiddlewareEntry, bind: Callable[[ObjectPath], str]) -> str:
+    """``application = Middleware(application, key=value...)``, objects named by *bind*."""
+    name = bind(entry.target)  # before its references: the order names are taken in
+    arguments = ["application"]
+    for key, value in entry.options.items():
+        expression = bind(value.reference) if value.reference else value.source
+        arguments.append(f"{key}={expression}")
+    return _call_line(name, arguments)
+
+
+def member_order(name: str) -> tuple[int, str, str]:
+    """isort's order of the names one ``from`` import brings in."""
     # isort's order-by-type: CONSTANTS, then Classes, then everything else.
     if name.isupper() and len(name) > 1:
         rank = 0
@@ -89,20 +98,26 @@ def _sorted_imports(bound: Mapping[ObjectPath, str]) -> tuple[str, ...]:
         else:
             statements.append((path.module, path.attribute, f"{path.attribute} as {name}"))
     for module, names in plain.items():
-        names.sort(key=_member_order)
+        names.sort(key=member_order)
         statements.append((module, names[0], ", ".join(names)))
-    statements.sort(key=lambda item: (item[0].lower(), item[0], _member_order(item[1])))
+    statements.sort(key=lambda item: (item[0].lower(), item[0], member_order(item[1])))
     return tuple(_import_line(module, members) for module, _, members in statements)
 
 
 def _import_line(module: str, members: str) -> str:
     # The imports follow get_asgi_application() on purpose (some middleware read
     # settings when imported), so they carry the noqa for "import not at top".
-    line = f"from {module} import {members}  # noqa: E402"
+    return import_line(module, members, noqa=True)
+
+
+def import_line(module: str, members: str, *, noqa: bool = False) -> str:
+    """``from module import members`` (``A, B as C``), in ruff format's layout."""
+    marker = "  # noqa: E402" if noqa else ""
+    line = f"from {module} import {members}{marker}"
     if len(line) <= _MAX_LINE:
         return line
     body = "".join(f"    {member},\n" for member in members.split(", "))
-    return f"from {module} import (  # noqa: E402\n{body})"
+    return f"from {module} import ({marker}\n{body})"
 
 
 def _call_line(name: str, arguments: list[str]) -> str:

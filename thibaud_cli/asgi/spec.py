@@ -173,7 +173,25 @@ def parse_option(text: str) -> tuple[str, OptionValue]:
             f"--option {text}: 'app' is the wrapped application, passed first; it "
             "cannot be an option."
         )
-    return key, OptionValue.parse(value, key=key)
+    parsed = OptionValue.parse(value, key=key)
+    _refuse_unwritable(key, parsed)
+    return key, parsed
+
+
+def _refuse_unwritable(key: str, value: OptionValue) -> None:
+    """A value Python reads alone may still not parse inside the wrap's call (the
+    parser allows 200 levels of brackets in all): refused before anything is written."""
+    if value.reference is not None:
+        return  # written as a name
+    statement = f"application = Middleware(application, {key}={value.source})"
+    try:
+        ast.parse(statement)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+        reason = getattr(error, "msg", None) or type(error).__name__
+        raise MiddlewareSpecError(
+            f"--option {key}: Python cannot parse this value inside the wrap's call "
+            f"({reason}); give a flatter value. Nothing was written."
+        ) from None
 
 
 def parse_options(texts: Iterable[str]) -> dict[str, OptionValue]:

@@ -22,7 +22,7 @@ from thibaud_cli.fs.scratch import scratch_directory
 _CHECK_SCRIPT = r"""
 import importlib, importlib.util, inspect, json, os, sys
 project_dir, settings_module, targets = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-results_path, option_names = sys.argv[4], json.loads(sys.argv[5])
+results_path, option_names, application_module = sys.argv[4], json.loads(sys.argv[5]), sys.argv[6]
 
 
 def contract(middleware):
@@ -33,7 +33,7 @@ def contract(middleware):
         return {"problem": None, "detail": ""}  # a builtin or C type: nothing to read
     parameters = list(signature.parameters.values())
     if parameters and parameters[0].name == "get_response":
-        return {"problem": "framework", "detail": ""}
+        return {"problem": None, "detail": "", "framework": True}
     keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     accepted = [p.name for p in parameters[1:] if p.kind in keyword]
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
@@ -69,7 +69,6 @@ def distribution(module):
 sys.path.insert(0, project_dir)
 os.environ.setdefault("THIBAUD_SETTINGS_MODULE", settings_module)
 results = []
-application_module = settings_module.rpartition(".")[0] + ".asgi"
 for module_name, attribute, middleware in targets:
     try:
         found = importlib.util.find_spec(module_name) is not None
@@ -115,6 +114,16 @@ class Distribution:
     version: str
 
 
+@dataclass(frozen=True)
+class Verified:
+    """What the check found: the distributions that provide the targets, and whether
+    the middleware is a framework one (it takes ``get_response``: it goes in the
+    ``MIDDLEWARE`` setting) rather than an ASGI one (it takes the application)."""
+
+    distributions: tuple[Distribution, ...] = ()
+    framework: bool = False
+
+
 def project_interpreter(project_dir: Path) -> str:
     """The project's own virtual environment's Python if it has one, else ours."""
     for candidate in (
@@ -133,19 +142,23 @@ def verify_importable(
     *,
     middleware: ObjectPath | None = None,
     options: Collection[str] = (),
-) -> tuple[Distribution, ...]:
+    application_module: str | None = None,
+) -> Verified:
     """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing.
 
     *middleware* (one of *targets*) must also be callable (a class or a function
-    taking the application), not the project's own ``application``, not a framework
-    middleware (one that takes ``get_response``), and accept the *options* by name.
+    taking the application or ``get_response``), not the project's own
+    ``application`` (in *application_module*), and accept the *options* by name.
 
     Returns the distributions installed in the project's interpreter that provide
-    the targets (neither the project's own code nor the standard library), once each.
+    the targets (neither the project's own code nor the standard library), once each,
+    and whether *middleware* is a framework middleware.
     """
     targets = list(targets)
     if not targets:
-        return ()
+        return Verified()
+    if application_module is None:
+        application_module = settings_module.rpartition(".")[0] + ".asgi"
     interpreter = project_interpreter(project_dir)
     with scratch_directory("verify") as scratch:
         results_path = scratch / "results.json"
@@ -160,6 +173,7 @@ def verify_importable(
                     json.dumps([[t.module, t.attribute, t == middleware] for t in targets]),
                     str(results_path),
                     json.dumps(list(options)),
+                    application_module,
                 ],
                 capture_output=True,
                 text=True,
@@ -210,11 +224,6 @@ def verify_importable(
                 f"{target} is a {result['detail']}, not a middleware: give a class or a "
                 "function that takes the application (e.g. pkg.module.Middleware)."
             )
-        if problem == "framework":
-            raise MiddlewareSpecError(
-                f"{target} is a Thibaud middleware (it takes get_response), not an ASGI one: "
-                "it belongs in the MIDDLEWARE setting in settings.py. Nothing was written."
-            )
         if problem == "option":
             accepted = get_close_matches(result["detail"], result["accepted"], n=99, cutoff=0)
             takes = ", ".join(accepted) if accepted else "no options"
@@ -233,6 +242,12 @@ def verify_importable(
                 "name (it is case-sensitive) or the installed version of its package."
             )
     provided = (result.get("distribution") for result in results)
-    return tuple(
+    distributions = tuple(
         dict.fromkeys(Distribution(found["name"], found["version"]) for found in provided if found)
     )
+    framework = any(
+        result.get("framework")
+        for target, result in zip(targets, results, strict=True)
+        if target == middleware
+    )
+    return Verified(distributions, framework)

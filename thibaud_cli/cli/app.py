@@ -25,6 +25,7 @@ from thibaud_cli.cli.common import current
 from thibaud_cli.cli.failures import CommandFailed, failure
 from thibaud_cli.cli.forwarding import forwarded_command, help_command
 from thibaud_cli.cli.options import version_option
+from thibaud_cli.cli.setting_commands import add_middleware, list_middleware, remove_middleware
 from thibaud_cli.cli.startproject import startproject
 from thibaud_cli.cli.update import update
 from thibaud_cli.cli.validate import validate_template
@@ -128,6 +129,9 @@ for _command in (
     remove_asgi_middleware,
     list_asgi_middleware,
     regenerate_asgi,
+    add_middleware,
+    remove_middleware,
+    list_middleware,
     update,
     validate_template,
     help_command,

@@ -142,6 +142,16 @@ def project_dir_option() -> Callable[[FC], FC]:
     )
 
 
+def asgi_module_option() -> Callable[[FC], FC]:
+    """``--asgi-module``: the ASGI module, when nothing records it and discovery is unsure."""
+    return click.option(
+        "--asgi-module",
+        metavar="MODULE",
+        help="The ASGI module, as a server imports it (e.g. config.asgi), when the project "
+        "does not record it: by default, the module that binds application.",
+    )
+
+
 def _servers() -> Sequence[str]:
     from thibaud_cli.checks.server import SERVERS
 

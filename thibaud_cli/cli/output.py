@@ -28,10 +28,13 @@ if TYPE_CHECKING:
 
     from thibaud_cli.checks.results import ValidationReport
     from thibaud_cli.checks.variants import Variant
+    from thibaud_cli.errors import OtherKindOfMiddleware
     from thibaud_cli.operations.asgi_chain import EntryPointChange
     from thibaud_cli.operations.asgi_listing import ChainListing
+    from thibaud_cli.operations.middleware_setting import SettingChange, SettingListing
     from thibaud_cli.operations.startproject import StartedProject
     from thibaud_cli.operations.update import UpdatePlan
+    from thibaud_cli.project.dependencies import DependencyChange
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -70,9 +73,14 @@ def show_started_project(result: StartedProject, *, verbosity: int = 1) -> None:
         click.echo(f"Serve it: cd {where} && uvicorn {entry_points.asgi}:application")
 
 
-def _show_change(change: EntryPointChange, *, dry_run: bool, done: str, verbosity: int) -> None:
+def _show_change(
+    change: EntryPointChange | SettingChange, *, dry_run: bool, done: str, verbosity: int
+) -> None:
     if change.recovery:
         click.echo(change.recovery, err=True)
+    notice = getattr(change, "notice", None)
+    if notice:
+        click.echo(notice, err=True)
     if dry_run:
         click.echo(change.diff, nl=False)
         return
@@ -85,7 +93,13 @@ def _show_change(change: EntryPointChange, *, dry_run: bool, done: str, verbosit
 def show_added_middleware(change: EntryPointChange, *, dry_run: bool, verbosity: int = 1) -> None:
     done = f"Added {change.chain[-1].target} to {change.relative_path}."
     _show_change(change, dry_run=dry_run, done=done, verbosity=verbosity)
-    for dependency in change.dependencies:
+    _show_dependencies(change.dependencies, dry_run=dry_run, verbosity=verbosity)
+
+
+def _show_dependencies(
+    dependencies: Sequence[DependencyChange], *, dry_run: bool, verbosity: int
+) -> None:
+    for dependency in dependencies:
         if dependency.not_added:
             # Not a failure: the middleware runs here; a fresh install would miss it.
             click.echo(
@@ -95,6 +109,31 @@ def show_added_middleware(change: EntryPointChange, *, dry_run: bool, verbosity:
             )
         elif not dry_run and verbosity >= 1:  # a dry run's patch shows it
             click.echo(f"Added {dependency.requirement} to the dependencies in pyproject.toml.")
+
+
+def show_sent_elsewhere(error: OtherKindOfMiddleware) -> None:
+    """A middleware given to the command for the other kind: the other one is run."""
+    click.echo(f"{error} Doing that.", err=True)
+
+
+def show_setting_change(
+    change: SettingChange, *, dry_run: bool, verbosity: int = 1, added: bool
+) -> None:
+    done = (
+        f"Added {change.middleware} to MIDDLEWARE in {change.relative_path}."
+        if added
+        else f"Removed {change.middleware} from MIDDLEWARE in {change.relative_path}."
+    )
+    _show_change(change, dry_run=dry_run, done=done, verbosity=verbosity)
+    if added:
+        _show_dependencies(change.dependencies, dry_run=dry_run, verbosity=verbosity)
+
+
+def show_setting(listing: SettingListing) -> None:
+    lines = [f"{index}. {entry}" for index, entry in enumerate(listing.entries, start=1)]
+    click.echo("\n".join(lines) if lines else "No middleware in MIDDLEWARE.")
+    # Where it is written, on standard error: standard output stays the list alone.
+    click.echo(f"(MIDDLEWARE in {listing.relative_path}, line {listing.line})", err=True)
 
 
 def show_removed_middleware(

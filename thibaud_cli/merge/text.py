@@ -13,6 +13,7 @@ here (``_conflict_spans``) and checked against what ``git merge-file`` printed.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -118,16 +119,26 @@ def merge_texts(
     )
 
 
-def unified_diff(before: str, after: str, path: str) -> str:
-    """A ``diff -u`` of *path* from *before* to *after* ("" when they are equal)."""
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
-        )
+def unified_diff(before: str | None, after: str | None, path: str) -> str:
+    """A ``diff -u`` of *path* from *before* to *after* ("" when they are equal), as
+    ``git apply`` takes it: None is a file that does not exist (``/dev/null``), and a
+    last line without a newline is marked so."""
+    if before == after:
+        return ""
+    lines = difflib.unified_diff(
+        _patch_lines(before or ""),
+        _patch_lines(after or ""),
+        fromfile="/dev/null" if before is None else f"a/{path}",
+        tofile="/dev/null" if after is None else f"b/{path}",
     )
+    return "".join(
+        line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+def _patch_lines(text: str) -> list[str]:
+    # Split at "\n" only, as git does: str.splitlines() also splits at "\f", "\x1c"...
+    return [line for line in re.split(r"(?<=\n)", text) if line]
 
 
 def _whole_file_conflict(

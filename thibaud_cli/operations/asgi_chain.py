@@ -1,23 +1,30 @@
 """The ASGI entry point: changing the middleware chain and regenerating ``asgi.py``.
 
-A change renders ``asgi.py`` from the project's template twice, with the old chain
-(base) and the new one (theirs), and merges that change into the file on disk
-(ours): the user's own edits are never lost. A conflict writes nothing.
+Two ways to change the module, chosen per project (``project.chain_record``):
 
-``asgi.py`` and the answers file change together, in one transaction under the
-project's lock (``fs.transaction``): a change killed half-way is rolled back by the
-next command that writes the project. ``--dry-run`` writes nothing: it reports such
-a change and how to roll it back (as ``list-asgi-middleware`` does, in ``asgi_listing``).
+- A project whose template has the middleware hooks: ``asgi.py`` is rendered twice,
+  with the old chain (base) and the new one (theirs), and that change is merged into
+  the file on disk (ours): the user's own edits are never lost. A conflict writes
+  nothing.
+- Any other project (the framework's stock layout, a template without hooks, a
+  router or a function bound to ``application``): the module is edited as a syntax
+  tree (``asgi.source_edit``), one statement in or out.
+
+``asgi.py``, the record of the chain (the answers file, or ``.thibaud-middleware.yml``)
+and ``pyproject.toml`` change together, in one transaction under the project's lock
+(``fs.transaction``): a change killed half-way is rolled back by the next command that
+writes the project. ``--dry-run`` writes nothing: it reports such a change and how to
+roll it back (as ``list-asgi-middleware`` does, in ``asgi_listing``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.asgi.hookless import refuse_hookless
+from thibaud_cli.asgi.source_edit import ModuleSource
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
@@ -30,19 +37,21 @@ from thibaud_cli.errors import (
     MergeConflictError,
     MiddlewareChainError,
     MiddlewareSpecError,
+    OtherKindOfMiddleware,
     ProjectNotFoundError,
+    ThibaudCliError,
 )
-from thibaud_cli.fs.journal import refuse_interrupted
+from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
 from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import merge_texts, unified_diff
-from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
+from thibaud_cli.project.chain_record import ChainHome, find_home
 from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
-from thibaud_cli.template.partial.entry_point import (
-    asgi_relative_path,
-    asgi_renderer,
-    read_utf8,
-    render_asgi,
-)
+from thibaud_cli.project.middleware_setting import find_setting
+from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
+
+#: A change of the module's source, for the syntax-tree path: None when the module
+#: already lacks what was to be taken out.
+SourceEdit = Callable[[ModuleSource], str | None]
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,19 @@ class EntryPointChange:
     dependencies: tuple[DependencyChange, ...] = ()
     #: ``pyproject.toml`` before and after the dependencies were added, when they were.
     pyproject: tuple[str, str] | None = None
+    #: The file that records the chain: its name, its text before and after (None: absent).
+    record: tuple[str, str | None, str | None] | None = None
+    #: Something the user should know about the change (said on standard error).
+    notice: str | None = None
 
     @property
     def diff(self) -> str:
-        """The change as a patch: ``asgi.py``, then ``pyproject.toml`` if it changed."""
+        """The change as a patch ``git apply`` takes: ``asgi.py``, the record of the
+        chain, then ``pyproject.toml`` if it changed."""
         patch = unified_diff(self.before, self.after, self.relative_path)
+        if self.record is not None:
+            name, before, after = self.record
+            patch += unified_diff(before, after, name)
         if self.pyproject is not None:
             patch += unified_diff(*self.pyproject, PYPROJECT)
         return patch
@@ -75,89 +92,149 @@ class EntryPointChange:
         return self.before != self.after
 
 
-def _read_entry_point(project_dir: Path, answers: Answers) -> tuple[Path, str]:
-    path = project_dir / asgi_relative_path(answers)
+def _read_entry_point(home: ChainHome) -> tuple[Path, str]:
+    path = home.project_dir / home.relative
     if not path.is_file():
-        raise ProjectNotFoundError(
-            f"{asgi_relative_path(answers)} is missing in '{project_dir}': restore it from "
-            "version control, or run 'thibaud-admin regenerate-asgi' to render it again."
+        how = (
+            "or run 'thibaud-admin regenerate-asgi' to render it again"
+            if home.answers is not None
+            else "then run the command again"
         )
-    return path, read_utf8(path, asgi_relative_path(answers))
+        raise ProjectNotFoundError(
+            f"{home.relative} is missing in '{home.project_dir}': restore it from version "
+            f"control, {how}."
+        )
+    return path, read_utf8(path, home.relative)
+
+
+def _rendered(
+    home: ChainHome, new_chain: Sequence[MiddlewareEntry], trust: bool
+) -> tuple[str, str]:
+    """``asgi.py`` as the template renders it for the recorded chain and for *new_chain*."""
+    assert home.answers is not None
+    with asgi_renderer(home.answers, trust=trust) as renderer:
+        base = renderer.render(home.chain)
+        theirs = base if tuple(new_chain) == home.chain else renderer.render(new_chain)
+    return base, theirs
+
+
+def _new_text(
+    home: ChainHome,
+    ours: str,
+    new_chain: tuple[MiddlewareEntry, ...],
+    edit: SourceEdit,
+    *,
+    trust: bool,
+) -> str | None:
+    """``asgi.py`` for *new_chain*: merged from the template's renders when the template
+    places the chain, else edited as a syntax tree (None: nothing to change there)."""
+    if home.answers is not None:
+        base, theirs = _rendered(home, new_chain, trust)
+        if base != theirs or new_chain == home.chain:
+            merged = merge_texts(base, ours, theirs)
+            if not merged.clean:
+                hunks = "\n".join(conflict.describe(home.relative) for conflict in merged.conflicts)
+                raise MergeConflictError(
+                    f"{home.relative} conflicts with your edits where the middleware block "
+                    "goes; nothing was written. Move your edits out of that block (or undo "
+                    "them), then run the command again.",
+                    conflicts=hunks,
+                )
+            return merged.text
+        # The template renders the same file whatever the chain: it has no hooks, and the
+        # chain is edited into the file (``update`` merges that edit as the user's own).
+    return edit(ModuleSource(ours, home.relative))
 
 
 def _apply_chain(
-    project_dir: Path,
-    answers: Answers,
+    home: ChainHome,
     new_chain: tuple[MiddlewareEntry, ...],
+    edit: SourceEdit,
     *,
     change: Transaction | None,
     trust: bool = False,
-    base: str | None = None,
     dependencies: tuple[DependencyChange, ...] = (),
     pyproject: tuple[str, str] | None = None,
+    notice_if_absent: str | None = None,
 ) -> EntryPointChange:
-    """Merge the change from the recorded chain to *new_chain* into ``asgi.py``; write it
-    and the answers (and *pyproject*'s new text, if given) unless *change* is None.
-
-    *base*: ``asgi.py`` as rendered for the recorded chain, if the caller has it.
-    """
-    path, ours = _read_entry_point(project_dir, answers)
-    # Both chains render from one look at the template (one copy of its files).
-    with asgi_renderer(answers, trust=trust) as renderer:
-        if base is None:
-            base = renderer.render(answers.asgi_middleware)
-        if new_chain == answers.asgi_middleware:
-            theirs = base  # the same chain renders the same file
-        else:
-            theirs = renderer.render(new_chain)
-    relative = asgi_relative_path(answers)
-    refuse_hookless(relative, base, theirs, chain_changed=new_chain != answers.asgi_middleware)
-    merged = merge_texts(base, ours, theirs)
-    if not merged.clean:
-        hunks = "\n".join(conflict.describe(relative) for conflict in merged.conflicts)
-        raise MergeConflictError(
-            f"{relative} conflicts with your edits where the middleware block goes; "
-            "nothing was written. Move your edits out of that block (or undo them), "
-            "then run the command again.",
-            conflicts=hunks,
-        )
+    """Change ``asgi.py`` from the recorded chain to *new_chain*; write it, the record
+    and (if given) *pyproject*'s new text unless *change* is None."""
+    path, ours = _read_entry_point(home)
+    after = _new_text(home, ours, new_chain, edit, trust=trust)
+    notice = None
+    if after is None:
+        after, notice = ours, notice_if_absent
+    record = _record_change(home, new_chain)
     if change is not None:
-        change.write(relative, merged.text.encode("utf-8"))
-        change.write(ANSWERS_FILENAME, answers.with_chain(new_chain).to_yaml().encode("utf-8"))
+        if after != ours:
+            change.write(home.relative, after.encode("utf-8"))
+        _write_record(change, record)
         if pyproject is not None:
             change.write(PYPROJECT, pyproject[1].encode("utf-8"))
         change.commit()
     return EntryPointChange(
         path=path,
-        relative_path=relative,
+        relative_path=home.relative,
         before=ours,
-        after=merged.text,
+        after=after,
         chain=new_chain,
         written=change is not None,
         recovery=change.recovered if change is not None else None,
         dependencies=dependencies,
         pyproject=pyproject,
+        record=record,
+        notice=notice,
     )
+
+
+def _record_change(
+    home: ChainHome, chain: tuple[MiddlewareEntry, ...]
+) -> tuple[str, str | None, str | None] | None:
+    path = home.project_dir / home.record_filename
+    before = path.read_text("utf-8") if path.is_file() else None
+    content = home.record(chain)
+    after = content.decode("utf-8") if content is not None else None
+    return None if before == after else (home.record_filename, before, after)
+
+
+def _write_record(change: Transaction, record: tuple[str, str | None, str | None] | None) -> None:
+    if record is None:
+        return
+    name, _, after = record
+    if after is None:
+        change.remove(name)
+    else:
+        change.write(name, after.encode("utf-8"))
 
 
 @contextmanager
 def _opened(
-    project_dir: Path, operation: str, *, dry_run: bool
-) -> Iterator[tuple[Answers, Transaction | None]]:
-    """The project's answers, and (unless *dry_run*) a transaction under its lock.
+    project_dir: Path, operation: str, *, dry_run: bool, asgi_module: str | None
+) -> Iterator[tuple[ChainHome, Transaction | None]]:
+    """The project's chain home, and (unless *dry_run*) a transaction under its lock.
 
-    The answers are read under the lock, so a command that waited for another one
-    sees its change. A dry run takes no lock, writes nothing, and refuses to work
-    on a project a killed command left half-changed.
+    The home is read again under the lock, so a command that waited for another one
+    sees its change. A dry run takes no lock, writes nothing, and refuses to work on
+    a project a killed command left half-changed.
     """
+    home = _checked_home(project_dir, asgi_module)
     if dry_run:
         refuse_interrupted(project_dir)
-        yield load_answers(project_dir), None
+        yield home or find_home(project_dir, asgi_module=asgi_module), None
         return
     with change_project(
         project_dir, operation=operation, repair=repair_hint(project_dir)
     ) as change:
-        yield load_answers(project_dir), change
+        yield find_home(project_dir, asgi_module=asgi_module), change
+
+
+def _checked_home(project_dir: Path, asgi_module: str | None) -> ChainHome | None:
+    """The project's chain home, found before the lock is taken: a directory that is no
+    project gets nothing written (not even the lock). None when a killed command left
+    a change to roll back: the lock's holder does that first."""
+    if find_interrupted(project_dir) is not None:
+        return None
+    return find_home(project_dir, asgi_module=asgi_module)
 
 
 def repair_hint(project_dir: Path) -> str:
@@ -178,23 +255,29 @@ def add_asgi_middleware(
     allow_duplicate: bool = False,
     trust: bool = False,
     declare_dependency: bool = True,
+    asgi_module: str | None = None,
 ) -> EntryPointChange:
     """Wrap ``application`` in the middleware *spec* (outermost), with *options*.
 
     Once verified, the distribution that provides it (and its ``@`` references) is
     added to ``pyproject.toml``'s dependencies, unless *declare_dependency* is false.
     *trust* allows a template with Jinja extensions to be rendered again.
+    A framework middleware (one that takes ``get_response``) is refused with
+    :class:`OtherKindOfMiddleware`: ``add-middleware`` puts it in ``MIDDLEWARE``.
     """
     target = ObjectPath.parse(spec)
     parsed_options = parse_options(options)
-    with _opened(project_dir, "add-asgi-middleware", dry_run=dry_run) as (answers, change):
-        chain = answers.asgi_middleware
+    with _opened(project_dir, "add-asgi-middleware", dry_run=dry_run, asgi_module=asgi_module) as (
+        home,
+        change,
+    ):
+        chain = home.chain
         if find_in_chain(chain, target) and not allow_duplicate:
             raise MiddlewareChainError(
                 f"{target} is already in the chain ({'; '.join(describe_chain(chain))}): "
                 "pass --allow-duplicate to wrap it again."
             )
-        if answers.modules.asgi and target == ObjectPath(answers.modules.asgi, "application"):
+        if target == ObjectPath(home.asgi_module, "application"):
             raise MiddlewareSpecError(
                 f"{target} is the project's own ASGI application, not a middleware: "
                 "it cannot wrap itself."
@@ -202,21 +285,31 @@ def add_asgi_middleware(
         entry = MiddlewareEntry(target=target, options=parsed_options)
         distributions: tuple[Distribution, ...] = ()
         if verify:
-            distributions = verify_importable(
-                answers.modules.root_dir(project_dir),
-                answers.modules.settings or f"{answers.project_name}.settings",
+            verified = verify_importable(
+                home.modules.root_dir(project_dir),
+                home.settings_module,
                 [target, *entry.references()],
                 middleware=target,
                 options=list(parsed_options),
+                application_module=home.asgi_module,
             )
+            if verified.framework:
+                raise OtherKindOfMiddleware(
+                    f"{target} is a Thibaud middleware (it takes get_response), not an ASGI "
+                    "one: it goes in the MIDDLEWARE setting, with 'thibaud-admin "
+                    f"add-middleware {target.module}.{target.attribute}'.",
+                    command="add-middleware",
+                )
+            distributions = verified.distributions
         dependencies, pyproject = declare(
             project_dir,
             [(found.name, found.version) for found in distributions if declare_dependency],
         )
+        first_party = home.first_party()
         return _apply_chain(
-            project_dir,
-            answers,
+            home,
             (*chain, entry),
+            lambda source: source.add(chain, entry, first_party),
             change=change,
             trust=trust,
             dependencies=dependencies,
@@ -225,50 +318,130 @@ def add_asgi_middleware(
 
 
 def remove_asgi_middleware(
-    project_dir: Path, spec: str, *, dry_run: bool = False, trust: bool = False
+    project_dir: Path,
+    spec: str,
+    *,
+    dry_run: bool = False,
+    trust: bool = False,
+    asgi_module: str | None = None,
 ) -> EntryPointChange:
-    """Unwrap the middleware *spec* (its outermost occurrence if it is there twice)."""
+    """Unwrap the middleware *spec* (its outermost occurrence if it is there twice).
+
+    A middleware that is not in the chain but in ``MIDDLEWARE`` is refused with
+    :class:`OtherKindOfMiddleware`: ``remove-middleware`` takes it out.
+    """
     target = ObjectPath.parse(spec)
-    with _opened(project_dir, "remove-asgi-middleware", dry_run=dry_run) as (answers, change):
-        chain = answers.asgi_middleware
+    with _opened(
+        project_dir, "remove-asgi-middleware", dry_run=dry_run, asgi_module=asgi_module
+    ) as (home, change):
+        chain = home.chain
         positions = find_in_chain(chain, target)
         if not positions:
-            listing = "; ".join(describe_chain(chain)) or "it is empty"
-            raise MiddlewareChainError(
-                f"{target} is not in the chain ({listing}): nothing to remove. "
-                "'thibaud-admin list-asgi-middleware' shows it."
-            )
-        new_chain = chain[: positions[-1]] + chain[positions[-1] + 1 :]
-        return _apply_chain(project_dir, answers, new_chain, change=change, trust=trust)
+            _refuse_absent(home, target)
+        position = positions[-1]
+        new_chain = chain[:position] + chain[position + 1 :]
+        return _apply_chain(
+            home,
+            new_chain,
+            lambda source: source.remove(chain, position),
+            change=change,
+            trust=trust,
+            notice_if_absent=(
+                f"{home.relative} no longer wrapped application in {target} (an edit by "
+                "hand?): it is taken out of the recorded chain only."
+            ),
+        )
+
+
+def _refuse_absent(home: ChainHome, target: ObjectPath) -> None:
+    dotted = f"{target.module}.{target.attribute}"
+    try:
+        setting = find_setting(
+            home.project_dir, home.modules.root_dir(home.project_dir), home.settings_module
+        )
+    except (ThibaudCliError, OSError, UnicodeDecodeError):
+        setting = None  # no setting to read: the chain's refusal says it all
+    if setting is not None and dotted in setting.entries:
+        raise OtherKindOfMiddleware(
+            f"{target} is not an ASGI middleware of the chain but in MIDDLEWARE "
+            f"({setting.relative}): 'thibaud-admin remove-middleware {dotted}' takes it out.",
+            command="remove-middleware",
+        )
+    listing = "; ".join(describe_chain(home.chain)) or "it is empty"
+    raise MiddlewareChainError(
+        f"{target} is not in the chain ({listing}): nothing to remove. "
+        "'thibaud-admin list-asgi-middleware' shows it."
+    )
 
 
 def regenerate_asgi(
-    project_dir: Path, *, dry_run: bool = False, trust: bool = False
+    project_dir: Path,
+    *,
+    dry_run: bool = False,
+    trust: bool = False,
+    asgi_module: str | None = None,
 ) -> EntryPointChange:
-    """Render ``asgi.py`` again from the recorded answers.
+    """Render ``asgi.py`` again from the recorded answers, or put the recorded chain back.
 
-    A missing ``asgi.py`` is written afresh. An existing one is merged three ways
-    with the render of the recorded answers (both base and theirs), which restores
-    nothing the user changed: it reports the file as up to date. A newer version of
-    the template reaches ``asgi.py`` through ``update``.
+    A template project's missing ``asgi.py`` is written afresh. An existing one is
+    merged three ways with the render of the recorded answers (both base and theirs),
+    which restores nothing the user changed: it reports the file as up to date. A newer
+    version of the template reaches ``asgi.py`` through ``update``. In a module whose
+    chain is edited as a syntax tree, wraps of the recorded chain deleted or changed by
+    hand are put back as recorded, the rest of the file kept.
     """
-    with _opened(project_dir, "regenerate-asgi", dry_run=dry_run) as (answers, change):
-        relative = asgi_relative_path(answers)
-        path = project_dir / relative
-        if path.exists():
+    with _opened(project_dir, "regenerate-asgi", dry_run=dry_run, asgi_module=asgi_module) as (
+        home,
+        change,
+    ):
+        path = project_dir / home.relative
+        if path.exists() or home.answers is None:
+            first_party = home.first_party()
             return _apply_chain(
-                project_dir, answers, answers.asgi_middleware, change=change, trust=trust
+                home,
+                home.chain,
+                lambda source: reapply(source, home.chain, first_party),
+                change=change,
+                trust=trust,
             )
-        theirs = render_asgi(answers, answers.asgi_middleware, trust=trust)
+        theirs = _fresh_render(home, trust)
         if change is not None:
-            change.write(relative, theirs.encode("utf-8"))
+            change.write(home.relative, theirs.encode("utf-8"))
             change.commit()
         return EntryPointChange(
             path=path,
-            relative_path=relative,
+            relative_path=home.relative,
             before="",
             after=theirs,
-            chain=answers.asgi_middleware,
+            chain=home.chain,
             written=change is not None,
             recovery=change.recovered if change is not None else None,
         )
+
+
+def _fresh_render(home: ChainHome, trust: bool) -> str:
+    """A missing ``asgi.py`` rendered from the template, with the chain (edited in, for a
+    template without hooks)."""
+    assert home.answers is not None
+    with asgi_renderer(home.answers, trust=trust) as renderer:
+        rendered = renderer.render(home.chain)
+        if not home.chain or renderer.render(()) != rendered:
+            return rendered
+    source = ModuleSource(rendered, home.relative)
+    return reapply(source, home.chain, home.first_party()) or rendered
+
+
+def reapply(
+    source: ModuleSource, chain: Sequence[MiddlewareEntry], first_party: set[str]
+) -> str | None:
+    """*source* applying *chain* as recorded: None if it does already; else every wrap
+    of it that is still there taken out, and the whole chain wrapped again."""
+    if source.drift(chain) is None:
+        return None
+    text, remaining = source.code, list(chain)
+    for position in range(len(chain) - 1, -1, -1):
+        text = ModuleSource(text, source.relative).remove(remaining, position) or text
+        remaining.pop(position)
+    for position, entry in enumerate(chain):
+        text = ModuleSource(text, source.relative).add(chain[:position], entry, first_party)
+    return text

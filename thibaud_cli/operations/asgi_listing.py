@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.asgi.drift import drift
+from thibaud_cli.asgi.source_edit import ModuleSource
 from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import InterruptedChangeError, ThibaudCliError
 from thibaud_cli.fs.journal import find_interrupted
-from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, answers_path, load_answers
-from thibaud_cli.template.partial.entry_point import asgi_relative_path, read_utf8, render_asgi
+from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, answers_path
+from thibaud_cli.project.chain_record import RECORD_FILENAME, ChainHome, find_home, parse_record
+from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,9 @@ class ChainListing:
     drift: str | None = None
 
 
-def list_asgi_middleware(project_dir: Path, *, trust: bool = False) -> ChainListing:
+def list_asgi_middleware(
+    project_dir: Path, *, trust: bool = False, asgi_module: str | None = None
+) -> ChainListing:
     """The chain, innermost first, and how ``asgi.py`` departs from it, if it does.
 
     If a killed command left a change half-done, the chain listed is the one the
@@ -39,34 +43,33 @@ def list_asgi_middleware(project_dir: Path, *, trust: bool = False) -> ChainList
     """
     interrupted = find_interrupted(project_dir)
     if interrupted is None:
-        answers = load_answers(project_dir)
-        return ChainListing(
-            chain=answers.asgi_middleware, drift=_drift(project_dir, answers, trust)
-        )
+        home = find_home(project_dir, asgi_module=asgi_module)
+        return ChainListing(chain=home.chain, drift=_drift(home, trust))
     original = interrupted.original(ANSWERS_FILENAME)
-    if original is None:
+    if original is not None:
+        answers = Answers.from_yaml(original.decode("utf-8"), source=answers_path(project_dir))
+        return ChainListing(chain=answers.asgi_middleware, recovery=interrupted.message)
+    if any(entry.path == ANSWERS_FILENAME for entry in interrupted.journal.entries):
         # The killed command (a startproject) was writing the answers file itself.
         raise InterruptedChangeError(interrupted.message)
-    answers = Answers.from_yaml(original.decode("utf-8"), source=answers_path(project_dir))
-    return ChainListing(chain=answers.asgi_middleware, recovery=interrupted.message)
+    # A project without answers: its record as it was (none: the chain was empty).
+    record = interrupted.original(RECORD_FILENAME)
+    path = project_dir / RECORD_FILENAME
+    chain = parse_record(record.decode("utf-8"), path)[1] if record is not None else ()
+    return ChainListing(chain=chain, recovery=interrupted.message)
 
 
-def _drift(project_dir: Path, answers: Answers, trust: bool) -> str | None:
+def _drift(home: ChainHome, trust: bool) -> str | None:
     """How ``asgi.py`` wraps ``application`` unlike the recorded chain, said for the user."""
-    if answers.modules.asgi is None:
+    if home.modules.asgi is None:
         return None  # no ASGI module to compare: the chain is all there is
-    relative = asgi_relative_path(answers)
-    path = project_dir / relative
+    relative = home.relative
+    path = home.project_dir / relative
     if not path.is_file():
-        return (
-            f"{relative} is missing: 'thibaud-admin regenerate-asgi' renders it again "
-            "with this chain."
-        )
+        how = "renders it again" if home.answers is not None else "cannot: restore it, then"
+        return f"{relative} is missing: 'thibaud-admin regenerate-asgi' {how} with this chain."
     try:
-        found = drift(
-            read_utf8(path, relative),
-            render_asgi(answers, answers.asgi_middleware, trust=trust),
-        )
+        found = _compare(home, read_utf8(path, relative), trust)
     except ThibaudCliError as error:  # the template moved, went offline, needs --trust...
         return f"{relative} was not compared with the chain: {error}"
     if found is None:
@@ -74,5 +77,24 @@ def _drift(project_dir: Path, answers: Answers, trust: bool) -> str | None:
     return (
         f"{relative} no longer applies the chain as recorded: {found}. Your edits stay "
         "(every command keeps them); to bring the two back in step, undo the edit, or make "
-        "it with add-asgi-middleware or remove-asgi-middleware."
+        "it with add-asgi-middleware or remove-asgi-middleware"
+        + (", or run regenerate-asgi." if _edited_as_source(home, trust) else ".")
     )
+
+
+def _compare(home: ChainHome, on_disk: str, trust: bool) -> str | None:
+    if home.answers is None:
+        return ModuleSource(on_disk, home.relative).drift(home.chain)
+    with asgi_renderer(home.answers, trust=trust) as renderer:
+        rendered = renderer.render(home.chain)
+        if home.chain and renderer.render(()) == rendered:
+            # A template without hooks: the chain was edited into the file.
+            return ModuleSource(on_disk, home.relative).drift(home.chain)
+    return drift(on_disk, rendered)
+
+
+def _edited_as_source(home: ChainHome, trust: bool) -> bool:
+    if home.answers is None:
+        return True
+    with asgi_renderer(home.answers, trust=trust) as renderer:
+        return bool(home.chain) and renderer.render(()) == renderer.render(home.chain)
