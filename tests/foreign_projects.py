@@ -10,7 +10,7 @@ out the way published templates and tutorials lay theirs out (the fixtures are o
   an ``async def application`` that dispatches HTTP and WebSocket;
 - ``router``: ``application`` bound to a hand-written protocol router, called over
   several lines, after a late import;
-- ``hand_wrapped``: ``application`` already wrapped by hand (Starlette's ASGI GZip);
+- ``hand_wrapped``: ``application`` already wrapped by hand (ServeStatic's ASGI app);
 - ``src``: the package under ``src/``, ``manage.py`` at the top putting ``src`` on the
   path, and a ``pyproject.toml`` with ``[project].dependencies``.
 """
@@ -142,10 +142,14 @@ application = ProtocolRouter(
 """
 
 HAND_WRAP_TAIL = """
-# Compress what is worth it: Starlette's ASGI GZip, wrapped by hand.
-from starlette.middleware.gzip import GZipMiddleware  # noqa: E402
+# Static files straight from the ASGI server: ServeStatic, wrapped by hand.
+from pathlib import Path  # noqa: E402
 
-application = GZipMiddleware(application, minimum_size=500)
+from servestatic import ServeStaticASGI  # noqa: E402
+
+application = ServeStaticASGI(
+    application, root=Path(__file__).resolve().parent / "static", prefix="static/"
+)
 """
 
 SRC_MANAGE = '''\
@@ -268,6 +272,8 @@ def hand_wrapped(root: Path) -> Path:
     project = root / "mysite"
     asgi = project / "mysite" / "asgi.py"
     asgi.write_text(asgi.read_text() + HAND_WRAP_TAIL)
+    (project / "mysite" / "static").mkdir()
+    (project / "mysite" / "static" / "hello.txt").write_text("hello from static\n")
     _add_views(project / "mysite")
     return project
 

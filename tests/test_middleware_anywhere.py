@@ -141,13 +141,10 @@ def test_the_wraps_go_after_the_last_binding_and_the_imports_with_the_imports(
     )
     hand = copy_of(layouts, "hand_wrapped", tmp_path)
     ok(runner, hand, "add-asgi-middleware", PROXY)
-    assert (
-        (hand / "mysite" / "asgi.py")
-        .read_text()
-        .endswith(
-            "application = GZipMiddleware(application, minimum_size=500)\n"
-            "application = ProxyHeadersMiddleware(application)\n"
-        )
+    hand_text = (hand / "mysite" / "asgi.py").read_text()
+    assert hand_text.endswith(
+        '    application, root=Path(__file__).resolve().parent / "static", prefix="static/"\n'
+        ")\napplication = ProxyHeadersMiddleware(application)\n"
     )
     # The hand wrap is not the chain's: listing shows only what was added.
     assert ok(runner, hand, "list-asgi-middleware").output == f"1. {PROXY}\n"
