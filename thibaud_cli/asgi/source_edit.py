@@ -28,7 +28,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from thibaud_cli.asgi.codegen import fresh_name, import_line, member_order, wrap_line
 from thibaud_cli.asgi.spec import MiddlewareEntry, ObjectPath, python_literal
-from thibaud_cli.errors import EntryPointError
+from thibaud_cli.errors import EntryPointError, MiddlewareChainError
 
 _APPLICATION = "application"
 
@@ -213,14 +213,26 @@ class ModuleSource:
     # -- changes --------------------------------------------------------------------
 
     def add(
-        self, chain: Sequence[MiddlewareEntry], entry: MiddlewareEntry, first_party: set[str]
+        self,
+        chain: Sequence[MiddlewareEntry],
+        entry: MiddlewareEntry,
+        first_party: set[str],
+        *,
+        allow_duplicate: bool = False,
     ) -> str:
-        """The module with *entry* wrapped outermost around *chain* (already in it)."""
+        """The module with *entry* wrapped outermost around *chain* (already in it).
+
+        A middleware the module already wraps ``application`` in by hand is refused
+        unless *allow_duplicate*: two identical wraps could not be told apart later.
+        """
         anchor = self.anchor()
         imported = self._imported()
+        located = self.locate(chain)
+        if not allow_duplicate:
+            self._refuse_hand_wrap(entry.target, located, imported)
         ours = {
             name: target
-            for wrap, recorded in zip(self.locate(chain), chain, strict=True)
+            for wrap, recorded in zip(located, chain, strict=True)
             if wrap is not None
             for name, target in _names_of(wrap, recorded).items()
         }
@@ -245,15 +257,35 @@ class ModuleSource:
             wrap = wrap.with_changes(leading_lines=[blank, blank])
         body = list(self.module.body)
         body.insert(anchor.index + 1, wrap)
-        placed = self._import_statements(new_imports, first_party, anchor.index)
+        our_imports = {imported[name][1] for name in ours if name in imported}
+        placed = self._import_statements(new_imports, first_party, anchor.index, our_imports)
         # Inserted from the last place up, so that each index still means what it did
         # (at one place, the others' imports before the project's own).
         for index, _, statement in sorted(placed, key=lambda item: item[:2], reverse=True):
             body.insert(index, statement)
         return self._checked(self.module.with_changes(body=body).code)
 
+    def _refuse_hand_wrap(
+        self,
+        target: ObjectPath,
+        located: Sequence[_Wrap | None],
+        imported: dict[str, tuple[ObjectPath, int]],
+    ) -> None:
+        ours = {wrap.index for wrap in located if wrap is not None}
+        for wrap in self._wraps():
+            if wrap.index not in ours and imported.get(wrap.callee, (None,))[0] == target:
+                raise MiddlewareChainError(
+                    f"{self.relative} already wraps application in {target} (line "
+                    f"{self._lines[wrap.index]}, not by thibaud-admin): pass "
+                    "--allow-duplicate to wrap it again. Nothing was written."
+                )
+
     def _import_statements(
-        self, new_imports: dict[ObjectPath, str], first_party: set[str], anchor: int
+        self,
+        new_imports: dict[ObjectPath, str],
+        first_party: set[str],
+        anchor: int,
+        our_imports: set[int],
     ) -> list[tuple[int, int, cst.SimpleStatementLine]]:
         """Where each new import statement goes (an index of the current body), in order."""
         by_module: dict[str, list[str]] = {}
@@ -263,8 +295,12 @@ class ModuleSource:
         end, last_theirs = self._import_block(anchor, first_party)
         placed: list[tuple[int, int, cst.SimpleStatementLine]] = []
         config = self.module.config_for_parsing
-        # isort's groups: the project's own imports after a blank line.
-        grouped = end > 0 and self._is_first_party(end - 1, first_party)
+        # isort's groups: the project's own imports after a blank line, unless only imports
+        # of ours come before (or none): once those are gone, the blank line would lead
+        # the file, and be taken for the file's own when it is parsed again.
+        grouped = (end > 0 and self._is_first_party(end - 1, first_party)) or not any(
+            _is_import(self.module.body[index]) and index not in our_imports for index in range(end)
+        )
         for module in sorted(by_module, key=lambda name: (name.lower(), name)):
             members = ", ".join(sorted(by_module[module], key=member_order))
             statement = _statement(import_line(module, members), config)

@@ -15,17 +15,19 @@ from typing import Any, NoReturn
 import click
 
 from thibaud_cli.cli import output, script_check
-from thibaud_cli.cli.asgi_commands import (
-    add_asgi_middleware,
-    list_asgi_middleware,
-    regenerate_asgi,
-    remove_asgi_middleware,
-)
 from thibaud_cli.cli.common import current
 from thibaud_cli.cli.failures import CommandFailed, failure
 from thibaud_cli.cli.forwarding import forwarded_command, help_command
+from thibaud_cli.cli.middleware_commands import (
+    add_asgi_middleware,
+    add_middleware,
+    list_asgi_middleware,
+    list_middleware,
+    regenerate_asgi,
+    remove_asgi_middleware,
+    remove_middleware,
+)
 from thibaud_cli.cli.options import version_option
-from thibaud_cli.cli.setting_commands import add_middleware, list_middleware, remove_middleware
 from thibaud_cli.cli.startproject import startproject
 from thibaud_cli.cli.update import update
 from thibaud_cli.cli.validate import validate_template

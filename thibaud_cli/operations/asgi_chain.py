@@ -104,7 +104,11 @@ def _read_entry_point(home: ChainHome) -> tuple[Path, str]:
             f"{home.relative} is missing in '{home.project_dir}': restore it from version "
             f"control, {how}."
         )
-    return path, read_utf8(path, home.relative)
+    try:
+        # Exactly as it is (CRLF and all): the syntax-tree path gives back every byte.
+        return path, path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return path, read_utf8(path, home.relative)  # which says where, in one line
 
 
 def _rendered(
@@ -131,6 +135,8 @@ def _new_text(
     if home.answers is not None:
         base, theirs = _rendered(home, new_chain, trust)
         if base != theirs or new_chain == home.chain:
+            # Merged as read with universal newlines, as the renders are.
+            ours = ours.replace("\r\n", "\n").replace("\r", "\n")
             merged = merge_texts(base, ours, theirs)
             if not merged.clean:
                 hunks = "\n".join(conflict.describe(home.relative) for conflict in merged.conflicts)
@@ -309,7 +315,7 @@ def add_asgi_middleware(
         return _apply_chain(
             home,
             (*chain, entry),
-            lambda source: source.add(chain, entry, first_party),
+            lambda source: source.add(chain, entry, first_party, allow_duplicate=allow_duplicate),
             change=change,
             trust=trust,
             dependencies=dependencies,

@@ -133,9 +133,10 @@ def _add(
                 command="add-asgi-middleware",
             )
         distributions = verified.distributions
+    # The framework's own middleware add nothing: a project depends on the framework.
+    wanted = [(found.name, found.version) for found in distributions if declare_dependency]
     dependencies, pyproject = declare(
-        home.project_dir,
-        [(found.name, found.version) for found in distributions if declare_dependency],
+        home.project_dir, [(name, version) for name, version in wanted if name.lower() != "thibaud"]
     )
     text = setting.added(dotted, index)
     if change is not None:

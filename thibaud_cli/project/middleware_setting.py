@@ -75,7 +75,13 @@ def _find(project_dir: Path, root: Path, module: str, *, hops: int) -> Middlewar
             "middleware to it by hand. Nothing was written."
         )
     relative = path.relative_to(project_dir).as_posix()
-    source = path.read_text("utf-8")
+    try:
+        source = path.read_bytes().decode("utf-8")  # every byte kept, CRLF included
+    except UnicodeDecodeError as error:
+        raise SettingError(
+            f"{relative} is not UTF-8 text (at offset {error.start}): save it as UTF-8, then "
+            "run the command again. Nothing was written."
+        ) from None
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -332,6 +338,10 @@ def _insert(
     elements = list(sequence.elements)
     opening = _opening(sequence)
     if not elements:
+        if isinstance(opening, cst.ParenthesizedWhitespace):  # "[\n]": a line of its own
+            line_end = cst.Comma(whitespace_after=opening.with_changes(empty_lines=[]))
+            indented = opening.with_changes(last_line=cst.SimpleWhitespace("    "))
+            return _with_gaps(sequence, [cst.Element(value, comma=line_end)], opening=indented)
         return _with_gaps(sequence, [cst.Element(value)])
     if not isinstance(opening, cst.ParenthesizedWhitespace):
         return _insert_inline(sequence, elements, index, value)
@@ -391,6 +401,10 @@ def _delete(sequence: cst.List | cst.Tuple, index: int) -> cst.List | cst.Tuple:
     elements = list(sequence.elements)
     gone = elements.pop(index)
     if not elements:
+        opening = _opening(sequence)
+        if isinstance(opening, cst.ParenthesizedWhitespace):  # back to "[\n]"
+            back = opening.with_changes(last_line=cst.SimpleWhitespace(""))
+            return _with_gaps(sequence, [], opening=back, closing=cst.SimpleWhitespace(""))
         empty = cst.SimpleWhitespace("")
         return _with_gaps(sequence, [], opening=empty, closing=empty)
     opening = _opening(sequence)
