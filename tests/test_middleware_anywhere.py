@@ -194,6 +194,16 @@ def test_the_contract_check_and_the_dependency_hold_on_these_projects(
     assert "Added uvicorn>=" in added.output
     pyproject = (project / "pyproject.toml").read_text()
     assert '    # The framework.\n    "Thibaud>=6.0a1",\n    "uvicorn>=' in pyproject
+    # The check runs in the project's own environment, at its root above src/: one
+    # without uvicorn says so, and nothing is written.
+    import venv
+
+    venv.create(project / ".venv", with_pip=False)
+    before = tree_snapshot(project)
+    bare = run(runner, project, "add-asgi-middleware", "uvicorn.middleware.wsgi:WSGIMiddleware")
+    assert bare.exit_code == 1, bare.output
+    assert f"was not found by {project / '.venv' / 'bin' / 'python'}" in bare.output
+    assert tree_snapshot(project) == before
 
 
 def test_refusals_say_why_in_one_line_and_write_nothing(
@@ -395,3 +405,39 @@ def test_a_template_without_hooks_takes_middleware_and_update_keeps_the_chain(
     asgi.unlink()
     ok(runner, project, "regenerate-asgi")
     assert asgi.read_text() == with_chain
+
+
+def test_a_kill_at_every_write_of_an_edit_leaves_all_or_nothing(
+    layouts: dict[str, Path], tmp_path: Path
+) -> None:
+    from tests.test_faults import run_with_fault
+
+    pristine = copy_of(layouts, "stock", tmp_path)
+    n, outcomes = 1, set()
+    while True:
+        project = tmp_path / f"killed-{n}"
+        shutil.copytree(pristine, project)
+        before = tree_snapshot(project)
+        args = ["add-asgi-middleware", PROXY, "--no-verify", "--project-dir", str(project)]
+        killed = run_with_fault("sigkill", n, args, tmp_path)
+        if "FAULT-NOT-REACHED" in killed.stderr:
+            break
+        assert killed.returncode == -9
+        repair = run_with_fault(
+            "none", 10**6, ["list-middleware", "--project-dir", str(project)], tmp_path
+        )
+        assert repair.returncode == 0, repair.stderr  # reading never repairs, and needs not
+        repaired = run_with_fault(
+            "none", 10**6, ["regenerate-asgi", "--project-dir", str(project)], tmp_path
+        )
+        assert repaired.returncode == 0, repaired.stderr
+        wrapped = "ProxyHeadersMiddleware(application)" in (project / "plain/asgi.py").read_text()
+        assert wrapped == (project / RECORD_FILENAME).exists()  # both or neither
+        outcomes.add(wrapped)
+        if not wrapped:
+            after = tree_snapshot(project)
+            assert {k: v for k, v in after.items() if ".thibaud-admin" not in k} == {
+                k: v for k, v in before.items() if ".thibaud-admin" not in k
+            }
+        n += 1
+    assert n > 3 and outcomes == {False, True}

@@ -124,14 +124,16 @@ class Verified:
     framework: bool = False
 
 
-def project_interpreter(project_dir: Path) -> str:
-    """The project's own virtual environment's Python if it has one, else ours."""
-    for candidate in (
-        project_dir / ".venv" / "bin" / "python",
-        project_dir / "venv" / "bin" / "python",
-    ):
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+def project_interpreter(*directories: Path) -> str:
+    """The Python of the first of *directories* that has a virtual environment (``.venv``
+    or ``venv``), else ours."""
+    for directory in directories:
+        for candidate in (
+            directory / ".venv" / "bin" / "python",
+            directory / "venv" / "bin" / "python",
+        ):
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
     return sys.executable
 
 
@@ -143,6 +145,7 @@ def verify_importable(
     middleware: ObjectPath | None = None,
     options: Collection[str] = (),
     application_module: str | None = None,
+    venv_dir: Path | None = None,
 ) -> Verified:
     """Raise :class:`MiddlewareNotFoundError` naming the first target that is missing.
 
@@ -152,14 +155,17 @@ def verify_importable(
 
     Returns the distributions installed in the project's interpreter that provide
     the targets (neither the project's own code nor the standard library), once each,
-    and whether *middleware* is a framework middleware.
+    and whether *middleware* is a framework middleware. The interpreter is the one of
+    the virtual environment in *project_dir*, else in *venv_dir*, else ours.
     """
     targets = list(targets)
     if not targets:
         return Verified()
     if application_module is None:
         application_module = settings_module.rpartition(".")[0] + ".asgi"
-    interpreter = project_interpreter(project_dir)
+    # The project's venv is at its root, which may be above the directory Python
+    # imports it from (a src/ layout, a template that renders into a subdirectory).
+    interpreter = project_interpreter(project_dir, *([venv_dir] if venv_dir else []))
     with scratch_directory("verify") as scratch:
         results_path = scratch / "results.json"
         try:

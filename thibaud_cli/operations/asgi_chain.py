@@ -297,6 +297,7 @@ def add_asgi_middleware(
                 [target, *entry.references()],
                 middleware=target,
                 options=list(parsed_options),
+                venv_dir=home.project_dir,
                 application_module=home.asgi_module,
             )
             if verified.framework:

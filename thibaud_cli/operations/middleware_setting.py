@@ -123,6 +123,7 @@ def _add(
             home.settings_module,
             [target],
             middleware=target,
+            venv_dir=home.project_dir,
             application_module=home.asgi_module if home.modules.asgi else None,
         )
         if not verified.framework:
