@@ -441,3 +441,25 @@ def test_a_kill_at_every_write_of_an_edit_leaves_all_or_nothing(
             }
         n += 1
     assert n > 3 and outcomes == {False, True}
+
+
+def test_asgi_module_names_a_module_discovery_does_not_find(
+    runner: CliRunner, layouts: dict[str, Path], tmp_path: Path
+) -> None:
+    project = copy_of(layouts, "stock", tmp_path)
+    # A second entry point of the project's own, that discovery does not pick.
+    entry = project / "plain" / "entry.py"
+    entry.write_text("from plain.asgi import application as inner\n\napplication = inner\n")
+    ok(runner, project, "add-asgi-middleware", PROXY, "--asgi-module", "plain.entry")
+    assert entry.read_text().endswith("application = ProxyHeadersMiddleware(application)\n")
+    record = yaml.safe_load((project / RECORD_FILENAME).read_text())
+    assert record["entry_points"]["asgi"] == "plain.entry"
+    # Recorded: the next commands find it without the option, and refuse another one.
+    assert ok(runner, project, "list-asgi-middleware").output == f"1. {PROXY}\n"
+    other = run(runner, project, "list-asgi-middleware", "--asgi-module", "plain.asgi")
+    assert other.exit_code == 2 and "recorded for plain.entry" in other.output
+    ok(runner, project, "remove-asgi-middleware", PROXY)
+    assert (
+        entry.read_text() == "from plain.asgi import application as inner\n\napplication = inner\n"
+    )
+    assert status(project) == "?? plain/entry.py\n"
