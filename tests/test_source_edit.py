@@ -186,7 +186,7 @@ def modules(draw: st.DrawFn) -> str:
     return text.replace("\n", newline)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(source=modules(), chain=st.lists(entries(), min_size=1, max_size=3), data=st.data())
 def test_a_chain_edited_in_and_out_gives_the_module_back_byte_for_byte(
     source: str, chain: list[MiddlewareEntry], data: st.DataObject
