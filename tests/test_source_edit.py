@@ -57,7 +57,7 @@ def middleware_lists(draw: st.DrawFn) -> tuple[str, list[str]]:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(shape=middleware_lists(), data=st.data())
 def test_a_setting_takes_one_entry_and_gives_the_file_back(
