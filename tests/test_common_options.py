@@ -32,6 +32,8 @@ ARGUMENTS = {
     "startproject": ["mysite"],
     "add-asgi-middleware": [PROXY],
     "remove-asgi-middleware": [PROXY],
+    "add-middleware": ["thibaud.middleware.gzip.GZipMiddleware"],
+    "remove-middleware": ["thibaud.middleware.gzip.GZipMiddleware"],
 }
 BROKEN_TEMPLATE = {
     "copier.yml": "project_name:\n  type: str\n",
@@ -42,9 +44,12 @@ BROKEN_TEMPLATE = {
 def test_our_commands_all_declare_them() -> None:
     assert OURS == [
         "add-asgi-middleware",
+        "add-middleware",
         "list-asgi-middleware",
+        "list-middleware",
         "regenerate-asgi",
         "remove-asgi-middleware",
+        "remove-middleware",
         "startproject",
         "update",
         "validate-template",
