@@ -20,8 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.cluster import Instance, nginx_balancer
-from tests.integration.services import postgres_server, redis_server
+from tests.support.cluster import Instance, nginx_balancer
+from tests.support.services import postgres_server, redis_server
 
 from . import served
 from .report import Row, Section, Target, print_progress

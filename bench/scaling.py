@@ -286,7 +286,7 @@ def section(
         f"Scaling with the template's size (medians of {runs} interleaved runs)",
         columns,
         rows,
-        note="Synthetic git templates (bench/synthetic.py): the bundled template plus "
+        note="Synthetic git templates (tests/support/large_template.py): the bundled template plus "
         "generated files, v1 -> v2 changing a tenth of them; projects generated at v1 with "
         "a tenth of their files edited by the user, then committed. 'x per 10x' is how many "
         "times slower the command gets for ten times the files. '+ own' rows: the project "

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import LargeTemplate
+from tests.support.helpers import LargeTemplate
 from thibaud_cli.operations.startproject import start_project
 
 
@@ -48,7 +48,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def large_template(tmp_path_factory: pytest.TempPathFactory) -> LargeTemplate:
     """Built once a session: the template at v1, the project, then the template's v2."""
-    from bench.synthetic import build_template, commit_all, edit_like_a_user, release_version_2
+    from tests.support.large_template import (
+        build_template,
+        commit_all,
+        edit_like_a_user,
+        release_version_2,
+    )
 
     root = tmp_path_factory.mktemp("large")
     template = build_template(root / "template", 1000, release_v2=False)

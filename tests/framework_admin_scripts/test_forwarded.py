@@ -3,7 +3,7 @@ commands that are not ours are Thibaud's, forwarded unchanged."""
 
 from __future__ import annotations
 
-from .support import AdminScriptTestCase
+from tests.support.admin_scripts import AdminScriptTestCase
 
 
 class MainModule(AdminScriptTestCase):

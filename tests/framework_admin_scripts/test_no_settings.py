@@ -6,7 +6,7 @@ no settings either.
 
 from __future__ import annotations
 
-from .support import AdminScriptTestCase
+from tests.support.admin_scripts import AdminScriptTestCase
 
 
 class ThibaudAdminNoSettings(AdminScriptTestCase):

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import os
 
-from .support import HAS_BLACK, SYSTEM_CHECK_MSG, AdminScriptTestCase, custom_templates_dir
+from tests.support.admin_scripts import (
+    HAS_BLACK,
+    SYSTEM_CHECK_MSG,
+    AdminScriptTestCase,
+    custom_templates_dir,
+)
 
 
 class ThibaudAdminSettingsDirectory(AdminScriptTestCase):

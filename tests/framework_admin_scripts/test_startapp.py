@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 
-from .support import HAS_BLACK, AdminScriptTestCase
+from tests.support.admin_scripts import HAS_BLACK, AdminScriptTestCase
 
 
 class StartApp(AdminScriptTestCase):

@@ -15,7 +15,7 @@ import unittest
 
 from thibaud import get_version
 
-from .support import AdminScriptTestCase, custom_templates_dir, live_server
+from tests.support.admin_scripts import AdminScriptTestCase, custom_templates_dir, live_server
 
 
 class StartProject(AdminScriptTestCase):

@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import free_port, project_env, run_server
-from tests.integration.deploy_support import (
+from tests.support.deploy import (
     generate_project,
     readme_blocks,
     readme_command,
     serve_readme_command,
 )
+from tests.support.helpers import free_port, project_env, run_server
 
 pytestmark = pytest.mark.servers
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.deploy_support import (
+from tests.support.deploy import (
     generate_project,
     readme_blocks,
     readme_command,

@@ -18,16 +18,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import free_port, run_server
 from tests.integration import (
     test_deploy_proxy_static,
     test_deploy_servers,
 )
-from tests.integration.deploy_support import (
+from tests.support.deploy import (
     on_port,
     readme_blocks,
     readme_command,
 )
+from tests.support.helpers import free_port, run_server
 from thibaud_cli.operations.startproject import start_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -11,14 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import RunningServer, stop_process
-from tests.integration.deploy_support import (
+from tests.support.deploy import (
     generate_project,
     pip_install_offline,
     readme_blocks,
     readme_command,
     serve_readme_command,
 )
+from tests.support.helpers import RunningServer, stop_process
 
 pytestmark = pytest.mark.servers
 

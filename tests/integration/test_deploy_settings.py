@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import RunningServer, free_port, project_env, run_server
-from tests.integration.deploy_support import (
+from tests.support.deploy import (
     generate_project,
     readme_blocks,
     readme_command,
@@ -20,6 +19,7 @@ from tests.integration.deploy_support import (
     run_until_exit,
     serve_readme_command,
 )
+from tests.support.helpers import RunningServer, free_port, project_env, run_server
 
 pytestmark = pytest.mark.servers
 

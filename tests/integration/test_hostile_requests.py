@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import RunningServer
-from tests.integration.deploy_support import (
+from tests.support.deploy import (
     generate_project,
     readme_blocks,
     readme_command,
@@ -18,7 +17,8 @@ from tests.integration.deploy_support import (
     run_readme_line,
     serve_readme_command,
 )
-from tests.integration.hostile_support import (
+from tests.support.helpers import RunningServer
+from tests.support.hostile import (
     RawResponse,
     abandon_mid_body,
     chunked,

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import BIN_DIR, project_env
-from tests.integration.deploy_support import (
+from tests.support.deploy import (
     generate_project,
     readme_command,
     readme_production_env,
     serve_readme_command,
 )
-from tests.integration.load_client import LoadResult, run_load
+from tests.support.helpers import BIN_DIR, project_env
+from tests.support.load_client import LoadResult, run_load
 
 pytestmark = [pytest.mark.servers, pytest.mark.load]
 

@@ -27,22 +27,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import RunningServer, free_port, run_server
-from tests.integration.deploy_support import (
-    readme_blocks,
-    readme_command,
-    readme_production_env,
-    run_readme_line,
-    serve_readme_command,
-)
-from tests.integration.hostile_support import (
-    Streamed,
-    TempSpace,
-    chunked_pieces,
-    repeated,
-    request_head,
-    stream_request,
-)
 from tests.integration.test_hostile_requests import (
     BODY_LIMIT,
     GUARD_HEADING,
@@ -51,6 +35,22 @@ from tests.integration.test_hostile_requests import (
     headers,
     hostile_project,
     one_worker,
+)
+from tests.support.deploy import (
+    readme_blocks,
+    readme_command,
+    readme_production_env,
+    run_readme_line,
+    serve_readme_command,
+)
+from tests.support.helpers import RunningServer, free_port, run_server
+from tests.support.hostile import (
+    Streamed,
+    TempSpace,
+    chunked_pieces,
+    repeated,
+    request_head,
+    stream_request,
 )
 
 pytestmark = pytest.mark.servers

@@ -1,7 +1,7 @@
 """Every variant of the bundled template, for real: rendered with ``startproject``,
 installed with ``pip install -e ".[dev]"``, its own tests run, migrated, static files
 collected, and served under Uvicorn with the README's production settings, against a
-throwaway PostgreSQL 15 and Redis 7 (tests/integration/services.py).
+throwaway PostgreSQL 15 and Redis 7 (tests/support/services.py).
 
 One virtual environment serves the whole session: it sees this test run's packages
 through a ``.pth`` file (so installing a project downloads nothing and builds only the
@@ -27,15 +27,15 @@ import httpx
 import pytest
 import yaml
 
-from tests.helpers import BIN_DIR, RunningServer, free_port, run_server
-from tests.integration.deploy_support import readme_blocks, readme_production_env
-from tests.integration.services import (
+from tests.project.test_template_variants import CI_FILE, VARIANTS
+from tests.support.deploy import readme_blocks, readme_production_env
+from tests.support.helpers import BIN_DIR, RunningServer, free_port, run_server
+from tests.support.services import (
     PostgresServer,
     RedisServer,
     postgres_server,
     redis_server,
 )
-from tests.test_template_variants import CI_FILE, VARIANTS
 from thibaud_cli.operations.startproject import start_project
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cluster import Instance, Traffic, get, nginx_balancer
-from tests.integration.deploy_support import readme_blocks
-from tests.integration.services import postgres_server, redis_server
+from tests.support.cluster import Instance, Traffic, get, nginx_balancer
+from tests.support.deploy import readme_blocks
+from tests.support.services import postgres_server, redis_server
 
 pytestmark = pytest.mark.servers
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.integration.services import postgres_server, redis_server
+from tests.support.services import postgres_server, redis_server
 
 pytestmark = pytest.mark.servers
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import copy_bundled_template
-from tests.test_validate_template import ONE_VARIANT
+from tests.checks.test_validate_template import ONE_VARIANT
+from tests.support.helpers import copy_bundled_template
 from thibaud_cli.cli import main
 
 pytestmark = pytest.mark.servers

@@ -1,0 +1,487 @@
+"""add/remove/list-asgi-middleware and regenerate-asgi on generated projects (no server)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from tests.support.helpers import build_file_tree, tree_snapshot
+from thibaud_cli.cli import main
+from thibaud_cli.errors import ThibaudCliError
+from thibaud_cli.project.answers import ANSWERS_FILENAME
+
+PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
+CORRELATION = "asgi_correlation_id:CorrelationIdMiddleware"
+MakeProject = Callable[..., Path]
+
+
+@pytest.fixture
+def project(make_project: MakeProject) -> Path:
+    return make_project()
+
+
+def invoke(runner: CliRunner, project: Path, *args: str) -> Result:
+    return runner.invoke(main, [*args, "--project-dir", str(project)])
+
+
+def asgi(project: Path, name: str = "mysite") -> str:
+    return (project / name / "asgi.py").read_text()
+
+
+def wrap_calls(source: str) -> list[str]:
+    """The names ``application`` is wrapped in, innermost first."""
+    names = []
+    for node in ast.parse(source).body:
+        if (
+            isinstance(node, ast.Assign)
+            and getattr(node.targets[0], "id", None) == "application"
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.args
+            and getattr(node.value.args[0], "id", None) == "application"
+        ):
+            names.append(node.value.func.id)
+    return names
+
+
+def test_add_records_the_chain_and_wraps_after_the_application(
+    runner: CliRunner, project: Path
+) -> None:
+    result = invoke(
+        runner, project, "add-asgi-middleware", PROXY, "--option", 'trusted_hosts=["10.0.0.1"]'
+    )
+    assert result.exit_code == 0, result.output
+    result = invoke(runner, project, "add-asgi-middleware", CORRELATION.replace(":", "."))
+    assert result.exit_code == 0, result.output
+    source = asgi(project)
+    assert wrap_calls(source) == ["ProxyHeadersMiddleware", "CorrelationIdMiddleware"]
+    lines = source.splitlines()
+    app_line = lines.index("application = get_asgi_application()")
+    settings_line = lines.index(
+        'os.environ.setdefault("THIBAUD_SETTINGS_MODULE", "mysite.settings")'
+    )
+    import_lines = [
+        i for i, line in enumerate(lines) if line.startswith("from ") and "noqa: E402" in line
+    ]
+    assert len(import_lines) == 2 and min(import_lines) > app_line > settings_line
+    assert 'application = ProxyHeadersMiddleware(application, trusted_hosts=["10.0.0.1"])' in lines
+    document = yaml.safe_load((project / ANSWERS_FILENAME).read_text())
+    assert document["asgi_middleware"] == [
+        {"spec": PROXY, "options": {"trusted_hosts": '["10.0.0.1"]'}},
+        {"spec": CORRELATION},
+    ]
+    listing = invoke(runner, project, "list-asgi-middleware")
+    assert listing.output.splitlines() == [
+        f'1. {PROXY} (trusted_hosts=["10.0.0.1"])',
+        f"2. {CORRELATION}",
+    ]
+
+
+def test_remove_unwraps_and_an_empty_chain_is_the_fresh_file(
+    runner: CliRunner, project: Path
+) -> None:
+    fresh = asgi(project)
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    assert invoke(runner, project, "add-asgi-middleware", CORRELATION).exit_code == 0
+    result = invoke(runner, project, "remove-asgi-middleware", PROXY)
+    assert result.exit_code == 0, result.output
+    assert wrap_calls(asgi(project)) == ["CorrelationIdMiddleware"]
+    assert "proxy_headers" not in asgi(project)
+    assert invoke(runner, project, "remove-asgi-middleware", CORRELATION).exit_code == 0
+    assert asgi(project) == fresh
+    assert invoke(runner, project, "list-asgi-middleware").output == "No ASGI middleware.\n"
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(runner: CliRunner, project: Path) -> None:
+    before = tree_snapshot(project)
+    result = invoke(runner, project, "add-asgi-middleware", PROXY, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("--- a/mysite/asgi.py\n+++ b/mysite/asgi.py\n")
+    assert "+application = ProxyHeadersMiddleware(application)" in result.output
+    assert tree_snapshot(project) == before
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    before = tree_snapshot(project)
+    removal = invoke(runner, project, "remove-asgi-middleware", PROXY, "--dry-run")
+    assert "-application = ProxyHeadersMiddleware(application)" in removal.output
+    assert tree_snapshot(project) == before
+
+
+def test_user_edits_above_inside_and_below_the_block_survive(
+    runner: CliRunner, project: Path
+) -> None:
+    path = project / "mysite" / "asgi.py"
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    assert invoke(runner, project, "add-asgi-middleware", CORRELATION).exit_code == 0
+    source = path.read_text()
+    source = source.replace(
+        "import os\n", "import logging\nimport os\n\nlogger = logging.getLogger(__name__)\n"
+    )
+    source = source.replace(
+        "application = ProxyHeadersMiddleware(application)\n",
+        "application = ProxyHeadersMiddleware(application)\n# my note inside the block\n",
+    )
+    source += "\n\ndef answer() -> int:\n    return 42\n"
+    path.write_text(source)
+    edits = ["logger = logging.getLogger(__name__)", "# my note inside the block", "    return 42"]
+
+    assert (
+        invoke(runner, project, "add-asgi-middleware", "servestatic:ServeStaticASGI").exit_code == 0
+    )
+    after_add = path.read_text()
+    assert all(edit in after_add for edit in edits)
+    assert wrap_calls(after_add) == [
+        "ProxyHeadersMiddleware",
+        "CorrelationIdMiddleware",
+        "ServeStaticASGI",
+    ]
+
+    assert (
+        invoke(runner, project, "remove-asgi-middleware", "servestatic.ServeStaticASGI").exit_code
+        == 0
+    )
+    after_remove = path.read_text()
+    assert all(edit in after_remove for edit in edits)
+    assert wrap_calls(after_remove) == ["ProxyHeadersMiddleware", "CorrelationIdMiddleware"]
+    ast.parse(after_remove)
+
+
+def test_a_conflict_writes_nothing_and_shows_the_hunk(runner: CliRunner, project: Path) -> None:
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    path = project / "mysite" / "asgi.py"
+    path.write_text(
+        path.read_text().replace(
+            "application = ProxyHeadersMiddleware(application)",
+            'application = ProxyHeadersMiddleware(application, trusted_hosts="*")',
+        )
+    )
+    before = tree_snapshot(project)
+    result = invoke(runner, project, "remove-asgi-middleware", PROXY)
+    assert result.exit_code == 1
+    assert "conflicts with your edits" in result.output and "nothing was written" in result.output
+    assert "<<<<<<< ours" in result.output and ">>>>>>> template" in result.output
+    assert 'trusted_hosts="*"' in result.output
+    assert tree_snapshot(project) == before
+
+
+def test_duplicates_are_refused_unless_allowed(runner: CliRunner, project: Path) -> None:
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    before = tree_snapshot(project)
+    refused = invoke(runner, project, "add-asgi-middleware", PROXY.replace(":", "."))
+    assert refused.exit_code == 1
+    assert "already in the chain" in refused.output and "--allow-duplicate" in refused.output
+    assert tree_snapshot(project) == before
+    allowed = invoke(runner, project, "add-asgi-middleware", PROXY, "--allow-duplicate")
+    assert allowed.exit_code == 0, allowed.output
+    assert wrap_calls(asgi(project)) == ["ProxyHeadersMiddleware", "ProxyHeadersMiddleware"]
+    assert invoke(runner, project, "remove-asgi-middleware", PROXY).exit_code == 0
+    assert wrap_calls(asgi(project)) == ["ProxyHeadersMiddleware"]
+
+
+def test_removing_an_absent_middleware_lists_the_chain(runner: CliRunner, project: Path) -> None:
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    before = tree_snapshot(project)
+    result = invoke(runner, project, "remove-asgi-middleware", CORRELATION)
+    assert result.exit_code == 1
+    assert f"{CORRELATION} is not in the chain (1. {PROXY})" in result.output
+    assert tree_snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        (
+            "nosuchpackage_xyz.middleware:Thing",
+            "Module 'nosuchpackage_xyz.middleware' was not found",
+        ),
+        (
+            "uvicorn.middleware.proxy_headers:NoSuchMiddleware",
+            "has no attribute 'NoSuchMiddleware'",
+        ),
+        ("mysite.broken:Middleware", "failed to import: ZeroDivisionError"),
+    ],
+)
+def test_verification_names_what_is_missing(
+    runner: CliRunner, project: Path, spec: str, fragment: str
+) -> None:
+    (project / "mysite" / "broken.py").write_text("1 / 0\n")
+    before = tree_snapshot(project)
+    result = invoke(runner, project, "add-asgi-middleware", spec)
+    assert result.exit_code == 1
+    assert fragment in result.output
+    assert tree_snapshot(project) == before
+
+
+def test_missing_module_suggests_installing_it(runner: CliRunner, project: Path) -> None:
+    result = invoke(
+        runner, project, "add-asgi-middleware", "sentry_sdk_xyz.integrations.asgi.Sentry"
+    )
+    assert "pip install sentry-sdk-xyz" in result.output
+
+
+def test_verification_imports_in_a_subprocess_not_in_the_cli(
+    runner: CliRunner, project: Path
+) -> None:
+    marker = project / "imported-by.txt"
+    (project / "mysite" / "sideeffect.py").write_text(
+        "import os, pathlib\n"
+        f"pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\n"
+        "class Middleware:\n"
+        "    def __init__(self, app):\n        self.app = app\n"
+        "    async def __call__(self, scope, receive, send):\n"
+        "        await self.app(scope, receive, send)\n"
+    )
+    result = invoke(runner, project, "add-asgi-middleware", "mysite.sideeffect.Middleware")
+    assert result.exit_code == 0, result.output
+    import os
+
+    assert marker.read_text() != str(os.getpid())
+    assert "mysite.sideeffect" not in sys.modules
+
+
+def test_no_verify_skips_the_check(runner: CliRunner, project: Path) -> None:
+    result = invoke(runner, project, "add-asgi-middleware", "not_installed_yet.mw:M", "--no-verify")
+    assert result.exit_code == 0, result.output
+    assert "from not_installed_yet.mw import M  # noqa: E402" in asgi(project)
+
+
+def test_references_become_imports_and_are_verified(runner: CliRunner, project: Path) -> None:
+    (project / "mysite" / "hooks.py").write_text("def on_request(span, scope):\n    pass\n")
+    result = invoke(
+        runner,
+        project,
+        "add-asgi-middleware",
+        CORRELATION,
+        "-o",
+        "generator=@mysite.hooks.on_request",
+    )
+    assert result.exit_code == 0, result.output
+    source = asgi(project)
+    assert "from mysite.hooks import on_request  # noqa: E402" in source
+    assert "application = CorrelationIdMiddleware(application, generator=on_request)" in source
+    missing = invoke(runner, project, "add-asgi-middleware", PROXY, "-o", "x=@mysite.hooks.nothing")
+    assert missing.exit_code == 1 and "has no attribute 'nothing'" in missing.output
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['"); import os; os.system("id', "line\nbreak", "'; import os #", '\\"', "${HOME}`id`"],
+)
+def test_hostile_option_values_end_up_as_string_literals(
+    runner: CliRunner, project: Path, hostile: str
+) -> None:
+    result = invoke(
+        runner, project, "add-asgi-middleware", CORRELATION, "-o", f"header_name={hostile!r}"
+    )
+    assert result.exit_code == 0, result.output
+    tree = ast.parse(asgi(project))
+    calls = [
+        n.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+    ]
+    keyword = calls[-1].keywords[0]
+    assert isinstance(keyword.value, ast.Constant) and keyword.value.value == hostile
+    assert not any(
+        isinstance(n, ast.Import) and n.names[0].name == "os" and n.lineno > 20 for n in tree.body
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["add-asgi-middleware", "NoModule"], 2, "needs a module and a name"),
+        (["add-asgi-middleware", "a.b:C:D"], 2, "use one ':' at most"),
+        (["add-asgi-middleware", "a.b.C", "-o", "noequals"], 2, "expected KEY=VALUE"),
+        (
+            ["add-asgi-middleware", "a.b.C", "-o", "bad-key=1"],
+            2,
+            "not a valid keyword argument name",
+        ),
+        (["add-asgi-middleware", "a.b.C", "-o", "x=bare"], 2, "neither a Python literal"),
+        (["add-asgi-middleware", "a.b.C", "-o", "x=1", "-o", "x=2"], 2, "given twice"),
+        (["remove-asgi-middleware", "x"], 2, "needs a module and a name"),
+    ],
+)
+def test_bad_specs_and_options_are_refused(
+    runner: CliRunner, project: Path, args: list[str], code: int, fragment: str
+) -> None:
+    before = tree_snapshot(project)
+    result = invoke(runner, project, *args)
+    assert result.exit_code == code, result.output
+    assert fragment in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert tree_snapshot(project) == before
+
+
+def test_outside_a_project(runner: CliRunner, tmp_path: Path) -> None:
+    # No answers file, and no module that binds application: nothing to find, nothing written.
+    for command in (
+        ["add-asgi-middleware", PROXY],
+        ["remove-asgi-middleware", PROXY],
+        ["list-asgi-middleware"],
+        ["regenerate-asgi"],
+        ["add-middleware", "thibaud.middleware.gzip.GZipMiddleware"],
+        ["remove-middleware", "thibaud.middleware.gzip.GZipMiddleware"],
+        ["list-middleware"],
+    ):
+        result = invoke(runner, tmp_path, *command)
+        assert result.exit_code == 1, command
+        assert result.output.startswith("Error: No ASGI module found in"), result.output
+        assert "--asgi-module" in result.output and result.output.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("_template: [unclosed\n", "is not valid YAML"),
+        ("- a list\n", "must be a YAML mapping"),
+        ("_template: bundled\n", "'project_name' is missing"),
+        ("_template: bundled\nproject_name: mysite\nasgi_middleware: {}\n", "must be a list"),
+        (
+            "_template: bundled\nproject_name: mysite\nasgi_middleware: [{spec: 'x'}]\n",
+            "asgi_middleware[0]",
+        ),
+        (
+            "_template: bundled\nproject_name: mysite\n"
+            "asgi_middleware: [{spec: 'a.B', options: {x: 'os.system(1)'}}]\n",
+            "neither a Python literal",
+        ),
+    ],
+)
+def test_a_corrupt_answers_file_is_one_clear_line(
+    runner: CliRunner, project: Path, content: str, fragment: str
+) -> None:
+    (project / ANSWERS_FILENAME).write_text(content)
+    before = tree_snapshot(project)
+    result = invoke(runner, project, "add-asgi-middleware", PROXY)
+    assert result.exit_code == 1
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+    assert tree_snapshot(project) == before
+
+
+def test_a_missing_asgi_py_is_reported_and_regenerated(runner: CliRunner, project: Path) -> None:
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    expected = asgi(project)
+    (project / "mysite" / "asgi.py").unlink()
+    result = invoke(runner, project, "add-asgi-middleware", CORRELATION)
+    assert result.exit_code == 1
+    assert "mysite/asgi.py is missing" in result.output and "regenerate-asgi" in result.output
+    regenerated = invoke(runner, project, "regenerate-asgi")
+    assert regenerated.exit_code == 0, regenerated.output
+    assert asgi(project) == expected
+    again = invoke(runner, project, "regenerate-asgi")
+    assert again.output == "mysite/asgi.py is up to date.\n"
+
+
+@pytest.mark.parametrize("interrupted", [1, 2], ids=["first-rename", "second-rename"])
+def test_an_interrupt_at_either_rename_leaves_both_files_as_they_were(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch, interrupted: int
+) -> None:
+    # asgi.py and the answers file are replaced by two renames: Ctrl-C at either
+    # undoes the other before the command ends (the fault suite covers every write).
+    before = tree_snapshot(project)
+    real_replace = os.replace
+    renames = []
+
+    def replace(source: object, destination: object) -> None:
+        if "transaction/new" in str(source):  # a move into the project, not an undo
+            renames.append(destination)
+            if len(renames) == interrupted:
+                raise KeyboardInterrupt
+        real_replace(source, destination)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", replace)
+        result = invoke(runner, project, "add-asgi-middleware", PROXY, "--no-verify")
+    assert result.exit_code == 1
+    assert len(renames) == interrupted
+    assert tree_snapshot(project) == before
+    assert invoke(runner, project, "list-asgi-middleware").output == "No ASGI middleware.\n"
+
+
+CUSTOM_TEMPLATE = {
+    "copier.yml": "_templates_suffix: .jinja\n",
+    "{{ project_name }}/__init__.py": "",
+    "{{ project_name }}/settings.py.jinja": 'SECRET_KEY = "{{ secret_key }}"\n',
+    "{{ project_name }}/asgi.py.jinja": (
+        "import os\n\nfrom thibaud.core.asgi import get_asgi_application\n\n"
+        'os.environ.setdefault("THIBAUD_SETTINGS_MODULE", "{{ project_name }}.settings")\n'
+        "application = get_asgi_application()\n"
+        "# middleware:\n"
+        "{% for line in asgi_middleware_imports %}{{ line }}\n{% endfor %}"
+        "{% for line in asgi_middleware_wraps %}{{ line }}\n{% endfor %}"
+        "# end\n"
+    ),
+}
+
+
+def test_works_on_a_project_from_a_custom_template(
+    runner: CliRunner, make_project: MakeProject, tmp_path: Path
+) -> None:
+    template = build_file_tree(tmp_path / "custom", CUSTOM_TEMPLATE)
+    project = make_project("shop", template=str(template))
+    path = project / "shop" / "asgi.py"
+    path.write_text(path.read_text() + "# tail kept\n")
+    assert invoke(runner, project, "add-asgi-middleware", PROXY).exit_code == 0
+    assert invoke(runner, project, "add-asgi-middleware", CORRELATION).exit_code == 0
+    assert wrap_calls(path.read_text()) == ["ProxyHeadersMiddleware", "CorrelationIdMiddleware"]
+    assert invoke(runner, project, "remove-asgi-middleware", PROXY).exit_code == 0
+    assert wrap_calls(path.read_text()) == ["CorrelationIdMiddleware"]
+    assert path.read_text().endswith("# end\n# tail kept\n")
+
+
+def test_library_errors_are_the_projects_own(project: Path) -> None:
+    from thibaud_cli import add_asgi_middleware
+
+    with pytest.raises(ThibaudCliError):
+        add_asgi_middleware(project, "nosuch_pkg.mw:M")
+
+
+def test_the_project_stays_ruff_clean_with_its_own_and_third_party_middleware(
+    runner: CliRunner, project: Path
+) -> None:
+    import subprocess
+
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for spec in ("mysite.asgi_guard.RequestGuard", PROXY, CORRELATION):
+        assert invoke(runner, project, "add-asgi-middleware", spec).exit_code == 0
+    source = asgi(project)
+    # isort's sections: third-party imports, a blank line, then the project's own.
+    assert (
+        "from asgi_correlation_id import CorrelationIdMiddleware  # noqa: E402\n"
+        "from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware  # noqa: E402\n"
+        "\n"
+        "from mysite.asgi_guard import RequestGuard  # noqa: E402\n"
+    ) in source
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_template_trusted_at_generation_needs_trust_again_to_re_render(
+    runner: CliRunner, make_project: MakeProject, tmp_path: Path
+) -> None:
+    spec = dict(CUSTOM_TEMPLATE)
+    spec["copier.yml"] += "_jinja_extensions:\n  - jinja2.ext.debug\n"
+    template = build_file_tree(tmp_path / "with-extension", spec)
+    generated = runner.invoke(
+        main,
+        ["startproject", "shop", str(tmp_path / "shop"), "--template", str(template), "--trust"],
+    )
+    assert generated.exit_code == 0, generated.output
+    project = tmp_path / "shop"
+    before = tree_snapshot(project)
+    refused = invoke(runner, project, "add-asgi-middleware", PROXY)
+    assert refused.exit_code == 1
+    assert "jinja_extensions" in refused.output and "pass --trust" in refused.output
+    assert tree_snapshot(project) == before
+    trusted = invoke(runner, project, "add-asgi-middleware", PROXY, "--trust")
+    assert trusted.exit_code == 0, trusted.output
+    assert wrap_calls((project / "shop" / "asgi.py").read_text()) == ["ProxyHeadersMiddleware"]

@@ -1,0 +1,232 @@
+"""The bundled template's variants (its database, cache, docker and ci questions), rendered
+with ``thibaud-admin startproject``: lint-clean as rendered, a Dockerfile hadolint
+accepts, a compose.yaml and a CI workflow valid against their published schemas, and
+answers that reach TOML, YAML and Python through each file's own serializer.
+
+Serving them against real PostgreSQL and Redis is tests/integration/test_production_stack.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.support.helpers import BIN_DIR
+from thibaud_cli.cli import main
+
+#: name -> --data answers. The matrix the production-stack tests serve, too.
+VARIANTS: dict[str, dict[str, str]] = {
+    "defaults": {},
+    "postgresql": {"database": "postgresql"},
+    "redis": {"cache": "redis"},
+    "postgresql-redis": {"database": "postgresql", "cache": "redis"},
+    "no-docker": {"docker": "false"},
+    "no-ci": {"ci": "none"},
+    "python-3.13": {"python_version": "3.13"},
+}
+DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml"}
+CI_FILE = ".github/workflows/ci.yml"
+
+
+def render(runner: CliRunner, root: Path, answers: Mapping[str, str], name: str = "mysite") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    directory = root / name
+    data = [part for key, value in answers.items() for part in ("--data", f"{key}={value}")]
+    result = runner.invoke(main, ["startproject", name, str(directory), *data])
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("variants")
+    runner = CliRunner()
+    return {name: render(runner, root / name, answers) for name, answers in VARIANTS.items()}
+
+
+def run_tool(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN_DIR / argv[0]), *argv[1:]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_rendered_project_is_ruff_clean(projects: dict[str, Path], variant: str) -> None:
+    project = projects[variant]
+    for command in (("ruff", "check", "."), ("ruff", "format", "--check", ".")):
+        result = run_tool(*command, cwd=project)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_settings_read_the_environment_through_environs(
+    projects: dict[str, Path], variant: str
+) -> None:
+    settings = (projects[variant] / "mysite" / "settings.py").read_text("utf-8")
+    tree = ast.parse(settings)
+    functions = [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+    assert functions == []  # no hand-written env_bool/env_int/env_list
+    assert "from environs import Env" in settings
+    assert "os.environ" not in settings
+    for variable in (
+        "THIBAUD_DEBUG",
+        "THIBAUD_SECRET_KEY",
+        "THIBAUD_ALLOWED_HOSTS",
+        "THIBAUD_CSRF_TRUSTED_ORIGINS",
+        "THIBAUD_SECURE_SSL_REDIRECT",
+        "THIBAUD_SECURE_HSTS_SECONDS",
+        "THIBAUD_BEHIND_TLS_PROXY",
+        "THIBAUD_STATIC_ROOT",
+        "DATABASE_URL",
+    ):
+        assert f'"{variable}"' in settings
+        assert variable in (projects[variant] / ".env.example").read_text("utf-8")
+    assert ('"REDIS_URL"' in settings) == (VARIANTS[variant].get("cache") == "redis")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dependencies_follow_the_answers(projects: dict[str, Path], variant: str) -> None:
+    pyproject = tomllib.loads((projects[variant] / "pyproject.toml").read_text("utf-8"))
+    names = {
+        requirement.split("[")[0].split(">")[0]
+        for requirement in pyproject["project"]["dependencies"]
+    }
+    assert {"Thibaud", "environs", "dj-database-url", "servestatic"} <= names
+    assert ("psycopg" in names) == (VARIANTS[variant].get("database") == "postgresql")
+    assert ("redis" in names) == (VARIANTS[variant].get("cache") == "redis")
+    assert {"pytest", "ruff"} <= {
+        dep.split(">")[0] for dep in pyproject["project"]["optional-dependencies"]["dev"]
+    }
+    # Explicit discovery: `pip install -e .` does not fail on a second top-level directory.
+    assert pyproject["tool"]["setuptools"]["packages"]["find"]["exclude"] == ["tests", "tests.*"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_docker_and_ci_files_follow_the_answers(projects: dict[str, Path], variant: str) -> None:
+    project = projects[variant]
+    present = {path.name for path in project.iterdir()}
+    assert (DOCKER_FILES <= present) == (VARIANTS[variant].get("docker") != "false")
+    assert not (DOCKER_FILES & present) or DOCKER_FILES <= present
+    assert (project / CI_FILE).is_file() == (VARIANTS[variant].get("ci") != "none")
+    if VARIANTS[variant].get("ci") == "none":
+        assert not (project / ".github").exists()
+
+
+def docker_variants() -> list[str]:
+    return [name for name, answers in VARIANTS.items() if answers.get("docker") != "false"]
+
+
+def ci_variants() -> list[str]:
+    return [name for name, answers in VARIANTS.items() if answers.get("ci") != "none"]
+
+
+@pytest.mark.parametrize("variant", docker_variants())
+def test_dockerfile_passes_hadolint(projects: dict[str, Path], variant: str) -> None:
+    result = run_tool(
+        "hadolint", "--failure-threshold", "warning", str(projects[variant] / "Dockerfile")
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def final_stage(dockerfile: str) -> list[str]:
+    stages = [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
+    assert len(stages) >= 2, "a multi-stage build"
+    return dockerfile[dockerfile.rindex("\nFROM ") :].splitlines()
+
+
+@pytest.mark.parametrize("variant", docker_variants())
+def test_dockerfile_final_stage(projects: dict[str, Path], variant: str) -> None:
+    dockerfile = (projects[variant] / "Dockerfile").read_text("utf-8")
+    final = final_stage(dockerfile)
+    users = [line.split()[1] for line in final if line.startswith("USER ")]
+    assert users and users[-1].split(":")[0] not in {"root", "0"}
+    assert any(line.startswith("HEALTHCHECK ") for line in final)
+    assert "/health/live" in dockerfile
+    # No build tools in the image that runs: only what the build stage made is copied.
+    text = "\n".join(final)
+    for tool in ("apt-get", "build-essential", "gcc", "pip install"):
+        assert tool not in text
+    assert "collectstatic --noinput" in dockerfile[: dockerfile.rindex("\nFROM ")]
+
+
+def test_compose_and_workflows_are_valid_against_their_schemas(
+    projects: dict[str, Path],
+) -> None:
+    composes = [str(projects[name] / "compose.yaml") for name in docker_variants()]
+    result = run_tool("check-jsonschema", "--builtin-schema", "vendor.compose-spec", *composes)
+    assert result.returncode == 0, result.stdout + result.stderr
+    workflows = [str(projects[name] / CI_FILE) for name in ci_variants()]
+    result = run_tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("variant", docker_variants())
+def test_compose_services_follow_the_answers(projects: dict[str, Path], variant: str) -> None:
+    compose = yaml.safe_load((projects[variant] / "compose.yaml").read_text("utf-8"))
+    services = compose["services"]
+    expected = {"app", "migrate"}
+    if VARIANTS[variant].get("database") == "postgresql":
+        expected.add("postgres")
+    if VARIANTS[variant].get("cache") == "redis":
+        expected.add("redis")
+    assert set(services) == expected
+    for name in expected - {"migrate"}:
+        assert services[name]["healthcheck"]["test"], name
+    for dependency in expected - {"app"}:
+        condition = services["app"]["depends_on"][dependency]["condition"]
+        migrate_done = "service_completed_successfully"
+        assert condition == (migrate_done if dependency == "migrate" else "service_healthy")
+    environment = services["app"]["environment"]
+    assert environment["DATABASE_URL"].startswith(
+        "postgres://" if "postgres" in expected else "sqlite:////data/"
+    )
+    assert ("REDIS_URL" in environment) == ("redis" in expected)
+
+
+@pytest.mark.parametrize("variant", ci_variants())
+def test_ci_workflow_runs_the_tests_and_the_deployment_checks(
+    projects: dict[str, Path], variant: str
+) -> None:
+    workflow = yaml.safe_load((projects[variant] / CI_FILE).read_text("utf-8"))
+    (job,) = workflow["jobs"].values()
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    for command in (
+        'pip install -e ".[dev]"',
+        "pytest",
+        "python manage.py check --deploy",
+        "python manage.py makemigrations --check",
+    ):
+        assert command in runs
+    services = job.get("services", {})
+    assert ("postgres" in services) == (VARIANTS[variant].get("database") == "postgresql")
+    assert ("redis" in services) == (VARIANTS[variant].get("cache") == "redis")
+    if "postgres" in services:
+        assert job["env"]["DATABASE_URL"].startswith("postgres://")
+
+
+HOSTILE_DESCRIPTIONS = [
+    'Party 🎉 "site"',
+    "back\\slash and 'single' quotes",
+    'newline\nand """triple""" and \t tab',
+    "control \x00 \x1f and DEL \x7f, non-BMP \U0001f600 and U+2028 \u2028",
+]
+
+
+@pytest.mark.parametrize("description", HOSTILE_DESCRIPTIONS)
+def test_description_reaches_pyproject_as_valid_toml(tmp_path: Path, description: str) -> None:
+    project = render(CliRunner(), tmp_path, {"description": description})
+    parsed = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+    assert parsed["project"]["description"] == description
+    assert parsed["project"]["name"] == "mysite"

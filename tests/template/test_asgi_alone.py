@@ -1,0 +1,284 @@
+"""asgi.py rendered from as little of the template as renders it the same
+(``template/partial/one_file.py``): each case compares, byte for byte, with copier rendering
+the whole template from a clone, and shows what was read (the scratch copy, the
+sources rendered, the git commands run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.helpers import (
+    LargeTemplate,
+    build_file_tree,
+    copy_bundled_template,
+    git_commit_all,
+)
+from thibaud_cli.asgi.spec import MiddlewareEntry, ObjectPath
+from thibaud_cli.operations.startproject import start_project
+from thibaud_cli.project.answers import Answers, load_answers
+from thibaud_cli.project.contract import EntryPoints
+from thibaud_cli.template.data import regeneration_data
+from thibaud_cli.template.engine.render import render_template
+from thibaud_cli.template.partial.entry_point import EntryPointRenderer, asgi_renderer, only_path
+
+ASGI = "{{ project_name }}/asgi.py.jinja"
+CHAINS = ((), (MiddlewareEntry(ObjectPath.parse("shop.passthrough:First")),))
+
+
+def whole_render(answers: Answers, chain: tuple[MiddlewareEntry, ...], scratch: Path) -> str:
+    """asgi.py as copier renders it from the whole template (a clone, for git)."""
+    relative = answers.modules.relpath(answers.modules.asgi or "")
+    destination = scratch / "whole"
+    shutil.rmtree(destination, ignore_errors=True)
+    render_template(
+        answers.template,
+        destination,
+        data=regeneration_data(answers, chain),
+        run_tasks=False,
+        vcs_ref=answers.template_commit,
+        exclude=only_path(relative),
+    )
+    return (destination / relative).read_text("utf-8")
+
+
+def assert_same_as_whole(answers: Answers, scratch: Path) -> tuple[EntryPointRenderer, list[str]]:
+    """Every chain renders as the whole template renders it. Returns the renderer
+    after its last render, and the files of its git copy (if any)."""
+    with asgi_renderer(answers) as renderer:
+        for chain in CHAINS:
+            assert renderer.render(chain) == whole_render(answers, chain, scratch)
+        rendered = [
+            path.relative_to(renderer.scratch).as_posix()
+            for path in renderer.scratch.glob("project-*/**/*")
+            if path.is_file()
+        ]
+        # Only asgi.py is written, once per render.
+        assert sorted(rendered) == [f"project-{n}/shop/asgi.py" for n in (1, 2)]
+        copied = renderer.scratch / "source" / "template"
+        listing = sorted(
+            path.relative_to(copied).as_posix() for path in copied.rglob("*") if path.is_file()
+        )
+    return renderer, listing
+
+
+def git_template(tmp_path: Path, files: dict[str, str], remove: tuple[str, ...] = ()) -> Path:
+    """The bundled template with *files* written and *remove* removed, committed as v1."""
+    template = copy_bundled_template(tmp_path / "template")
+    build_file_tree(template, files)
+    for name in remove:
+        (template / name).unlink()
+    git_commit_all(template, "v1", tag="v1")
+    return template
+
+
+def project_answers(template: Path, tmp_path: Path) -> Answers:
+    project = tmp_path / "project"
+    start_project("shop", project, template=str(template))
+    return load_answers(project)
+
+
+def bare_answers(template: Path) -> Answers:
+    """Answers for a template that is not a whole project (asgi.py alone)."""
+    return Answers(
+        template=str(template),
+        project_name="shop",
+        template_commit="v1",
+        entry_points=EntryPoints(asgi="shop.asgi"),
+    )
+
+
+def test_a_large_git_template_copies_out_only_what_asgi_py_renders_from(
+    large_template: LargeTemplate, tmp_path: Path
+) -> None:
+    answers = load_answers(large_template.project)
+    renderer, listing = assert_same_as_whole(answers, tmp_path)  # at v1, though HEAD is v2
+    copied = listing
+    assert renderer.source.copied == frozenset(copied)
+    assert "copier.yml" in copied and ASGI in copied
+    # The bundled template's files that a name could render to asgi.py (a templated
+    # last part): none of the thousand generated ones.
+    assert len(copied) <= 8 and not any("generated" in name or "docs" in name for name in copied)
+    assert renderer.source.sources is not None and ASGI in renderer.source.sources
+
+
+def test_no_clone_or_checkout_runs(tmp_path: Path) -> None:
+    template = git_template(tmp_path, {})
+    project = tmp_path / "project"
+    start_project("shop", project, template=str(template))
+    log = tmp_path / "git.log"
+    bin_dir = build_file_tree(
+        tmp_path / "bin",
+        {"git": f'#!/bin/sh\necho "$1" >> {log}\nexec {shutil.which("git")} "$@"\n'},
+    )
+    (bin_dir / "git").chmod(stat.S_IRWXU)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "thibaud_cli", "regenerate-asgi", "--project-dir", str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    commands = log.read_text().split()
+    assert "cat-file" in commands and "ls-tree" in commands
+    assert "clone" not in commands and "checkout" not in commands
+
+
+def test_the_bundled_template_renders_its_candidates_in_place(tmp_path: Path) -> None:
+    answers = project_answers(Path(copy_bundled_template(tmp_path / "bundled")), tmp_path)
+    answers = Answers(**{**answers.__dict__, "template": "bundled"})
+    renderer, listing = assert_same_as_whole(answers, tmp_path)
+    assert renderer.source.copied is None
+    assert renderer.source.sources is not None
+    assert ASGI in renderer.source.sources and "manage.py.jinja" not in renderer.source.sources
+
+
+def test_a_plain_directory_template_renders_its_candidates_in_place(tmp_path: Path) -> None:
+    template = copy_bundled_template(tmp_path / "template")
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert renderer.source.copied is None
+    assert renderer.source.sources is not None and ASGI in renderer.source.sources
+
+
+def test_a_templated_asgi_file_name_is_a_candidate(tmp_path: Path) -> None:
+    config = (copy_bundled_template(tmp_path / "read") / "copier.yml").read_text()
+    template = git_template(
+        tmp_path,
+        {
+            "copier.yml": config + "\nasgi_module:\n  type: str\n  default: asgi\n",
+            "{{ project_name }}/{{ asgi_module }}.py.jinja": (
+                Path(tmp_path / "read" / ASGI).read_text()
+            ),
+        },
+        remove=(ASGI,),
+    )
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert "{{ project_name }}/{{ asgi_module }}.py.jinja" in listing
+
+
+def test_a_template_included_by_name_is_copied_out(tmp_path: Path) -> None:
+    source = (copy_bundled_template(tmp_path / "read") / ASGI).read_text()
+    config = (tmp_path / "read" / "copier.yml").read_text()
+    template = git_template(
+        tmp_path,
+        {
+            "copier.yml": config.replace("  - .DS_Store\n", "  - .DS_Store\n  - partials\n"),
+            ASGI: '{% include "partials/header.jinja" %}\n' + source,
+            "partials/header.jinja": (
+                '{% from "partials/macros.jinja" import hello with context %}{{ hello() }}\n'
+            ),
+            "partials/macros.jinja": (
+                "{% macro hello() %}# Hello from {{ project_name }}{% endmacro %}"
+            ),
+        },
+    )
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert {"partials/header.jinja", "partials/macros.jinja"} <= set(listing)
+
+
+def test_a_computed_include_renders_from_copiers_clone(tmp_path: Path) -> None:
+    source = (copy_bundled_template(tmp_path / "read") / ASGI).read_text()
+    template = git_template(
+        tmp_path,
+        {
+            ASGI: '{% set part = "header" %}{% include "partials/" ~ part ~ ".jinja" %}\n' + source,
+            "partials/header.jinja": "# {{ project_name }}\n",
+        },
+    )
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert renderer.source.copied is None and renderer.source.template.kind == "local"
+    assert renderer.source.vcs_ref == "v1"  # copier's clone, at the recorded commit
+
+
+def test_an_include_the_copy_lacks_falls_back_to_copiers_clone(tmp_path: Path) -> None:
+    # Other delimiters: the include is not seen by name, so the copy lacks it and the
+    # render fails with TemplateNotFound, then renders from copier's clone.
+    template = build_file_tree(
+        tmp_path / "template",
+        {
+            "copier.yml": (
+                "_envops:\n  block_start_string: '[%'\n  block_end_string: '%]'\n"
+                "  variable_start_string: '[['\n  variable_end_string: ']]'\n"
+                "_exclude: [copier.yml, partials]\n"
+                "project_name: {type: str}\n"
+                "asgi_middleware_imports: {type: yaml, default: []}\n"
+            ),
+            "[[ project_name ]]/asgi.py.jinja": (
+                '[% include "partials/body.jinja" %][% for line in asgi_middleware_imports %]'
+                "\n[[ line ]][% endfor %]\n"
+            ),
+            "partials/body.jinja": "application = '[[ project_name ]]'\n",
+        },
+    )
+    git_commit_all(template, "v1", tag="v1")
+    answers = bare_answers(template)
+    with asgi_renderer(answers) as renderer:
+        assert renderer.source.copied is not None
+        assert "partials/body.jinja" not in renderer.source.copied
+        first = renderer.render(())
+        assert renderer.source.copied is None  # the fallback, kept for the next chain
+        second = renderer.render(CHAINS[1])
+    assert first == whole_render(answers, (), tmp_path)
+    assert first.startswith("application = 'shop'\n")
+    assert second == whole_render(answers, CHAINS[1], tmp_path)
+    assert "import First" in second
+
+
+def test_a_subdirectory_template(tmp_path: Path) -> None:
+    bundled = copy_bundled_template(tmp_path / "read")
+    template = tmp_path / "template"
+    shutil.copytree(bundled, template / "template")
+    (template / "template" / "copier.yml").rename(template / "copier.yml")
+    with (template / "copier.yml").open("a") as config:
+        config.write("\n_subdirectory: template\n")
+    # Outside the subdirectory: copied (copier's sibling check looks there), not rendered.
+    build_file_tree(template, {"docs/asgi.py.jinja": "not the project's\n"})
+    git_commit_all(template, "v1", tag="v1")
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert renderer.source.sources is not None and ASGI in renderer.source.sources
+    assert "docs/asgi.py.jinja" not in renderer.source.sources
+    assert f"template/{ASGI}" in listing
+
+
+def test_attributes_that_change_a_checkout_render_from_copiers_clone(tmp_path: Path) -> None:
+    source = (copy_bundled_template(tmp_path / "read") / ASGI).read_text()
+    # git writes the blob's id into $Id$ on checkout (the ident attribute).
+    template = git_template(
+        tmp_path, {".gitattributes": "*.jinja ident\n", ASGI: "# $Id$\n" + source}
+    )
+    answers = project_answers(template, tmp_path)
+    renderer, _ = assert_same_as_whole(answers, tmp_path)
+    assert renderer.source.copied is None
+    assert whole_render(answers, (), tmp_path).startswith("# $Id: ")  # a copy would lack it
+
+
+def test_copier_conf_renders_from_copiers_clone(tmp_path: Path) -> None:
+    source = (copy_bundled_template(tmp_path / "read") / ASGI).read_text()
+    template = git_template(tmp_path, {ASGI: "# {{ _copier_conf.vcs_ref_hash }}\n" + source})
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert renderer.source.copied is None
+
+
+def test_a_symlink_in_the_tree_renders_the_whole_template(tmp_path: Path) -> None:
+    template = copy_bundled_template(tmp_path / "template")
+    (template / "docs").mkdir()
+    (template / "docs" / "readme.md").symlink_to("../README.md.jinja")
+    git_commit_all(template, "v1", tag="v1")
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert renderer.source.copied is None and renderer.source.sources is None
+
+
+def test_copiers_answers_file_is_not_copied_out(tmp_path: Path) -> None:
+    # It reads _copier_answers (the commit, the source): were it a candidate, the
+    # copy could not be used.
+    answers_file = "{{ _copier_conf.answers_file }}.jinja"
+    template = git_template(tmp_path, {answers_file: "{{ _copier_answers|to_nice_yaml }}"})
+    renderer, listing = assert_same_as_whole(project_answers(template, tmp_path), tmp_path)
+    assert renderer.source.copied is not None and answers_file not in listing
