@@ -21,16 +21,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import projects
-from .peers import build_cookiecutter_template
-from .report import Row, Section, print_progress
-from .synthetic import (
+from tests.support.large_template import (
     add_user_files,
     build_template,
     commit_all,
     edit_like_a_user,
     release_version_2,
 )
+
+from . import projects
+from .peers import build_cookiecutter_template
+from .report import Row, Section, print_progress
 
 TA = projects.THIBAUD_ADMIN
 BIN = Path(sys.executable).parent

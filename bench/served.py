@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tests.support.helpers import free_port, project_env, run_server
+from tests.support.servers import free_port, project_env, run_server
 
 from .projects import BIN_DIR, PASS_THROUGH_CLASSES, Project
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.peers import build_cookiecutter_template
-from tests.support.helpers import tree_snapshot
+from tests.support.trees import tree_snapshot
 from thibaud_cli.template.source import bundled_template_path
 
 

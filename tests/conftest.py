@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import LargeTemplate
+from tests.support.large_template import LargeTemplate
+from tests.support.projects import GeneratedProjects, ProjectSpec
 from thibaud_cli.operations.startproject import start_project
 
 
@@ -15,14 +16,34 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def generated_projects(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProjects:
+    return GeneratedProjects(tmp_path_factory.mktemp("generated"))
+
+
 @pytest.fixture
-def make_project(tmp_path: Path) -> Callable[..., Path]:
-    """Generate a project from the bundled template (or *template*) under tmp_path."""
+def project_spec() -> ProjectSpec:
+    """What ``project`` is generated from: override it in a module, or parametrize it."""
+    return ProjectSpec()
+
+
+@pytest.fixture
+def project(
+    project_spec: ProjectSpec, generated_projects: GeneratedProjects, tmp_path: Path
+) -> Path:
+    """A project generated from ``project_spec`` (the bundled template, ``mysite``, by
+    default) under tmp_path, the test's to change."""
+    return generated_projects.copy(project_spec, tmp_path / f"{project_spec.name}-project")
+
+
+@pytest.fixture
+def make_project(generated_projects: GeneratedProjects, tmp_path: Path) -> Callable[..., Path]:
+    """``project`` for tests that want several, or answers of their own:
+    ``make_project(name="mysite", *, template=None, **data)``."""
 
     def make(name: str = "mysite", *, template: str | None = None, **data: str) -> Path:
-        directory = tmp_path / f"{name}-project"
-        start_project(name, directory, template=template, data=data)
-        return directory
+        spec = ProjectSpec.of(name, template=template, **data)
+        return generated_projects.copy(spec, tmp_path / f"{name}-project")
 
     return make
 

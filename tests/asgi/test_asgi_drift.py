@@ -101,7 +101,7 @@ def test_a_missing_asgi_py_says_how_to_get_it_back(runner: CliRunner, make_proje
 def test_a_template_that_cannot_be_rendered_says_so_and_still_lists(
     runner: CliRunner, make_project, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.support.helpers import copy_bundled_template
+    from tests.support.trees import copy_bundled_template
 
     template = copy_bundled_template(tmp_path / "template")
     project = make_project(template=str(template))

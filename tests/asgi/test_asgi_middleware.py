@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.errors import ThibaudCliError
 from thibaud_cli.project.answers import ANSWERS_FILENAME
@@ -20,11 +20,6 @@ from thibaud_cli.project.answers import ANSWERS_FILENAME
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
 CORRELATION = "asgi_correlation_id:CorrelationIdMiddleware"
 MakeProject = Callable[..., Path]
-
-
-@pytest.fixture
-def project(make_project: MakeProject) -> Path:
-    return make_project()
 
 
 def invoke(runner: CliRunner, project: Path, *args: str) -> Result:

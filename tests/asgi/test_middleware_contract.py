@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests.support.helpers import tree_snapshot
+from tests.support.trees import tree_snapshot
 from thibaud_cli.cli import main
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 from packaging.requirements import Requirement
 
-from tests.support.helpers import tree_snapshot as snapshot_with_git
+from tests.support.cli import run_cli
+from tests.support.trees import tree_snapshot as snapshot_with_git
 from thibaud_cli.cli import main
 from thibaud_cli.project.dependencies import requirement_for, with_dependency
 
@@ -206,13 +207,10 @@ def test_an_editable_install_of_the_project_is_not_taken_for_a_dependency(
         text=True,
         check=True,
     ).stdout.strip()
-    admin = [sys.executable, "-m", "thibaud_cli", "add-asgi-middleware"]
-    own = subprocess.run(
-        [*admin, "mysite.passthrough:First"], cwd=project, capture_output=True, text=True
-    )
+    own = run_cli("add-asgi-middleware", "mysite.passthrough:First", cwd=project, module=True)
     assert own.returncode == 0, own.stderr
     assert "pyproject.toml" not in own.stdout + own.stderr
-    third = subprocess.run([*admin, TRUSTED_HOST], cwd=project, capture_output=True, text=True)
+    third = run_cli("add-asgi-middleware", TRUSTED_HOST, cwd=project, module=True)
     assert third.returncode == 0, third.stderr
     assert "Added starlette>=" in third.stdout
     subprocess.run([*pip, "--no-deps", "-e", "."], cwd=project, check=True)

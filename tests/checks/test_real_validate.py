@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.helpers import build_file_tree, git_commit_all
+from tests.support.cli import run_cli
 from tests.support.real_templates import django_like_template
+from tests.support.trees import build_file_tree, git_commit_all
 from thibaud_cli.checks.leftovers import find_leftover
 from thibaud_cli.checks.pairwise import pairwise_indices
 from thibaud_cli.cli.app import main
@@ -86,13 +87,11 @@ def test_task_output_stays_out_of_the_json_and_junit_streams(tmp_path: Path) -> 
     tasks = ("echo TASK-SAYS-OUT", "echo TASK-SAYS-ERR >&2")
     template = django_like_template(tmp_path / "t", tasks=tasks)
     junit = tmp_path / "report.xml"
-    completed = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "validate-template", str(template), "--trust"]
-        + ["--variant", "defaults", "--format", "json", "--junit-xml", str(junit)],
-        capture_output=True,
-        text=True,
+    completed = run_cli(
+        *("validate-template", str(template), "--trust", "--variant", "defaults"),
+        *("--format", "json", "--junit-xml", str(junit)),
         cwd=tmp_path,
-        check=False,
+        module=True,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "TASK-SAYS" not in completed.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import build_file_tree, copy_bundled_template
+from tests.support.trees import build_file_tree, copy_bundled_template
 from thibaud_cli.checks.variants import MASK
 from thibaud_cli.cli import main
 

@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.checks.test_validate_template import PACKAGE, append, checks_by_name, validate
-from tests.support.helpers import copy_bundled_template
+from tests.support.trees import copy_bundled_template
 
 BOOT_CHECKS = ("settings", "asgi", "wsgi", "manage-check")
 

@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.support.helpers import build_file_tree
+from tests.support.cli import run_cli
+from tests.support.trees import build_file_tree
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "validate-template", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-        cwd=REPO,
-    )
+    return run_cli("validate-template", *args, cwd=REPO, module=True, timeout=300)
 
 
 def test_the_report_of_parallel_variants_reaches_standard_output() -> None:

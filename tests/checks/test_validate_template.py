@@ -16,7 +16,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from tests.support.helpers import BIN_DIR, build_file_tree, copy_bundled_template
+from tests.support.cli import BIN_DIR
+from tests.support.trees import build_file_tree, copy_bundled_template
 from thibaud_cli.checks.variants import default_variants
 from thibaud_cli.cli import main
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.asgi.spec import python_literal
 from thibaud_cli.cli import main
 from thibaud_cli.operations.startproject import start_project

@@ -11,18 +11,12 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import thibaud_admin
+from tests.support.cli import run_cli
 from thibaud_cli.cli import app as cli
 from thibaud_cli.cli import main
 
 BIN = Path(sys.executable).parent
 HEAVY_MODULES = ("copier", "jinja2", "thibaud", "yaml", "pydantic")
-
-
-def _run(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return thibaud_admin(*args, cwd=cwd, env=env)
 
 
 def test_help_lists_our_commands_and_mentions_thibauds(runner: CliRunner) -> None:
@@ -50,17 +44,10 @@ def test_version_shows_ours_and_thibauds(runner: CliRunner) -> None:
 
 
 def test_python_dash_m_is_the_same_program(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "--version"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    result = run_cli("--version", cwd=tmp_path, module=True)
     assert result.returncode == 0
-    assert result.stdout == _run(["--version"], tmp_path).stdout
-    usage = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "--help"], capture_output=True, text=True
-    )
+    assert result.stdout == run_cli("--version", cwd=tmp_path).stdout
+    usage = run_cli("--help", cwd=tmp_path, module=True)
     assert usage.stdout.startswith("Usage: thibaud-admin")
 
 
@@ -108,7 +95,7 @@ def test_bash_completion_script_is_provided() -> None:
 
 
 def test_help_is_forwarded_to_thibaud(tmp_path: Path) -> None:
-    result = _run(["help"], tmp_path)
+    result = run_cli("help", cwd=tmp_path)
     assert result.returncode == 0
     for command in ("startapp", "runserver", "migrate", "check", "shell"):
         assert command in result.stdout
@@ -116,11 +103,11 @@ def test_help_is_forwarded_to_thibaud(tmp_path: Path) -> None:
 
 def test_startapp_and_check_are_forwarded_inside_a_project(make_project) -> None:  # type: ignore[no-untyped-def]
     project = make_project()
-    created = _run(["startapp", "blog"], project)
+    created = run_cli("startapp", "blog", cwd=project)
     assert created.returncode == 0, created.stderr
     assert (project / "blog" / "apps.py").is_file()
     assert "class BlogConfig" in (project / "blog" / "apps.py").read_text()
-    check = _run(["check"], project)
+    check = run_cli("check", cwd=project)
     assert check.returncode == 0, check.stderr
     assert "System check identified no issues" in check.stdout
 
@@ -130,13 +117,13 @@ def test_forwarded_commands_keep_their_arguments_and_exit_code(make_project) -> 
     # A failing system check: a view path that does not exist.
     settings = project / "mysite" / "settings.py"
     settings.write_text(settings.read_text() + '\nROOT_URLCONF = "mysite.nowhere"\n')
-    failing = _run(["check", "--settings", "mysite.settings", "--pythonpath", "."], project)
+    failing = run_cli("check", "--settings", "mysite.settings", "--pythonpath", ".", cwd=project)
     assert failing.returncode == 1
     assert "mysite.nowhere" in failing.stderr
-    unknown = _run(["nosuchcommand"], project)
+    unknown = run_cli("nosuchcommand", cwd=project)
     assert unknown.returncode == 1
     assert "Unknown command: 'nosuchcommand'" in unknown.stderr
-    own_help = _run(["startapp", "--help"], project)
+    own_help = run_cli("startapp", "--help", cwd=project)
     assert own_help.returncode == 0
     assert "Creates a Thibaud app directory structure" in own_help.stdout
 
@@ -146,9 +133,9 @@ def test_forwarding_uses_the_environment_settings_over_the_project_default(make_
     (project / "mysite" / "other_settings.py").write_text(
         "from .settings import *  # noqa: F403\nINSTALLED_APPS = ['thibaud.contrib.nosuchapp']\n"
     )
-    result = _run(
-        ["check"],
-        project,
+    result = run_cli(
+        "check",
+        cwd=project,
         env={"THIBAUD_SETTINGS_MODULE": "mysite.other_settings", "PYTHONPATH": str(project)},
     )
     assert result.returncode == 1
@@ -267,19 +254,19 @@ def test_django_settings_module_is_honoured_by_forwarded_commands(make_project) 
         'from .settings import *  # noqa: F403\nTIME_ZONE = "Asia/Tokyo"\n'
     )
     env = {"DJANGO_SETTINGS_MODULE": "mysite.tokyo", "PYTHONPATH": str(project)}
-    result = _run(["diffsettings"], project, env=env)
+    result = run_cli("diffsettings", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     assert "TIME_ZONE = 'Asia/Tokyo'" in result.stdout
     # THIBAUD_SETTINGS_MODULE, when set too, wins.
-    both = _run(
-        ["diffsettings"], project, env={**env, "THIBAUD_SETTINGS_MODULE": "mysite.settings"}
+    both = run_cli(
+        "diffsettings", cwd=project, env={**env, "THIBAUD_SETTINGS_MODULE": "mysite.settings"}
     )
     assert "Asia/Tokyo" not in both.stdout
 
 
 def test_a_forwarded_commands_own_error_is_not_reported_as_ours(make_project) -> None:  # type: ignore[no-untyped-def]
     project = make_project()
-    result = _run(["shell", "-c", "1/0"], project)
+    result = run_cli("shell", "-c", "1/0", cwd=project)
     assert result.returncode == 1
     assert "ZeroDivisionError" in result.stderr
     assert "internal error" not in result.stderr + result.stdout

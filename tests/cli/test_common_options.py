@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import build_file_tree, git_commit_all, thibaud_admin
+from tests.support.cli import run_cli
+from tests.support.trees import build_file_tree, git_commit_all
 from thibaud_cli.cli import main
 from thibaud_cli.cli.common import ThibaudCommand
 
@@ -60,7 +60,7 @@ def test_our_commands_all_declare_them() -> None:
 def test_every_command_accepts_all_of_them(command: str, tmp_path: Path) -> None:
     # --version is eager: it answers once the whole command line has parsed, so an
     # option a command did not accept would be refused first.
-    completed = thibaud_admin(
+    completed = run_cli(
         command,
         "-v",
         "0",
@@ -76,14 +76,14 @@ def test_every_command_accepts_all_of_them(command: str, tmp_path: Path) -> None
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("thibaud-admin ")
     assert "(Thibaud " in completed.stdout
-    completed = thibaud_admin(command, "--verbosity=3", "--force-color", "--version", cwd=tmp_path)
+    completed = run_cli(command, "--verbosity=3", "--force-color", "--version", cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
 
 
 @pytest.mark.parametrize("command", OURS)
 def test_help_lists_them(command: str, tmp_path: Path) -> None:
     for help_args in ([command, "--help"], ["help", command]):
-        completed = thibaud_admin(*help_args, cwd=tmp_path)
+        completed = run_cli(*help_args, cwd=tmp_path)
         assert completed.returncode == 0, completed.stderr
         for option in [*COMMON, "--force-color"]:
             assert option in completed.stdout
@@ -95,7 +95,7 @@ def test_help_lists_them(command: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", OURS)
 def test_no_color_with_force_color_is_a_usage_error(command: str, tmp_path: Path) -> None:
     arguments = ARGUMENTS.get(command, [])
-    completed = thibaud_admin(command, "--no-color", "--force-color", *arguments, cwd=tmp_path)
+    completed = run_cli(command, "--no-color", "--force-color", *arguments, cwd=tmp_path)
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr == (
@@ -107,7 +107,7 @@ def test_no_color_with_force_color_is_a_usage_error(command: str, tmp_path: Path
 @pytest.mark.parametrize("command", OURS)
 @pytest.mark.parametrize("level", ["4", "-1", "loud"])
 def test_an_invalid_verbosity_is_a_usage_error(command: str, level: str, tmp_path: Path) -> None:
-    completed = thibaud_admin(command, "-v", level, cwd=tmp_path)
+    completed = run_cli(command, "-v", level, cwd=tmp_path)
     assert completed.returncode == 2
     assert completed.stdout == ""
     errors = [line for line in completed.stderr.splitlines() if line.startswith("Error:")]
@@ -118,21 +118,21 @@ def test_an_invalid_verbosity_is_a_usage_error(command: str, level: str, tmp_pat
 
 
 def test_verbosity_0_prints_nothing_on_success(tmp_path: Path) -> None:
-    completed = thibaud_admin("startproject", "-v", "0", "mysite", cwd=tmp_path)
+    completed = run_cli("startproject", "-v", "0", "mysite", cwd=tmp_path)
     assert (completed.returncode, completed.stdout, completed.stderr) == (0, "", "")
     assert (tmp_path / "mysite" / "manage.py").is_file()
 
 
 def test_verbosity_0_still_prints_what_was_asked_for(tmp_path: Path) -> None:
-    completed = thibaud_admin("startproject", "--dry-run", "-v", "0", "mysite", cwd=tmp_path)
+    completed = run_cli("startproject", "--dry-run", "-v", "0", "mysite", cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("Would create project 'mysite' in mysite:\n")
     assert "  manage.py\n" in completed.stdout
 
 
 def test_verbosity_1_is_the_default(tmp_path: Path) -> None:
-    default = thibaud_admin("startproject", "one", cwd=tmp_path)
-    explicit = thibaud_admin("startproject", "-v", "1", "two", cwd=tmp_path)
+    default = run_cli("startproject", "one", cwd=tmp_path)
+    explicit = run_cli("startproject", "-v", "1", "two", cwd=tmp_path)
     assert default.returncode == explicit.returncode == 0
     assert default.stdout.replace("one", "NAME") == explicit.stdout.replace("two", "NAME")
     assert "Creating" not in default.stdout
@@ -140,7 +140,7 @@ def test_verbosity_1_is_the_default(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("level", ["2", "3"])
 def test_verbosity_2_lists_each_file_written(level: str, tmp_path: Path) -> None:
-    completed = thibaud_admin("startproject", "mysite", "--verbosity", level, cwd=tmp_path)
+    completed = run_cli("startproject", "mysite", "--verbosity", level, cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
     created = [line.removeprefix("Creating ") for line in lines if line.startswith("Creating ")]
@@ -159,7 +159,7 @@ def test_verbosity_2_lists_the_files_of_a_django_style_template(tmp_path: Path) 
         tmp_path / "classic",
         {"manage.py-tpl": "# {{ project_name }}\n", "project_name/__init__.py-tpl": ""},
     )
-    completed = thibaud_admin(
+    completed = run_cli(
         "startproject", "--template", str(template), "-v", "2", "web", "out", cwd=tmp_path
     )
     assert completed.returncode == 0, completed.stderr
@@ -171,13 +171,13 @@ def test_verbosity_2_lists_the_files_of_a_django_style_template(tmp_path: Path) 
 
 def test_traceback_shows_the_stack_of_a_failure(tmp_path: Path) -> None:
     template = build_file_tree(tmp_path / "broken", BROKEN_TEMPLATE)
-    plain = thibaud_admin("startproject", "--template", str(template), "mysite", cwd=tmp_path)
+    plain = run_cli("startproject", "--template", str(template), "mysite", cwd=tmp_path)
     assert plain.returncode == 1
     assert plain.stderr.startswith("Error: {{ project_name }}/settings.py.jinja:1: Jinja syntax")
     assert len(plain.stderr.splitlines()) == 1
     assert "Traceback" not in plain.stderr
 
-    traced = thibaud_admin(
+    traced = run_cli(
         "startproject", "--template", str(template), "mysite", "--traceback", cwd=tmp_path
     )
     assert traced.returncode == 1
@@ -192,7 +192,7 @@ def test_traceback_shows_the_stack_of_a_failure(tmp_path: Path) -> None:
 
 
 def test_traceback_keeps_a_usage_error_exit_code(tmp_path: Path) -> None:
-    completed = thibaud_admin("startproject", "--traceback", "os", cwd=tmp_path)
+    completed = run_cli("startproject", "--traceback", "os", cwd=tmp_path)
     assert completed.returncode == 2
     assert "Traceback (most recent call last):" in completed.stderr
     assert completed.stderr.splitlines()[-1].startswith(
@@ -202,9 +202,9 @@ def test_traceback_keeps_a_usage_error_exit_code(tmp_path: Path) -> None:
 
 def test_force_color_colours_an_error_even_in_a_pipe(tmp_path: Path) -> None:
     args = ("startproject", "os")
-    piped = thibaud_admin(*args, cwd=tmp_path)
-    forced = thibaud_admin(*args, "--force-color", cwd=tmp_path)
-    plain = thibaud_admin(*args, "--no-color", cwd=tmp_path)
+    piped = run_cli(*args, cwd=tmp_path)
+    forced = run_cli(*args, "--force-color", cwd=tmp_path)
+    plain = run_cli(*args, "--no-color", cwd=tmp_path)
     assert piped.returncode == forced.returncode == plain.returncode == 2
     assert not ANSI.search(piped.stderr)
     assert not ANSI.search(plain.stderr)
@@ -217,12 +217,12 @@ def test_pythonpath_modules_take_a_name(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     for name in ("inventory", "billing"):
-        taken = thibaud_admin("startproject", "--pythonpath", str(library), name, cwd=work)
+        taken = run_cli("startproject", "--pythonpath", str(library), name, cwd=work)
         assert taken.returncode == 2
         assert f"'{name}' conflicts with the name of an existing Python module" in taken.stderr
         assert not (work / name).exists()
     # Without --pythonpath that directory is nowhere the project imports from.
-    free = thibaud_admin("startproject", "-v", "0", "inventory", cwd=work)
+    free = run_cli("startproject", "-v", "0", "inventory", cwd=work)
     assert (free.returncode, free.stderr) == (0, "")
 
 
@@ -236,10 +236,10 @@ def test_settings_that_do_not_import_are_no_matter(
 ) -> None:
     # As Thibaud's startproject, which needs no settings (ThibaudAdminNoSettings.
     # test_commands_with_invalid_settings): it renders with its own.
-    completed = thibaud_admin("startproject", *args, "mysite", cwd=tmp_path, env=env)
+    completed = run_cli("startproject", *args, "mysite", cwd=tmp_path, env=env)
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "mysite" / "manage.py").is_file()
-    classic = thibaud_admin(
+    classic = run_cli(
         "startproject", *args, "--template", _stock_template(), "other", cwd=tmp_path, env=env
     )
     assert classic.returncode == 0, classic.stderr
@@ -252,25 +252,18 @@ def _stock_template() -> str:
     return str(Path(thibaud.__file__).parent / "conf" / "project_template")
 
 
-@pytest.fixture
-def project(make_project: Callable[..., Path]) -> Path:
-    return make_project()
-
-
 def test_middleware_commands_at_each_verbosity(project: Path) -> None:
     args = ("--no-verify", "--project-dir", str(project))
-    quiet = thibaud_admin("add-asgi-middleware", PROXY, "-v", "0", *args, cwd=project)
+    quiet = run_cli("add-asgi-middleware", PROXY, "-v", "0", *args, cwd=project)
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
     assert "ProxyHeadersMiddleware(application)" in (project / "mysite" / "asgi.py").read_text()
 
-    listed = thibaud_admin(
-        "list-asgi-middleware", "-v", "0", "--project-dir", str(project), cwd=project
-    )
+    listed = run_cli("list-asgi-middleware", "-v", "0", "--project-dir", str(project), cwd=project)
     # The listing is what the command is for: it is printed at every verbosity.
     assert listed.returncode == 0
     assert "ProxyHeadersMiddleware" in listed.stdout
 
-    removed = thibaud_admin(
+    removed = run_cli(
         "remove-asgi-middleware", PROXY, "-v", "2", "--project-dir", str(project), cwd=project
     )
     assert removed.returncode == 0, removed.stderr
@@ -279,19 +272,15 @@ def test_middleware_commands_at_each_verbosity(project: Path) -> None:
     assert diff[:2] == ["--- a/mysite/asgi.py", "+++ b/mysite/asgi.py"]
     assert any(line.startswith("-") and "ProxyHeadersMiddleware" in line for line in diff)
 
-    regenerated = thibaud_admin(
-        "regenerate-asgi", "-v", "0", "--project-dir", str(project), cwd=project
-    )
+    regenerated = run_cli("regenerate-asgi", "-v", "0", "--project-dir", str(project), cwd=project)
     assert (regenerated.returncode, regenerated.stdout) == (0, "")
 
 
 def test_update_at_verbosity_0(project: Path) -> None:
-    completed = thibaud_admin("update", "-v", "0", "--project-dir", str(project), cwd=project)
+    completed = run_cli("update", "-v", "0", "--project-dir", str(project), cwd=project)
     assert (completed.returncode, completed.stdout, completed.stderr) == (0, "", "")
     # --check's report is what was asked for.
-    checked = thibaud_admin(
-        "update", "--check", "-v", "0", "--project-dir", str(project), cwd=project
-    )
+    checked = run_cli("update", "--check", "-v", "0", "--project-dir", str(project), cwd=project)
     assert (checked.returncode, checked.stdout) == (0, "Up to date: template version 2.\n")
 
 
@@ -307,10 +296,10 @@ def test_settings_reach_the_middleware_import_check(project: Path) -> None:
         "        self.app = app\n"
     )
     args = ("add-asgi-middleware", "needs_settings:Middleware", "--project-dir", str(project))
-    refused = thibaud_admin(*args, cwd=project)
+    refused = run_cli(*args, cwd=project)
     assert refused.returncode != 0
     assert "not the staging settings" in refused.stderr
-    accepted = thibaud_admin(*args, "--settings", "mysite.settings_staging", cwd=project)
+    accepted = run_cli(*args, "--settings", "mysite.settings_staging", cwd=project)
     assert accepted.returncode == 0, accepted.stderr
     assert accepted.stdout == "Added needs_settings:Middleware to mysite/asgi.py.\n"
 
@@ -328,7 +317,7 @@ def test_update_at_each_verbosity(level: str, tmp_path: Path) -> None:
     build_file_tree(template, {"README.md.jinja": "# {{ project_name }}\n\nNews.\n"})
     git_commit_all(template, "v2", tag="v2")
 
-    completed = thibaud_admin("update", "-v", level, "--project-dir", str(project), cwd=tmp_path)
+    completed = run_cli("update", "-v", level, "--project-dir", str(project), cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert (project / "README.md").read_text() == "# blog\n\nNews.\n"
     summary = "Updated from template version v1 to v2:\n  updated   README.md\n"

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.support.fault_runner import WriteFaults
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.fs.atomic import TEMP_PREFIX, remove_stale_temporaries, stale_temporaries
 

@@ -5,105 +5,24 @@ next command that writes the project (read-only ones say so at once)."""
 
 from __future__ import annotations
 
-import ast
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.faults import (
+    USER_EDIT,
+    chain_is_consistent,
+    leftovers,
+    run_with_fault,
+    run_without_fault,
+)
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.errors import DestinationError
 from thibaud_cli.fs.atomic import TEMP_PREFIX
 from thibaud_cli.fs.lock import CONTROL_DIRNAME
 from thibaud_cli.operations.startproject import start_project
-from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
-
-REPO = Path(__file__).resolve().parents[2]
-USER_EDIT = "# a line the user wrote\n"
-
-
-class FaultServer:
-    """``tests.support.fault_runner --serve``: one Python with thibaud-cli imported, forking a
-    child per command (a fresh interpreter per command made this file take minutes)."""
-
-    def __init__(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
-        env["PYTHONPATH"] = str(REPO)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.fault_runner", "--serve"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def run(
-        self, mode: str, n: int, args: list[str], cwd: Path
-    ) -> subprocess.CompletedProcess[str]:
-        import json
-        import tempfile
-
-        env = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
-        with tempfile.TemporaryDirectory() as scratch:
-            out, err = Path(scratch) / "out", Path(scratch) / "err"
-            job = {
-                "mode": mode,
-                "n": n,
-                "args": args,
-                "cwd": str(cwd),
-                "env": env,
-                "stdout": str(out),
-                "stderr": str(err),
-            }
-            assert self.process.stdin is not None and self.process.stdout is not None
-            self.process.stdin.write(json.dumps(job) + "\n")
-            self.process.stdin.flush()
-            answer = self.process.stdout.readline()
-            assert answer, "the fault server died"
-            code = json.loads(answer)["returncode"]
-            return subprocess.CompletedProcess(
-                args, code, out.read_text("utf-8", "replace"), err.read_text("utf-8", "replace")
-            )
-
-    def close(self) -> None:
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                stream.close()
-        self.process.wait(timeout=30)
-
-
-_server: FaultServer | None = None
-
-
-def run_with_fault(
-    mode: str, n: int, args: list[str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    """thibaud-admin *args* in *cwd*, in a process of its own, the *n*-th write failing.
-
-    The fault server starts on first use (test_locking and test_read_only use it too)
-    and stops when the test run ends.
-    """
-    global _server
-    if _server is None or _server.process.poll() is not None:
-        import atexit
-
-        _server = FaultServer()
-        atexit.register(_server.close)
-    return _server.run(mode, n, args, cwd)
-
-
-def leftovers(*directories: Path) -> list[str]:
-    return [
-        str(path)
-        for directory in directories
-        if directory.is_dir()
-        for path in directory.iterdir()
-        if path.name.startswith((TEMP_PREFIX, CONTROL_DIRNAME))
-    ]
+from thibaud_cli.project.answers import ANSWERS_FILENAME
 
 
 def test_sigkill_at_every_write_of_startproject_into_a_new_directory(tmp_path: Path) -> None:
@@ -157,22 +76,6 @@ def test_sigkill_at_every_write_of_startproject_into_an_existing_directory(tmp_p
     assert committed <= 1  # only a kill after the last rename leaves the project whole
 
 
-def chain_is_consistent(project: Path) -> list[str]:
-    """The wraps in asgi.py are exactly the recorded chain; returns their names."""
-    answers = load_answers(project)
-    tree = ast.parse((project / "mysite" / "asgi.py").read_text())
-    wrapped = [
-        node.value.func.id
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Name)
-        and node.value.func.id != "get_asgi_application"
-    ]
-    assert wrapped == [entry.target.attribute for entry in answers.asgi_middleware]
-    return wrapped
-
-
 @pytest.mark.parametrize("mode", ["sigkill", "interrupt", "enospc", "exception"])
 def test_a_fault_at_every_write_of_add_asgi_middleware(
     make_project, tmp_path: Path, mode: str
@@ -221,13 +124,6 @@ def test_a_fault_at_every_write_of_add_asgi_middleware(
         assert outcomes == {()}
 
 
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """thibaud-admin in a fresh process, without faults."""
-    result = run_with_fault("none", 10**6, args, cwd)
-    result.stderr = result.stderr.replace("FAULT-NOT-REACHED\n", "")
-    return result
-
-
 def test_startproject_killed_at_its_6th_rename_leaves_nothing_once_another_command_runs(
     tmp_path: Path,
 ) -> None:
@@ -245,14 +141,16 @@ def test_startproject_killed_at_its_6th_rename_leaves_nothing_once_another_comma
         ["list-asgi-middleware", "--project-dir", str(target)],
         ["startproject", "mysite", str(target), "--dry-run"],
     ):
-        found = run_cli(args, tmp_path)
+        found = run_without_fault(args, tmp_path)
         assert found.returncode == 1, found.stderr
         assert len(found.stderr.strip().splitlines()) == 1, found.stderr
         assert "startproject (process" in found.stderr and "was interrupted" in found.stderr
         assert f"thibaud-admin startproject mysite {target}' again" in found.stderr
         assert tree_snapshot(target) == frozen
     # The next command that writes there (of any kind) rolls it back first.
-    other = run_cli(["remove-asgi-middleware", "x.Y", "--project-dir", str(target)], tmp_path)
+    other = run_without_fault(
+        ["remove-asgi-middleware", "x.Y", "--project-dir", str(target)], tmp_path
+    )
     assert other.returncode == 1
     assert "its changes were rolled back" in other.stderr, other.stderr
     assert tree_snapshot(target) == before
@@ -260,7 +158,7 @@ def test_startproject_killed_at_its_6th_rename_leaves_nothing_once_another_comma
 
 
 def test_a_killed_update_leaves_nothing_once_the_next_command_runs(tmp_path: Path) -> None:
-    from tests.support.helpers import git, git_commit_all
+    from tests.support.trees import git, git_commit_all
     from tests.update.test_update_git import V1, release_v2
 
     template = build_file_tree(tmp_path / "template", V1)
@@ -282,7 +180,9 @@ def test_a_killed_update_leaves_nothing_once_the_next_command_runs(tmp_path: Pat
             break
         assert killed.returncode == -9
         # Any command that writes the project rolls the update back, or it had committed.
-        after = run_cli(["remove-asgi-middleware", "x.Y", "--project-dir", str(project)], tmp_path)
+        after = run_without_fault(
+            ["remove-asgi-middleware", "x.Y", "--project-dir", str(project)], tmp_path
+        )
         assert after.returncode == 1
         if "rolled back" in after.stderr:
             rolled_back += 1

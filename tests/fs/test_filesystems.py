@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.fs.atomic import TEMP_PREFIX
 from thibaud_cli.operations.startproject import start_project

@@ -13,7 +13,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.fs.journal import Journal, find_interrupted, recover, rollback
 from thibaud_cli.fs.lock import CONTROL_DIRNAME, project_lock
 from thibaud_cli.fs.scratch import remove_stale_scratch, scratch_directory, stale_scratch

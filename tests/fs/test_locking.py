@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.fs.test_faults import chain_is_consistent, run_with_fault
-from tests.support.helpers import git, git_commit_all, tree_snapshot
+from tests.support.cli import start_cli
+from tests.support.faults import chain_is_consistent, run_with_fault
+from tests.support.trees import git, git_commit_all, tree_snapshot
 from thibaud_cli.fs.lock import CONTROL_DIRNAME, LOCK_WAIT_SECONDS, project_lock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,27 +20,16 @@ SPECS = {
 }
 
 
-def thibaud_admin(*args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "THIBAUD_SETTINGS_MODULE"}
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.Popen(
-        [sys.executable, "-m", "thibaud_cli", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-
-
 def test_two_concurrent_add_asgi_middleware_lose_nothing(make_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pristine = make_project()
     for round_ in range(3):
         project = tmp_path / f"round{round_}"
         shutil.copytree(pristine, project)
         processes = {
-            name: thibaud_admin(
-                "add-asgi-middleware", spec, "--no-verify", "--project-dir", str(project)
+            name: start_cli(
+                *("add-asgi-middleware", spec, "--no-verify", "--project-dir", str(project)),
+                cwd=project,
+                module=True,
             )
             for spec, name in SPECS.items()
         }
@@ -63,8 +51,11 @@ def test_a_second_command_waits_then_is_refused_in_one_line(make_project) -> Non
     before = tree_snapshot(project)
     with project_lock(project):
         started = time.monotonic()
-        process = thibaud_admin(
-            "add-asgi-middleware", next(iter(SPECS)), "--no-verify", "--project-dir", str(project)
+        process = start_cli(
+            *("add-asgi-middleware", next(iter(SPECS)), "--no-verify", "--project-dir"),
+            str(project),
+            cwd=project,
+            module=True,
         )
         out, err = process.communicate(timeout=120)
         waited = time.monotonic() - started
@@ -97,7 +88,7 @@ def test_a_lock_left_by_a_killed_command_does_not_block_the_next(
     assert run_with_fault("sigkill", 1, args, tmp_path).returncode == -9
     assert (project / CONTROL_DIRNAME / "lock").exists()
     started = time.monotonic()
-    process = thibaud_admin(*args)
+    process = start_cli(*args, cwd=project, module=True)
     assert process.communicate(timeout=120)[1] == ""
     assert process.returncode == 0
     assert time.monotonic() - started < LOCK_WAIT_SECONDS

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fs.test_faults import run_cli, run_with_fault
-from tests.support.helpers import tree_snapshot
+from tests.support.faults import run_with_fault, run_without_fault
+from tests.support.trees import tree_snapshot
 from thibaud_cli.fs.lock import CONTROL_DIRNAME
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"
@@ -52,7 +52,7 @@ def test_read_only_commands_report_a_killed_change_and_write_nothing(
     project, before = half_changed
     frozen = with_times(project)
     repair = f"Run 'thibaud-admin regenerate-asgi --project-dir {project}'"
-    listing = run_cli(["list-asgi-middleware", "--project-dir", str(project)], tmp_path)
+    listing = run_without_fault(["list-asgi-middleware", "--project-dir", str(project)], tmp_path)
     assert listing.returncode == 0, listing.stderr
     # The chain the project had before the killed command: what rolling it back restores.
     assert listing.stdout == "No ASGI middleware.\n"
@@ -71,14 +71,14 @@ def test_read_only_commands_report_a_killed_change_and_write_nothing(
         ["update", "--dry-run"],
         ["update", "--check"],
     ):
-        result = run_cli([*args, "--project-dir", str(project)], tmp_path)
+        result = run_without_fault([*args, "--project-dir", str(project)], tmp_path)
         assert result.returncode == 1, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert "was interrupted" in result.stderr and repair in result.stderr
         assert result.stdout == ""
     assert with_times(project) == frozen
     # The command named rolls it back.
-    repaired = run_cli(["regenerate-asgi", "--project-dir", str(project)], tmp_path)
+    repaired = run_without_fault(["regenerate-asgi", "--project-dir", str(project)], tmp_path)
     assert repaired.returncode == 0, repaired.stderr
     assert "its changes were rolled back" in repaired.stderr
     assert tree_snapshot(project) == before
@@ -94,6 +94,6 @@ def test_read_only_commands_write_nothing_to_a_sound_project(make_project, tmp_p
         ["update", "--check"],
         ["update", "--dry-run"],
     ):
-        result = run_cli([*args, "--project-dir", str(project)], tmp_path)
+        result = run_without_fault([*args, "--project-dir", str(project)], tmp_path)
         assert result.returncode == 0, (args, result.stderr)
     assert with_times(project) == frozen

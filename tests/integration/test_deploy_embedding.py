@@ -16,7 +16,7 @@ from tests.support.deploy import (
     readme_command,
     serve_readme_command,
 )
-from tests.support.helpers import free_port, project_env, run_server
+from tests.support.servers import free_port, project_env, run_server
 
 pytestmark = pytest.mark.servers
 

@@ -27,7 +27,7 @@ from tests.support.deploy import (
     readme_blocks,
     readme_command,
 )
-from tests.support.helpers import free_port, run_server
+from tests.support.servers import free_port, run_server
 from thibaud_cli.operations.startproject import start_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]

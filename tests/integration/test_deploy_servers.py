@@ -18,7 +18,7 @@ from tests.support.deploy import (
     readme_command,
     serve_readme_command,
 )
-from tests.support.helpers import RunningServer, stop_process
+from tests.support.servers import RunningServer, stop_process
 
 pytestmark = pytest.mark.servers
 
@@ -33,14 +33,16 @@ SERVERS = {
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def served_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_project(tmp_path_factory.mktemp("deploy-servers"))
 
 
 @pytest.fixture(scope="class", params=sorted(SERVERS))
-def served(request: pytest.FixtureRequest, project: Path) -> Iterator[RunningServer]:
+def served(request: pytest.FixtureRequest, served_project: Path) -> Iterator[RunningServer]:
     heading, starts_with = SERVERS[request.param]
-    with serve_readme_command(readme_command(project, heading, starts_with), project) as server:
+    with serve_readme_command(
+        readme_command(served_project, heading, starts_with), served_project
+    ) as server:
         yield server
 
 
@@ -81,16 +83,16 @@ class TestEachServer:
 
 
 @pytest.mark.parametrize("server", sorted(SERVERS))
-def test_install_line_names_the_installed_server(project: Path, server: str) -> None:
+def test_install_line_names_the_installed_server(served_project: Path, server: str) -> None:
     heading, _ = SERVERS[server]
-    line = readme_command(project, heading, "pip install ")
-    result = pip_install_offline(line, project)
+    line = readme_command(served_project, heading, "pip install ")
+    result = pip_install_offline(line, served_project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Would install" not in result.stdout
 
 
-def test_every_server_section_has_install_and_run_lines(project: Path) -> None:
-    blocks = readme_blocks(project)
+def test_every_server_section_has_install_and_run_lines(served_project: Path) -> None:
+    blocks = readme_blocks(served_project)
     for heading, starts_with in SERVERS.values():
         first = blocks[heading][0]
         assert [line.split()[0] for line in first] == ["pip", starts_with.strip()]

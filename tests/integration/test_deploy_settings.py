@@ -19,7 +19,7 @@ from tests.support.deploy import (
     run_until_exit,
     serve_readme_command,
 )
-from tests.support.helpers import RunningServer, free_port, project_env, run_server
+from tests.support.servers import RunningServer, free_port, project_env, run_server
 
 pytestmark = pytest.mark.servers
 
@@ -30,17 +30,19 @@ OTHER = "mysite.settings_other"
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def served_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = generate_project(tmp_path_factory.mktemp("deploy-settings"))
     for module in (SECOND, OTHER):
         (directory / (module.replace(".", "/") + ".py")).write_text(SECOND_SETTINGS, "utf-8")
     return directory
 
 
-def settings_module_served(project: Path, argv: list[str], env: dict[str, str]) -> str:
+def settings_module_served(served_project: Path, argv: list[str], env: dict[str, str]) -> str:
     port = free_port()
     argv = [part.replace("{port}", str(port)) for part in argv]
-    with run_server(argv, cwd=project, port=port, env=project_env(project, env)) as server:
+    with run_server(
+        argv, cwd=served_project, port=port, env=project_env(served_project, env)
+    ) as server:
         module = httpx.get(server.base_url + "/checks/whoami/").json()["settings_module"]
     return str(module)
 
@@ -72,15 +74,15 @@ ENVIRONMENTS = {
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_servers_load_the_settings_module_from_the_environment(
-    project: Path, entry_point: str, environment: str
+    served_project: Path, entry_point: str, environment: str
 ) -> None:
     env, expected = ENVIRONMENTS[environment]
-    assert settings_module_served(project, ENTRY_POINTS[entry_point], env) == expected
+    assert settings_module_served(served_project, ENTRY_POINTS[entry_point], env) == expected
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_manage_py_loads_the_settings_module_from_the_environment(
-    project: Path, environment: str
+    served_project: Path, environment: str
 ) -> None:
     env, expected = ENVIRONMENTS[environment]
     result = subprocess.run(
@@ -91,8 +93,8 @@ def test_manage_py_loads_the_settings_module_from_the_environment(
             "-c",
             "from thibaud.conf import settings; print(settings.SETTINGS_MODULE)",
         ],
-        cwd=project,
-        env=project_env(project, env),
+        cwd=served_project,
+        env=project_env(served_project, env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -102,9 +104,9 @@ def test_manage_py_loads_the_settings_module_from_the_environment(
     assert result.stdout.strip() == expected
 
 
-def test_the_readme_settings_line_serves_the_second_settings_module(project: Path) -> None:
-    line = readme_command(project, "The settings module", "THIBAUD_SETTINGS_MODULE=")
-    with serve_readme_command(line, project) as server:
+def test_the_readme_settings_line_serves_the_second_settings_module(served_project: Path) -> None:
+    line = readme_command(served_project, "The settings module", "THIBAUD_SETTINGS_MODULE=")
+    with serve_readme_command(line, served_project) as server:
         whoami = httpx.get(server.base_url + "/checks/whoami/").json()
     assert whoami["settings_module"] == SECOND
 
@@ -120,10 +122,12 @@ def test_the_readme_settings_line_serves_the_second_settings_module(project: Pat
     ids=["uvicorn", "gunicorn", "manage.py"],
 )
 def test_a_wrong_settings_module_stops_at_startup_with_thibauds_error(
-    project: Path, variable: str, argv: list[str]
+    served_project: Path, variable: str, argv: list[str]
 ) -> None:
     argv = [part.replace("{port}", str(free_port())) for part in argv]
-    exited = run_until_exit(argv, project, project_env(project, {variable: "mysite.nope"}))
+    exited = run_until_exit(
+        argv, served_project, project_env(served_project, {variable: "mysite.nope"})
+    )
     assert exited.returncode != 0
     assert "No module named 'mysite.nope'" in exited.output
 
@@ -132,17 +136,17 @@ def test_a_wrong_settings_module_stops_at_startup_with_thibauds_error(
 
 
 @pytest.fixture(scope="module")
-def production_env(project: Path) -> dict[str, str]:
-    return readme_production_env(project)
+def production_env(served_project: Path) -> dict[str, str]:
+    return readme_production_env(served_project)
 
 
-def test_readme_production_block_passes_check_deploy(project: Path) -> None:
-    block = readme_blocks(project)["Production settings"][0]
+def test_readme_production_block_passes_check_deploy(served_project: Path) -> None:
+    block = readme_blocks(served_project)["Production settings"][0]
     assert block[-1] == "python manage.py check --deploy"
     result = subprocess.run(
         ["bash", "-c", "\n".join(["set -e", *block])],
-        cwd=project,
-        env=project_env(project),
+        cwd=served_project,
+        env=project_env(served_project),
         capture_output=True,
         text=True,
         timeout=120,
@@ -153,12 +157,12 @@ def test_readme_production_block_passes_check_deploy(project: Path) -> None:
     assert "WARNING" not in result.stdout + result.stderr
 
 
-def test_development_defaults_do_not_pass_check_deploy(project: Path) -> None:
+def test_development_defaults_do_not_pass_check_deploy(served_project: Path) -> None:
     """The control for the test above: check --deploy does warn without the variables."""
     result = subprocess.run(
         ["python", "manage.py", "check", "--deploy"],
-        cwd=project,
-        env=project_env(project),
+        cwd=served_project,
+        env=project_env(served_project),
         capture_output=True,
         text=True,
         timeout=120,
@@ -168,14 +172,14 @@ def test_development_defaults_do_not_pass_check_deploy(project: Path) -> None:
 
 
 def test_production_without_a_secret_key_stops_at_startup(
-    project: Path, production_env: dict[str, str]
+    served_project: Path, production_env: dict[str, str]
 ) -> None:
     env = {**production_env, "THIBAUD_SECRET_KEY": ""}
     env.pop("THIBAUD_SECRET_KEY")
     exited = run_until_exit(
         ["uvicorn", "mysite.asgi:application", "--port", str(free_port())],
-        project,
-        project_env(project, env),
+        served_project,
+        project_env(served_project, env),
     )
     assert exited.returncode != 0
     assert "THIBAUD_SECRET_KEY is not set" in exited.output
@@ -185,11 +189,13 @@ def test_production_without_a_secret_key_stops_at_startup(
     ("variable", "value"),
     [("THIBAUD_DEBUG", "maybe"), ("THIBAUD_SECURE_HSTS_SECONDS", "one year")],
 )
-def test_an_unreadable_value_names_the_variable(project: Path, variable: str, value: str) -> None:
+def test_an_unreadable_value_names_the_variable(
+    served_project: Path, variable: str, value: str
+) -> None:
     result = subprocess.run(
         ["python", "manage.py", "check"],
-        cwd=project,
-        env=project_env(project, {variable: value}),
+        cwd=served_project,
+        env=project_env(served_project, {variable: value}),
         capture_output=True,
         text=True,
         timeout=60,
@@ -203,13 +209,15 @@ def test_an_unreadable_value_names_the_variable(project: Path, variable: str, va
     )
 
 
-def test_behind_a_tls_proxy_thibaud_trusts_x_forwarded_proto(project: Path) -> None:
+def test_behind_a_tls_proxy_thibaud_trusts_x_forwarded_proto(served_project: Path) -> None:
     """For a server that leaves the scheme alone (Daphne without --proxy-headers)."""
-    line = readme_command(project, "Daphne", "daphne ")
+    line = readme_command(served_project, "Daphne", "daphne ")
     headers = {"X-Forwarded-Proto": "https"}
-    with serve_readme_command(line, project, env={"THIBAUD_BEHIND_TLS_PROXY": "1"}) as server:
+    with serve_readme_command(
+        line, served_project, env={"THIBAUD_BEHIND_TLS_PROXY": "1"}
+    ) as server:
         behind = httpx.get(server.base_url + "/checks/whoami/", headers=headers).json()
-    with serve_readme_command(line, project) as server:
+    with serve_readme_command(line, served_project) as server:
         direct = httpx.get(server.base_url + "/checks/whoami/", headers=headers).json()
     assert behind["secure"] is True
     assert direct["secure"] is False
@@ -219,9 +227,9 @@ HOST = "example.com"
 
 
 @pytest.fixture(scope="class")
-def server(project: Path, production_env: dict[str, str]) -> Iterator[RunningServer]:
-    line = readme_command(project, "Uvicorn", "uvicorn ")
-    with serve_readme_command(line, project, env=production_env, host_header=HOST) as server:
+def server(served_project: Path, production_env: dict[str, str]) -> Iterator[RunningServer]:
+    line = readme_command(served_project, "Uvicorn", "uvicorn ")
+    with serve_readme_command(line, served_project, env=production_env, host_header=HOST) as server:
         yield server
 
 

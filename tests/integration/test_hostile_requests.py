@@ -17,7 +17,6 @@ from tests.support.deploy import (
     run_readme_line,
     serve_readme_command,
 )
-from tests.support.helpers import RunningServer
 from tests.support.hostile import (
     RawResponse,
     abandon_mid_body,
@@ -25,6 +24,7 @@ from tests.support.hostile import (
     exchange,
     request_head,
 )
+from tests.support.servers import RunningServer
 
 pytestmark = pytest.mark.servers
 
@@ -89,7 +89,7 @@ def hostile_project(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def guarded_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project with the README's guard added, as its production section says."""
     directory = hostile_project(tmp_path_factory.mktemp("hostile"))
     (line,) = readme_blocks(directory)[GUARD_HEADING][0]
@@ -106,8 +106,8 @@ def behind_tls_proxy(production_env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def production_env(project: Path) -> dict[str, str]:
-    return behind_tls_proxy(readme_production_env(project))
+def production_env(guarded_project: Path) -> dict[str, str]:
+    return behind_tls_proxy(readme_production_env(guarded_project))
 
 
 def one_worker(line: str) -> str:
@@ -118,11 +118,13 @@ def one_worker(line: str) -> str:
 
 @pytest.fixture(scope="module", params=["Uvicorn", "Hypercorn", "Daphne"])
 def server(
-    request: pytest.FixtureRequest, project: Path, production_env: dict[str, str]
+    request: pytest.FixtureRequest, guarded_project: Path, production_env: dict[str, str]
 ) -> Iterator[RunningServer]:
     heading: str = request.param
-    line = one_worker(readme_command(project, heading, heading.lower() + " "))
-    with serve_readme_command(line, project, env=production_env, host_header=HOST) as running:
+    line = one_worker(readme_command(guarded_project, heading, heading.lower() + " "))
+    with serve_readme_command(
+        line, guarded_project, env=production_env, host_header=HOST
+    ) as running:
         yield running
 
 

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import BIN_DIR
 from tests.support.deploy import (
     generate_project,
     readme_command,
     readme_production_env,
     serve_readme_command,
 )
-from tests.support.helpers import BIN_DIR, project_env
 from tests.support.load_client import LoadResult, run_load
+from tests.support.servers import project_env
 
 pytestmark = [pytest.mark.servers, pytest.mark.load]
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import BIN_DIR, RunningServer, free_port, run_server
+from tests.support.cli import BIN_DIR
+from tests.support.servers import RunningServer, free_port, run_server
 from thibaud_cli.cli import main
 
 pytestmark = pytest.mark.servers

@@ -43,7 +43,6 @@ from tests.support.deploy import (
     run_readme_line,
     serve_readme_command,
 )
-from tests.support.helpers import RunningServer, free_port, run_server
 from tests.support.hostile import (
     Streamed,
     TempSpace,
@@ -52,6 +51,7 @@ from tests.support.hostile import (
     request_head,
     stream_request,
 )
+from tests.support.servers import RunningServer, free_port, run_server
 
 pytestmark = pytest.mark.servers
 
@@ -120,7 +120,7 @@ class TempSpaces:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def guarded_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = hostile_project(tmp_path_factory.mktemp("oversize"))
     (line,) = readme_blocks(directory)[GUARD_HEADING][0]
     result = run_readme_line(line, directory)
@@ -129,8 +129,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def production_env(project: Path) -> dict[str, str]:
-    return behind_tls_proxy(readme_production_env(project))
+def production_env(guarded_project: Path) -> dict[str, str]:
+    return behind_tls_proxy(readme_production_env(guarded_project))
 
 
 NGINX_CONF = """\
@@ -163,12 +163,12 @@ http {{
 
 @contextlib.contextmanager
 def serve(
-    server: Server, project: Path, env: dict[str, str], tmpdir: Path
+    server: Server, guarded_project: Path, env: dict[str, str], tmpdir: Path
 ) -> Iterator[RunningServer]:
     """The server's README line, one worker, its TMPDIR *tmpdir*; always stopped."""
-    line = one_worker(readme_command(project, server.heading, server.starts_with))
+    line = one_worker(readme_command(guarded_project, server.heading, server.starts_with))
     with serve_readme_command(
-        line, project, env={**env, "TMPDIR": str(tmpdir)}, host_header=HOST
+        line, guarded_project, env={**env, "TMPDIR": str(tmpdir)}, host_header=HOST
     ) as running:
         yield running
 
@@ -180,14 +180,14 @@ def port_of(server: RunningServer) -> int:
 @pytest.fixture(scope="module", params=[*SERVERS, "daphne-behind-nginx"])
 def served(
     request: pytest.FixtureRequest,
-    project: Path,
+    guarded_project: Path,
     production_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Served]:
     name: str = request.param
     tmpdir = tmp_path_factory.mktemp(f"tmpdir-{name}")
     if name != "daphne-behind-nginx":
-        with serve(SERVERS[name], project, production_env, tmpdir) as running:
+        with serve(SERVERS[name], guarded_project, production_env, tmpdir) as running:
             yield Served(SERVERS[name], port_of(running), [(tmpdir, running.process.pid)])
         return
     nginx = shutil.which("nginx") or (
@@ -196,7 +196,7 @@ def served(
     if nginx is None:
         pytest.skip("nginx is not installed")
     prefix = tmp_path_factory.mktemp("nginx")
-    with serve(SERVERS["daphne"], project, production_env, tmpdir) as daphne:
+    with serve(SERVERS["daphne"], guarded_project, production_env, tmpdir) as daphne:
         port = free_port()
         conf = prefix / "nginx.conf"
         conf.write_text(

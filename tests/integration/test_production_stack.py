@@ -28,8 +28,9 @@ import pytest
 import yaml
 
 from tests.project.test_template_variants import CI_FILE, VARIANTS
+from tests.support.cli import BIN_DIR
 from tests.support.deploy import readme_blocks, readme_production_env
-from tests.support.helpers import BIN_DIR, RunningServer, free_port, run_server
+from tests.support.servers import RunningServer, free_port, run_server
 from tests.support.services import (
     PostgresServer,
     RedisServer,

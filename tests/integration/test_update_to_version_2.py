@@ -18,7 +18,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.support.helpers import free_port, project_env, run_server
+from tests.support.servers import free_port, project_env, run_server
 from thibaud_cli.cli import main
 from thibaud_cli.template.bundled import BundledTemplates
 

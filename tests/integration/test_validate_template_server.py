@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.checks.test_validate_template import ONE_VARIANT
-from tests.support.helpers import copy_bundled_template
+from tests.support.trees import copy_bundled_template
 from thibaud_cli.cli import main
 
 pytestmark = pytest.mark.servers

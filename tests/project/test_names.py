@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import keyword
-import subprocess
 import sys
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.cli import run_cli
 from thibaud_cli.errors import InvalidProjectName
 from thibaud_cli.project.names import suggest_identifier, validate_project_name
 
@@ -93,16 +93,11 @@ def test_a_folder_outside_the_libraries_is_not_an_existing_module(
 def test_python_m_startproject_beside_a_folder_of_the_same_name(tmp_path: Path) -> None:
     cwd = tmp_path / "work"
     (cwd / "api").mkdir(parents=True)
-    command = [sys.executable, "-m", "thibaud_cli", "startproject"]
-    done = subprocess.run(
-        [*command, "api", "../x"], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
+    done = run_cli("startproject", "api", "../x", cwd=cwd, module=True)
     assert done.returncode == 0, done.stderr
     assert (cwd.parent / "x" / "api" / "settings.py").is_file()
     for name in ("os", "json", "thibaud"):
-        refused = subprocess.run(
-            [*command, name, f"../{name}"], cwd=cwd, capture_output=True, text=True, timeout=60
-        )
+        refused = run_cli("startproject", name, f"../{name}", cwd=cwd, module=True)
         assert refused.returncode == 2
         assert f"'{name}' conflicts with the name of an existing Python module" in refused.stderr
         assert not (cwd.parent / name).exists()

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.fs.atomic import TEMP_PREFIX
 from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
@@ -367,7 +367,7 @@ def test_no_prompt_without_stdin_or_tty(tmp_path: Path) -> None:
 def test_a_git_url_template_is_rendered_at_its_latest_tag(
     runner: CliRunner, tmp_path: Path, scheme: str
 ) -> None:
-    from tests.support.helpers import git_commit_all
+    from tests.support.trees import git_commit_all
 
     repo = build_file_tree(tmp_path / "repo", CUSTOM_TEMPLATE)
     git_commit_all(repo, "first", tag="v1")

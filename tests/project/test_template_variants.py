@@ -18,7 +18,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.support.helpers import BIN_DIR
+from tests.support.cli import BIN_DIR
 from thibaud_cli.cli import main
 
 #: name -> --data answers. The matrix the production-stack tests serve, too.

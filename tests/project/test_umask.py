@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import build_file_tree
+from tests.support.cli import run_cli
+from tests.support.trees import build_file_tree
 
 CUSTOM_COPIER = {
     "copier.yml": "_templates_suffix: .jinja\n",
@@ -62,14 +61,7 @@ def test_startproject_honours_the_umask(
     destination = ["target"] if into_existing else []
     if into_existing:
         (work / "target").mkdir(mode=0o700)
-    done = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "startproject", "proj", *destination, *args],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        umask=umask,
-        timeout=60,
-    )
+    done = run_cli("startproject", "proj", *destination, *args, cwd=work, module=True, umask=umask)
     assert done.returncode == 0, done.stderr
     manage_mode, file_mode, dir_mode = EXPECTED[umask]
     modes = _modes(work / ("target" if into_existing else "proj"))

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.helpers import free_port, stop_process
+from tests.support.servers import free_port, stop_process
 from tests.support.services import nginx_path
 
 #: How long an instance may take to answer /health/ready after it starts.

@@ -12,14 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.helpers import (
-    BIN_DIR,
-    RunningServer,
-    free_port,
-    project_env,
-    run_server,
-    stop_process,
-)
+from tests.support.cli import BIN_DIR
+from tests.support.servers import RunningServer, free_port, project_env, run_server, stop_process
 from thibaud_cli.operations.startproject import start_project
 
 #: The port every command of the generated README listens on; tests swap in a free one.

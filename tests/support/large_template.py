@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.template.source import bundled_template_path
@@ -130,3 +131,12 @@ def commit_all(project: Path, message: str = "state") -> None:
         _git(project, "init", "-q", "-b", "main")
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "--allow-empty", "-m", message)
+
+
+@dataclass(frozen=True)
+class LargeTemplate:
+    """A synthetic git template of 1,000 files, and a project generated at its v1."""
+
+    template: Path
+    #: Generated at v1, a tenth of its files edited, committed: copy it before writing.
+    project: Path

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.helpers import build_file_tree
+from tests.support.trees import build_file_tree
 
 _QUESTIONS = """\
 project_name:

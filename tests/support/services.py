@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.helpers import free_port, stop_process
+from tests.support.servers import free_port, stop_process
 
 #: Where Debian's postgresql-NN packages put initdb, pg_ctl and psql.
 POSTGRES_LIB_DIR = Path("/usr/lib/postgresql")

@@ -9,16 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support.helpers import (
-    LargeTemplate,
-    build_file_tree,
-    copy_bundled_template,
-    git_commit_all,
-)
+from tests.support.cli import run_cli
+from tests.support.large_template import LargeTemplate
+from tests.support.trees import build_file_tree, copy_bundled_template, git_commit_all
 from thibaud_cli.asgi.spec import MiddlewareEntry, ObjectPath
 from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.project.answers import Answers, load_answers
@@ -118,12 +113,8 @@ def test_no_clone_or_checkout_runs(tmp_path: Path) -> None:
     )
     (bin_dir / "git").chmod(stat.S_IRWXU)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "regenerate-asgi", "--project-dir", str(project)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    completed = run_cli(
+        "regenerate-asgi", "--project-dir", str(project), cwd=project, env=env, module=True
     )
     assert completed.returncode == 0, completed.stderr
     commands = log.read_text().split()

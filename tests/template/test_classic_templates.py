@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import build_file_tree
+from tests.support.cli import run_cli
+from tests.support.trees import build_file_tree
 from thibaud_cli.cli import main
 from thibaud_cli.template.classic.render import ClassicOptions
 
@@ -37,19 +38,17 @@ CLASSIC = {
 }
 
 
-def thibaud_admin(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-
-
 def test_a_directory_renders_with_thibauds_context(tmp_path: Path) -> None:
     template = build_file_tree(tmp_path / "tpl", CLASSIC)
-    done = thibaud_admin(tmp_path, "startproject", "my_shop", "--template", str(template))
+    done = run_cli(
+        "startproject",
+        "my_shop",
+        "--template",
+        str(template),
+        cwd=tmp_path,
+        module=True,
+        timeout=TIMEOUT,
+    )
     assert done.returncode == 0, done.stderr
     project = tmp_path / "my_shop"
     assert (project / "manage.py").read_text() == "# manage.py of my_shop\n"
@@ -64,15 +63,30 @@ def test_a_failing_file_leaves_nothing(tmp_path: Path) -> None:
     template = build_file_tree(
         tmp_path / "tpl", {**CLASSIC, "zz_last.py-tpl": "{% if %}\n", "aa_first.py-tpl": "x\n"}
     )
-    done = thibaud_admin(tmp_path, "startproject", "webapp", "--template", str(template))
+    done = run_cli(
+        "startproject",
+        "webapp",
+        "--template",
+        str(template),
+        cwd=tmp_path,
+        module=True,
+        timeout=TIMEOUT,
+    )
     assert done.returncode == 1
     assert "zz_last.py-tpl" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "webapp").exists()
     existing = tmp_path / "existing"
     (existing / "webapp").mkdir(parents=True)
     (existing / "webapp" / "settings.py").write_text("mine\n")
-    done = thibaud_admin(
-        tmp_path, "startproject", "webapp", "existing", "--template", str(template)
+    done = run_cli(
+        "startproject",
+        "webapp",
+        "existing",
+        "--template",
+        str(template),
+        cwd=tmp_path,
+        module=True,
+        timeout=TIMEOUT,
     )
     assert done.returncode == 1
     assert sorted(p.name for p in existing.rglob("*")) == ["settings.py", "webapp"]
@@ -82,7 +96,15 @@ def test_a_link_out_of_the_template_is_refused(tmp_path: Path) -> None:
     template = build_file_tree(tmp_path / "tpl", CLASSIC)
     (tmp_path / "secret.txt").write_text("secret\n")
     os.symlink(tmp_path / "secret.txt", template / "leak.txt")
-    done = thibaud_admin(tmp_path, "startproject", "webapp", "--template", str(template))
+    done = run_cli(
+        "startproject",
+        "webapp",
+        "--template",
+        str(template),
+        cwd=tmp_path,
+        module=True,
+        timeout=TIMEOUT,
+    )
     assert done.returncode == 1
     assert "leak.txt' is a link leading out" in done.stderr
     assert not (tmp_path / "webapp").exists()
@@ -141,11 +163,19 @@ def test_a_github_archive_url_renders(tmp_path: Path) -> None:
             bundle.writestr(f"repo-main/{name}", content)
     with github_like(buffer.getvalue()) as base:
         url = f"{base}/owner/repo/archive/main.zip"
-        done = thibaud_admin(tmp_path, "startproject", "webapp", "--template", url)
+        done = run_cli(
+            "startproject", "webapp", "--template", url, cwd=tmp_path, module=True, timeout=TIMEOUT
+        )
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "webapp" / "webapp" / "settings.py").is_file()
-        missing = thibaud_admin(
-            tmp_path, "startproject", "other", "--template", f"{base}/owner/gone/archive/main.zip"
+        missing = run_cli(
+            "startproject",
+            "other",
+            "--template",
+            f"{base}/owner/gone/archive/main.zip",
+            cwd=tmp_path,
+            module=True,
+            timeout=TIMEOUT,
         )
     assert missing.returncode == 1
     assert missing.stderr.count("\n") == 1 and "answered 404" in missing.stderr
@@ -168,17 +198,33 @@ def test_a_git_repository_without_copier_yml_renders_at_its_newest_tag(tmp_path:
     (repo / "manage.py-tpl").write_text("# unreleased\n")
     subprocess.run([*git, "commit", "-qam", "wip"], cwd=repo, check=True, capture_output=True)
     args = ["startproject", "webapp", "--template", f"file://{repo}", "-e", "md"]
-    done = thibaud_admin(tmp_path, *args)
+    done = run_cli(*args, cwd=tmp_path, module=True, timeout=TIMEOUT)
     assert done.returncode == 0, done.stderr
     project = tmp_path / "webapp"
     assert (project / "manage.py").read_text() == "# v2 of webapp\n"
     assert (project / "README.md").read_text() == "webapp is not rendered here\n"
     assert not (project / ".git").exists() and not (project / ".thibaud-answers.yml").exists()
-    refused = thibaud_admin(
-        tmp_path, "startproject", "other", "--template", f"file://{repo}", "--data", "a=b"
+    refused = run_cli(
+        "startproject",
+        "other",
+        "--template",
+        f"file://{repo}",
+        "--data",
+        "a=b",
+        cwd=tmp_path,
+        module=True,
+        timeout=TIMEOUT,
     )
     assert refused.returncode == 2 and "asks no questions" in refused.stderr
-    missing = thibaud_admin(tmp_path, "startproject", "other", "--template", "file:///nonexistent")
+    missing = run_cli(
+        "startproject",
+        "other",
+        "--template",
+        "file:///nonexistent",
+        cwd=tmp_path,
+        module=True,
+        timeout=TIMEOUT,
+    )
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1
     assert not (tmp_path / "other").exists()
 
@@ -242,7 +288,7 @@ def test_thibauds_options_are_refused_for_a_copier_git_template(tmp_path: Path) 
     for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "t"], ["tag", "v1"]):
         subprocess.run([*git, *command], cwd=repo, check=True, capture_output=True)
     args = ["startproject", "webapp", "--template", f"file://{repo}", "-x", "docs"]
-    done = thibaud_admin(tmp_path, *args)
+    done = run_cli(*args, cwd=tmp_path, module=True, timeout=TIMEOUT)
     assert done.returncode == 2 and "apply to Django-style templates" in done.stderr
     assert not (tmp_path / "webapp").exists()
 
@@ -256,7 +302,15 @@ def test_thibauds_own_project_template_renders_as_thibaud_renders_it(tmp_path: P
     ours, stock = tmp_path / "ours", tmp_path / "stock"
     ours.mkdir()
     stock.mkdir()
-    done = thibaud_admin(ours, "startproject", "webapp", "--template", str(template))
+    done = run_cli(
+        "startproject",
+        "webapp",
+        "--template",
+        str(template),
+        cwd=ours,
+        module=True,
+        timeout=TIMEOUT,
+    )
     assert done.returncode == 0, done.stderr
     reference = subprocess.run(
         [sys.executable, "-m", "thibaud", "startproject", "webapp"],
@@ -316,6 +370,14 @@ def test_an_archive_of_a_copier_template_is_refused_with_how(tmp_path: Path) -> 
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("t/copier.yml", "_templates_suffix: .jinja\n")
         bundle.writestr("t/manage.py.jinja", "# {{ project_name }}\n")
-    done = thibaud_admin(tmp_path, "startproject", "webapp", "--template", str(archive))
+    done = run_cli(
+        "startproject",
+        "webapp",
+        "--template",
+        str(archive),
+        cwd=tmp_path,
+        module=True,
+        timeout=TIMEOUT,
+    )
     assert done.returncode == 1 and "holds a copier template" in done.stderr
     assert not (tmp_path / "webapp").exists()

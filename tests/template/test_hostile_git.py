@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import build_file_tree, git, git_commit_all, tree_snapshot
+from tests.support.trees import build_file_tree, git, git_commit_all, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.project.answers import ANSWERS_FILENAME
 from thibaud_cli.vcs.git import SAFE_GIT_CONFIG, git_environment

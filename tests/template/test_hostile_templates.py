@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
 
 BASE = {
@@ -321,7 +321,7 @@ def test_template_code_that_raises_is_one_line(
 def test_validate_template_no_boot_runs_none_of_the_templates_code(
     runner: CliRunner, root: Path
 ) -> None:
-    from tests.support.helpers import copy_bundled_template
+    from tests.support.trees import copy_bundled_template
 
     template = copy_bundled_template(root / "template")
     marker = root / "settings-imported"

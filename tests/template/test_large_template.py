@@ -14,8 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import LargeTemplate
-from tests.support.large_template import build_template, edit_like_a_user, release_version_2
+from tests.support.large_template import (
+    LargeTemplate,
+    build_template,
+    edit_like_a_user,
+    release_version_2,
+)
 from thibaud_cli.cli import main
 from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.operations.update import plan_update
@@ -36,7 +40,7 @@ class PassThrough:
 
 
 @pytest.fixture
-def project(large_template: LargeTemplate, tmp_path: Path) -> Path:
+def large_project(large_template: LargeTemplate, tmp_path: Path) -> Path:
     """A copy of the session's project, to write in."""
     return Path(shutil.copytree(large_template.project, tmp_path / "project", symlinks=True))
 
@@ -71,30 +75,32 @@ def test_rendering_only_the_changed_files_plans_the_same_update(
 ) -> None:
     # Size plays no part here: 200 files keep two whole renders short.
     template = build_template(tmp_path / "template", 200, release_v2=False)
-    project = tmp_path / "project"
-    start_project("shop", project, template=str(template))
-    edit_like_a_user(project, every=7)
+    large_project = tmp_path / "project"
+    start_project("shop", large_project, template=str(template))
+    edit_like_a_user(large_project, every=7)
     release_version_2(template)
-    narrowed = plan_update(project)
+    narrowed = plan_update(large_project)
     assert narrowed.changes
     monkeypatch.setattr("thibaud_cli.template.versions.changed_sources", lambda *args: None)
-    whole = plan_update(project)
+    whole = plan_update(large_project)
     assert narrowed.changes == whole.changes
     assert narrowed.answers == whole.answers
     assert narrowed.target == whole.target
 
 
 def test_update_merges_the_new_version_into_the_edited_project(
-    runner: CliRunner, project: Path
+    runner: CliRunner, large_project: Path
 ) -> None:
-    result = runner.invoke(main, ["update", "--project-dir", str(project)])
+    result = runner.invoke(main, ["update", "--project-dir", str(large_project)])
     assert result.exit_code == 0, result.output
-    assert load_answers(project).template_commit == "v2"
-    changed = [path for path in files_under(project) if "hanged in v2" in path.read_text()]
+    assert load_answers(large_project).template_commit == "v2"
+    changed = [path for path in files_under(large_project) if "hanged in v2" in path.read_text()]
     assert 90 <= len(changed) <= 110
-    edited = [path for path in files_under(project) if "dited by the user" in path.read_text()]
+    edited = [
+        path for path in files_under(large_project) if "dited by the user" in path.read_text()
+    ]
     assert edited  # the user's edits are still there
-    up_to_date = runner.invoke(main, ["update", "--check", "--project-dir", str(project)])
+    up_to_date = runner.invoke(main, ["update", "--check", "--project-dir", str(large_project)])
     assert up_to_date.exit_code == 0, up_to_date.output
 
 
@@ -112,19 +118,29 @@ def test_asgi_py_renders_alone(large_template: LargeTemplate, tmp_path: Path) ->
     ]
 
 
-def test_add_asgi_middleware_and_regenerate_asgi(runner: CliRunner, project: Path) -> None:
-    (project / "shop" / "passthrough.py").write_text(MIDDLEWARE, "utf-8")
+def test_add_asgi_middleware_and_regenerate_asgi(runner: CliRunner, large_project: Path) -> None:
+    (large_project / "shop" / "passthrough.py").write_text(MIDDLEWARE, "utf-8")
     added = runner.invoke(
-        main, ["add-asgi-middleware", "shop.passthrough:PassThrough", "--project-dir", str(project)]
+        main,
+        [
+            "add-asgi-middleware",
+            "shop.passthrough:PassThrough",
+            "--project-dir",
+            str(large_project),
+        ],
     )
     assert added.exit_code == 0, added.output
-    asgi = (project / "shop" / "asgi.py").read_text()
+    asgi = (large_project / "shop" / "asgi.py").read_text()
     assert "application = PassThrough(application)" in asgi
-    regenerated = runner.invoke(main, ["regenerate-asgi", "--project-dir", str(project)])
+    regenerated = runner.invoke(main, ["regenerate-asgi", "--project-dir", str(large_project)])
     assert regenerated.exit_code == 0, regenerated.output
-    assert (project / "shop" / "asgi.py").read_text() == asgi
+    assert (large_project / "shop" / "asgi.py").read_text() == asgi
     status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True
+        ["git", "status", "--porcelain"],
+        cwd=large_project,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     # asgi.py, the answers file and the new module: nothing else was written.
     assert len(status.stdout.splitlines()) == 3, status.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -10,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import build_file_tree, tree_snapshot
+from tests.support.cli import run_cli
+from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.errors import TemplateError
 from thibaud_cli.template.sandbox.limits import render_timeout
 from thibaud_cli.template.sandbox.memory import MEMORY_CEILING, address_space, memory_ceiling
@@ -54,15 +54,7 @@ def test_a_template_that_grows_past_the_ceiling_is_refused_in_one_line(tmp_path:
         {"copier.yml": "_templates_suffix: .jinja\n", "bomb.txt.jinja": bomb},
     )
     before = tree_snapshot(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "startproject", "shop", "--template", str(template)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-    )
+    done = run_cli("startproject", "shop", "--template", str(template), cwd=tmp_path, module=True)
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

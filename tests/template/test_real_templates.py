@@ -9,8 +9,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.support.helpers import git, git_commit_all
+from tests.support.cli import run_cli
 from tests.support.real_templates import django_like_template
+from tests.support.trees import git, git_commit_all
 from thibaud_cli.cli.app import main
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 
@@ -189,23 +190,12 @@ def test_update_runs_migrations_as_copier_does_with_trust_only(
 def test_forwarded_commands_use_the_recorded_settings_module(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    import os
-    import subprocess
-    import sys
 
     template = django_like_template(tmp_path / "template", declare=True)
     project = tmp_path / "p"
     args = ["startproject", "shop", str(project), "--template", str(template)]
     assert runner.invoke(main, args).exit_code == 0
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_SETTINGS_MODULE")}
-    completed = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "diffsettings"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_cli("diffsettings", cwd=project, module=True)
     assert completed.returncode == 0, completed.stderr
     assert "ROOT_URLCONF = 'config.urls'" in completed.stdout
 

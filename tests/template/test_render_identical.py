@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.helpers import LargeTemplate, tree_snapshot
-from tests.support.large_template import build_template
+from tests.support.large_template import LargeTemplate, build_template
+from tests.support.trees import tree_snapshot
 from thibaud_cli.template.engine.render import render_template
 from thibaud_cli.template.source import bundled_template_path
 
@@ -90,7 +90,7 @@ def test_a_git_template_renders_as_copier_renders_it(
 def test_yield_and_odd_path_parts_render_as_copier_renders_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.support.helpers import build_file_tree
+    from tests.support.trees import build_file_tree
 
     template = build_file_tree(
         tmp_path / "template",
@@ -143,7 +143,7 @@ def test_yield_paths_render_from_a_shared_compiled_cache(
 ) -> None:
     """copier's yield tag is forgotten when a string is compiled: a cached compile must
     forget it too, or the plain paths after a yield would repeat."""
-    from tests.support.helpers import build_file_tree
+    from tests.support.trees import build_file_tree
 
     template = build_file_tree(
         tmp_path / "template",
@@ -161,7 +161,7 @@ def test_yield_paths_render_from_a_shared_compiled_cache(
 
 def test_templates_with_other_delimiters_never_share_compiled_code(tmp_path: Path) -> None:
     """The same file, name and source, compiled with other delimiters: other code."""
-    from tests.support.helpers import build_file_tree
+    from tests.support.trees import build_file_tree
     from thibaud_cli.template.engine.compiled import CompiledCache
 
     template = build_file_tree(

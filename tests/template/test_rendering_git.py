@@ -10,13 +10,13 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.support.helpers import copy_bundled_template
+from tests.support.cli import run_cli
+from tests.support.trees import copy_bundled_template
 
 REAL_GIT = shutil.which("git")
 pytestmark = pytest.mark.skipif(REAL_GIT is None, reason="needs git")
@@ -35,14 +35,7 @@ def _logging_git(tmp_path: Path) -> tuple[dict[str, str], Path]:
 
 
 def _start_project(cwd: Path, env: dict[str, str], *extra: str) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "thibaud_cli", "startproject", "mysite", *extra],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_cli("startproject", "mysite", *extra, cwd=cwd, env=env, module=True)
     assert completed.returncode == 0, completed.stderr
 
 

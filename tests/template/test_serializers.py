@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support.helpers import build_file_tree
+from tests.support.trees import build_file_tree
 from thibaud_cli.cli import main
 from thibaud_cli.errors import TemplateError
 from thibaud_cli.template.sandbox.filters import py_string, toml_string, yaml_string

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests.support.helpers import copy_bundled_template, tree_snapshot
+from tests.support.trees import copy_bundled_template, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.project.answers import answers_path
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.support.helpers import build_file_tree, git_commit_all, tree_snapshot
+from tests.support.projects import ProjectSpec
+from tests.support.trees import build_file_tree, git_commit_all, tree_snapshot
 from thibaud_cli.cli import main
-from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.project.answers import load_answers
 
 COPIER_V1 = """\
@@ -86,19 +86,23 @@ def release_v2(repo: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, template_repo: Path) -> Path:
-    """Generated at v1 (the newest tag then), edited by the user, committed; then v2."""
-    directory = tmp_path / "site"
-    start_project("blog", directory, template=str(template_repo))
-    answers = load_answers(directory)
+def project_spec(template_repo: Path) -> ProjectSpec:
+    return ProjectSpec("blog", template=str(template_repo))
+
+
+@pytest.fixture
+def project(project: Path, template_repo: Path) -> Path:
+    """The project generated at v1 (the newest tag then), edited by the user, committed;
+    then the template's v2 released."""
+    answers = load_answers(project)
     assert (answers.template_commit, answers.template_version) == ("v1", "1")
-    app = directory / "blog" / "app.py"
+    app = project / "blog" / "app.py"
     app.write_text(app.read_text().replace("Goodbye, {name}.", "See you soon, {name}."))
-    (directory / "legacy.txt").write_text("Dropped in v2; the user changed it. Keep me.\n")
-    (directory / "README.md").unlink()
-    git_commit_all(directory, "generated at v1, edited")
+    (project / "legacy.txt").write_text("Dropped in v2; the user changed it. Keep me.\n")
+    (project / "README.md").unlink()
+    git_commit_all(project, "generated at v1, edited")
     release_v2(template_repo)
-    return directory
+    return project
 
 
 def edit_conflicting_line(project: Path) -> None:
