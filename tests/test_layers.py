@@ -142,6 +142,43 @@ def test_fs_and_merge_stand_on_the_standard_library_alone() -> None:
             assert _family(target) in {_family(source), "errors"}, f"{source} -> {target}"
 
 
+def _imports_under(folder: str) -> Iterator[tuple[str, str]]:
+    """``(file, imported module)`` for every import of every file under *folder*."""
+    root = PACKAGE.parent
+    for path in sorted((root / folder).rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        for name in _imports(module, path):
+            yield str(path.relative_to(root)), name
+
+
+def test_the_benchmarks_import_only_the_test_support() -> None:
+    """bench/ -> tests.support, one way: the benchmarks measure with the tests' own
+    servers, services and builders; no test depends on a benchmark."""
+    stray = sorted(
+        f"{file} -> {name}"
+        for file, name in _imports_under("bench")
+        if name.split(".")[0] == "tests" and not name.startswith("tests.support")
+    )
+    assert stray == []
+    backwards = sorted(
+        f"{file} -> {name}"
+        for file, name in _imports_under("tests")
+        if name.split(".")[0] == "bench"
+    )
+    assert backwards == []
+    assert ("bench/scale_out.py", "tests.support.cluster") in set(_imports_under("bench"))
+
+
+def test_the_test_support_imports_no_test_module() -> None:
+    stray = sorted(
+        f"{file} -> {name}"
+        for file, name in _imports_under("tests/support")
+        if name.split(".")[0] == "tests" and not name.startswith("tests.support")
+    )
+    assert stray == []
+
+
 def test_the_checker_sees_arrows() -> None:
     # The tests above pass vacuously if no import is read: make sure some are.
     arrows = _arrows()
