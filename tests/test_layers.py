@@ -136,10 +136,12 @@ def test_no_package_folder_holds_more_than_twelve_modules() -> None:
     assert crowded == []
 
 
-def test_fs_and_merge_stand_on_the_standard_library_alone() -> None:
+def test_fs_vcs_and_merge_stand_on_the_standard_library_alone() -> None:
+    # merge runs git through vcs's one runner, and uses nothing else of ours.
+    allowed = {"fs": {"fs"}, "vcs": {"vcs"}, "merge": {"merge", "vcs"}}
     for source, target in _arrows():
-        if source.startswith(("thibaud_cli.fs", "thibaud_cli.merge")):
-            assert _family(target) in {_family(source), "errors"}, f"{source} -> {target}"
+        if source.count(".") and _family(source) in allowed:
+            assert _family(target) in allowed[_family(source)] | {"errors"}, f"{source} -> {target}"
 
 
 def _imports_under(folder: str) -> Iterator[tuple[str, str]]:
@@ -177,6 +179,47 @@ def test_the_test_support_imports_no_test_module() -> None:
         if name.split(".")[0] == "tests" and not name.startswith("tests.support")
     )
     assert stray == []
+
+
+def _git_runs(path: Path) -> list[int]:
+    """The lines of *path* that build a git command line (``["git", ...]``) or look
+    git up on ``PATH`` (``which("git")``)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.List | ast.Tuple) and node.elts:
+            first = node.elts[0]
+            if isinstance(first, ast.Constant) and first.value == "git":
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and node.args:
+            name = getattr(node.func, "attr", getattr(node.func, "id", None))
+            argument = node.args[0]
+            if name == "which" and isinstance(argument, ast.Constant) and argument.value == "git":
+                lines.append(node.lineno)
+    return lines
+
+
+def test_git_runs_only_in_vcs() -> None:
+    """One runner for every git process (vcs/git.py): its configuration overrides, its
+    isolation for merges and its timeouts cannot be skipped by a second one."""
+    elsewhere = {
+        module: lines
+        for module, path in _modules().items()
+        if not module.startswith("thibaud_cli.vcs") and (lines := _git_runs(path))
+    }
+    assert elsewhere == {}
+    assert _git_runs(PACKAGE / "vcs" / "git.py")  # the checker sees git where it runs
+
+
+#: Scripts run in an interpreter of their own, loaded by path: importing them from the
+#: package would run their top level, or tie them to the package they must not need.
+BOOT_SCRIPTS = {"thibaud_cli.checks.boot_probe", "thibaud_cli.checks.probe_zygote"}
+
+
+def test_nothing_imports_the_boot_scripts() -> None:
+    assert (
+        sorted(f"{source} -> {target}" for source, target in _arrows() if target in BOOT_SCRIPTS)
+        == []
+    )
 
 
 def test_the_checker_sees_arrows() -> None:

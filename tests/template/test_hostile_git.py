@@ -4,8 +4,11 @@ no repository configuration makes git run a program without --trust."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from click.testing import CliRunner
 
 from tests.support.trees import build_file_tree, git, git_commit_all, tree_snapshot
 from thibaud_cli.cli import main
+from thibaud_cli.errors import TemplateError
 from thibaud_cli.project.answers import ANSWERS_FILENAME
 from thibaud_cli.vcs.git import SAFE_GIT_CONFIG, git_environment
 from thibaud_cli.vcs.metadata import is_vcs_metadata
@@ -377,3 +381,29 @@ def test_a_repository_of_another_user_is_never_run_by_git(
     assert not marker.exists()
     assert vcs_paths(tmp_path / "shop") == []
     shutil.rmtree(repo)
+
+
+@contextlib.contextmanager
+def silent_host() -> Iterator[str]:
+    """An http URL whose server accepts connections and never says a word."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/template.git"
+
+
+@pytest.mark.parametrize("command", ["ls-remote", "clone"])
+def test_a_host_that_never_answers_times_out_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str
+) -> None:
+    from thibaud_cli.template.classic.fetch import _git_checkout
+    from thibaud_cli.template.gitrefs import remote_tags
+
+    monkeypatch.setattr("thibaud_cli.vcs.git.NETWORK_TIMEOUT", 2.0)
+    with silent_host() as url, pytest.raises(TemplateError) as raised:
+        if command == "ls-remote":  # update --check's question, asked of the host
+            remote_tags(url)
+        else:  # a Django-style template's repository, fetched
+            _git_checkout(url, tmp_path / "clone")
+    assert "timed out after 2" in str(raised.value) or "within 2 seconds" in str(raised.value)
+    assert "\n" not in str(raised.value)

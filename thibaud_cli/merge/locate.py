@@ -24,12 +24,11 @@ class Change:
     side_count: int
 
 
-def diff_script(git: str, directory: Path, old: str, new: str) -> list[Change]:
+def diff_script(directory: Path, old: str, new: str) -> list[Change]:
     """git's diff of *old* to *new*, computed as ``git merge-file`` computes it: Myers,
     no indent heuristic. Context is one line, not zero: with none, git trims the
     common tail before diffing, which can place a change differently."""
     process = run(
-        git,
         [
             "diff",
             "--no-index",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.errors import ThibaudCliError
-from thibaud_cli.merge.git import failed, find_git, run
+from thibaud_cli.merge.git import failed, require_git, run
 from thibaud_cli.merge.lines import ConflictRegion, Sides, split_lines
 from thibaud_cli.merge.locate import conflict_spans, diff_script, locate_in_ours
 
@@ -32,7 +32,7 @@ class GitMerge:
 
 
 def git_merge(sides: Sides) -> GitMerge:
-    git = find_git()
+    require_git()
     size = sides.marker_size()
     # mkdtemp makes the directory private (0700): no one else reads the texts.
     with tempfile.TemporaryDirectory(prefix="thibaud-merge-") as name:
@@ -42,7 +42,7 @@ def git_merge(sides: Sides) -> GitMerge:
         labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
         for style in STYLES:
             arguments = ["merge-file", "-p", style, f"--marker-size={size}", *labels]
-            process = run(git, [*arguments, "ours", "base", "theirs"], directory)
+            process = run([*arguments, "ours", "base", "theirs"], directory)
             # A git too old for the style says so ("unknown option `zdiff3'"): next.
             unknown = process.returncode == GIT_USAGE_ERROR
             if not (unknown and style.lstrip("-").encode() in process.stderr):
@@ -61,8 +61,8 @@ def git_merge(sides: Sides) -> GitMerge:
         if conflicts:
             spans = conflict_spans(
                 sides,
-                diff_script(git, directory, "base", "ours"),
-                diff_script(git, directory, "base", "theirs"),
+                diff_script(directory, "base", "ours"),
+                diff_script(directory, "base", "theirs"),
                 zealous=style == "--zdiff3",
             )
             lines_in_ours = locate_in_ours(sides, conflicts, spans)

@@ -9,14 +9,13 @@ copier picks the newest tag the same way (``copier._vcs.get_latest_tag``).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.vcs.git import git_environment
+from thibaud_cli.vcs.git import run_git
 
 #: copier's config files: a change to one may change every file's render.
 _CONFIG_FILES = frozenset({"copier.yml", "copier.yaml"})
@@ -30,21 +29,18 @@ _DESCRIBED = re.compile(r"-g([0-9a-f]{4,40})$")
 
 def _git(*args: str, cwd: Path | None = None) -> str:
     try:
-        completed = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=True,
-            stdin=subprocess.DEVNULL,
-            # No program of the repository's own configuration runs (vcs.git).
-            env={**os.environ, **git_environment(), "GIT_TERMINAL_PROMPT": "0"},
-        )
+        # Only ls-remote reaches another machine; the rest read a local repository.
+        completed = run_git(args, cwd=cwd, check=True, network=args[0] == "ls-remote")
     except (OSError, subprocess.CalledProcessError) as error:
         reason = (getattr(error, "stderr", "") or str(error)).strip().splitlines()
         raise TemplateError(
             f"git could not read the template: {reason[-1] if reason else error}. Check the "
             "URL and your network, or give a local directory."
+        ) from error
+    except subprocess.TimeoutExpired as error:
+        raise TemplateError(
+            f"git could not read the template: no answer within {error.timeout:g} seconds. "
+            "Check the URL and your network, or give a local directory."
         ) from error
     return completed.stdout
 
@@ -123,12 +119,7 @@ def changed_sources(template: str, current: str, target: str) -> frozenset[str] 
         if found is None:
             return None
         suffix = found
-        grep = subprocess.run(
-            ["git", "grep", "-q", "-E", _CROSS_FILE_USES, commit],
-            cwd=path,
-            capture_output=True,
-            check=False,
-        )
+        grep = run_git(["grep", "-q", "-E", _CROSS_FILE_USES, commit], cwd=path)
         if grep.returncode != 1:  # 0: found; anything else: git could not tell
             return None
     # A templated file and a plain one of the same name: copier renders only the

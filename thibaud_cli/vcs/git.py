@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -50,6 +51,17 @@ SAFE_GIT_CONFIG: tuple[tuple[str, str], ...] = (
     # Submodules are checked out only where copier asks for them, never implicitly.
     ("submodule.recurse", "false"),
 )
+
+#: How long a git command that reaches another machine (``clone``, ``ls-remote``) may
+#: take: a host that accepts the connection and never answers must not hang a command.
+NETWORK_TIMEOUT = 300.0
+#: How long a git command on a repository or files on this machine may take.
+LOCAL_TIMEOUT = 120.0
+#: copier clones through its own runner, which takes no timeout: git itself gives up
+#: a transfer that stays under :data:`_STALLED_BYTES_PER_SECOND` for this long (http).
+STALLED_TRANSFER_SECONDS = 60
+_STALLED_BYTES_PER_SECOND = 1000
+
 
 # The names (last part, lowercased) of settings whose value is a program git runs,
 # or which make git read files or directories the repository chooses.
@@ -94,6 +106,12 @@ def git_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     except ValueError:
         start = 0
     variables = {"GIT_CONFIG_COUNT": str(start + len(SAFE_GIT_CONFIG))}
+    stall = {
+        "GIT_HTTP_LOW_SPEED_LIMIT": str(_STALLED_BYTES_PER_SECOND),
+        "GIT_HTTP_LOW_SPEED_TIME": str(STALLED_TRANSFER_SECONDS),
+    }
+    # The user's own limits, when set, are theirs to choose.
+    variables.update({key: value for key, value in stall.items() if key not in environ})
     for offset, (key, value) in enumerate(SAFE_GIT_CONFIG):
         variables[f"GIT_CONFIG_KEY_{start + offset}"] = key
         variables[f"GIT_CONFIG_VALUE_{start + offset}"] = value
@@ -137,18 +155,56 @@ def hardened_git_environment() -> Iterator[dict[str, str]]:
                         os.environ[key] = value
 
 
+def git_program() -> str | None:
+    """Where git is on ``PATH``, if it is installed."""
+    return shutil.which("git")
+
+
+def isolated_git_environment(home: Path) -> dict[str, str]:
+    """What git runs with where nothing of the user's may change its output (a merge):
+    no configuration file, and no repository.
+
+    No configuration (``diff.algorithm``, ``diff.indentHeuristic``,
+    ``diff.suppressBlankEmpty``, ``merge.conflictStyle``...) may change a merge or
+    the diffs read there, and no repository around *home* (a private temporary
+    directory) is opened, so neither its configuration nor its hooks or fsmonitor can
+    run: no ``GIT_*`` variable is passed on, the system and global files are off, and
+    discovery stops at *home* (its parent is a ceiling). With no configuration read,
+    ``-c core.hooksPath=...``-style overrides would have nothing to override.
+    """
+    env = {name: value for name, value in os.environ.items() if name in ("PATH", "SYSTEMROOT")}
+    env.update(
+        HOME=str(home),
+        LC_ALL="C",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CEILING_DIRECTORIES=str(home.parent),
+    )
+    return env
+
+
 def run_git(
-    args: Sequence[str], *, cwd: Path, check: bool = False
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    check: bool = False,
+    network: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``git *args`` in *cwd* with :data:`SAFE_GIT_CONFIG`; capture its output."""
+    """Run ``git *args`` in *cwd* with :data:`SAFE_GIT_CONFIG`; capture its output as text.
+
+    *network*: the command may reach another machine (:data:`NETWORK_TIMEOUT`, and
+    never a credentials prompt: there is no terminal to answer it on); else
+    :data:`LOCAL_TIMEOUT`. Past it, :class:`subprocess.TimeoutExpired` is raised.
+    """
     return subprocess.run(
         ["git", *args],
         cwd=cwd,
-        env={**os.environ, **git_environment()},
+        env=_hardened(network),
         capture_output=True,
         text=True,
         check=check,
         stdin=subprocess.DEVNULL,
+        timeout=NETWORK_TIMEOUT if network else LOCAL_TIMEOUT,
     )
 
 
@@ -158,17 +214,28 @@ def run_git_bytes(
     cwd: Path,
     stdin: bytes = b"",
     env: Mapping[str, str] | None = None,
+    isolated: bool = False,
 ) -> subprocess.CompletedProcess[bytes]:
-    """:func:`run_git` for bytes: *stdin* given, output as git wrote it (blobs, ``-z``
-    listings); *env* adds variables."""
+    """:func:`run_git` for bytes on this machine: *stdin* given, output as git wrote it
+    (blobs, ``-z`` listings); *env* adds variables. *isolated*: with
+    :func:`isolated_git_environment` (*cwd* its private directory) instead."""
+    base = isolated_git_environment(cwd) if isolated else _hardened(network=False)
     return subprocess.run(
         ["git", *args],
         cwd=cwd,
-        env={**os.environ, **(env or {}), **git_environment()},
+        env={**base, **(env or {})} if not isolated else base,
         input=stdin,
         capture_output=True,
         check=False,
+        timeout=LOCAL_TIMEOUT,
     )
+
+
+def _hardened(network: bool) -> dict[str, str]:
+    env = {**os.environ, **git_environment()}
+    if network:
+        env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
 
 
 def _config_files(repository: Path) -> list[Path]:

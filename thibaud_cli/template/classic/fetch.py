@@ -8,7 +8,6 @@ within bounds, and rendered with :func:`~thibaud_cli.template.classic.render.ren
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -22,7 +21,7 @@ from thibaud_cli.template.classic.render import (
     render_classic,
 )
 from thibaud_cli.template.source import SourceKind, TemplateSource
-from thibaud_cli.vcs.git import git_environment
+from thibaud_cli.vcs.git import run_git
 
 #: Seconds a git clone (and checkout) of a template may take.
 GIT_TIMEOUT = 300.0
@@ -103,13 +102,10 @@ def _git_checkout(url: str, directory: Path) -> None:
 
 
 def _git(*args: str, url: str) -> str:
-    # Never prompt for credentials (there is no terminal to answer on), and never
-    # let the fetched repository's configuration run a program (vcs.git).
-    env = {**os.environ, **git_environment(), "GIT_TERMINAL_PROMPT": "0"}
+    # Never prompts for credentials, and never lets the fetched repository's
+    # configuration run a program (vcs.git).
     try:
-        done = subprocess.run(
-            ["git", *args], capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env
-        )
+        done = run_git(args, network=True)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise TemplateError(f"git could not fetch the template {url}: {error}.") from error
     if done.returncode != 0:
