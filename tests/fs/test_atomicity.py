@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from tests.support.fault_runner import WriteFaults
 from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
-from thibaud_cli.fs.atomic import TEMP_PREFIX, remove_stale_temporaries, stale_temporaries
+from thibaud_cli.fs.scratch import TEMP_PREFIX, find_stale, remove_stale
 
 
 def _leftovers(*directories: Path) -> list[str]:
@@ -58,8 +58,8 @@ def test_stale_temporaries_of_killed_runs_are_found_and_removed(tmp_path: Path) 
     (stale / "file").write_text("x")
     alive = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-def"
     alive.mkdir()
-    assert stale_temporaries(tmp_path) == [stale]
-    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert find_stale(tmp_path) == [stale]
+    assert remove_stale(tmp_path) == [stale]
     assert not stale.exists() and alive.exists()
 
 

@@ -19,8 +19,8 @@ from tests.support.faults import (
 )
 from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.errors import DestinationError
-from thibaud_cli.fs.atomic import TEMP_PREFIX
 from thibaud_cli.fs.lock import CONTROL_DIRNAME
+from thibaud_cli.fs.scratch import TEMP_PREFIX
 from thibaud_cli.operations.startproject import start_project
 from thibaud_cli.project.answers import ANSWERS_FILENAME
 

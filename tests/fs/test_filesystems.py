@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
-from thibaud_cli.fs.atomic import TEMP_PREFIX
+from thibaud_cli.fs.scratch import TEMP_PREFIX
 from thibaud_cli.operations.startproject import start_project
 
 PROXY = "uvicorn.middleware.proxy_headers:ProxyHeadersMiddleware"

@@ -16,7 +16,7 @@ import pytest
 from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.fs.journal import Journal, find_interrupted, recover, rollback
 from thibaud_cli.fs.lock import CONTROL_DIRNAME, project_lock
-from thibaud_cli.fs.scratch import remove_stale_scratch, scratch_directory, stale_scratch
+from thibaud_cli.fs.scratch import find_stale, remove_stale, scratch_directory
 from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.fs.walk import walk_files
 
@@ -42,14 +42,16 @@ def test_only_our_scratch_directories_of_dead_processes_are_stale(tmp_path: Path
     for path in (
         stale,
         tmp_path / f"thibaud-verify-{os.getpid()}-abc",  # alive
+        tmp_path / f"thibaud-merge-{DEAD_PID}-abc",  # a merge's, killed
         tmp_path / f"thibaud-other-{DEAD_PID}-abc",  # not a kind of ours
         tmp_path / f"thibaud-render-{DEAD_PID}",  # not our name's form
     ):
         path.mkdir()
     (tmp_path / f"thibaud-update-{DEAD_PID}-file").write_text("a file, not our directory")
     (stale / "project").mkdir()
-    assert stale_scratch(tmp_path) == [stale]
-    assert remove_stale_scratch(tmp_path) == [stale]
+    merge = tmp_path / f"thibaud-merge-{DEAD_PID}-abc"
+    assert find_stale(tmp_path) == [merge, stale]
+    assert remove_stale(tmp_path) == [merge, stale]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f"thibaud-other-{DEAD_PID}-abc",
         f"thibaud-render-{DEAD_PID}",

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
-from thibaud_cli.fs.atomic import TEMP_PREFIX
+from thibaud_cli.fs.scratch import TEMP_PREFIX
 from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
 from thibaud_cli.template.bundled import bundled_template_version
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from thibaud_cli.fs.atomic import TEMP_PREFIX
 from thibaud_cli.fs.lock import CONTROL_DIRNAME
+from thibaud_cli.fs.scratch import TEMP_PREFIX
 from thibaud_cli.project.answers import load_answers
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,7 +1,8 @@
 """Atomic file-system writes: a reader, or a crash, sees the old state or the new one.
 
-Temporary files and directories are named ``.thibaud-tmp-<pid>-...`` so that one
-left behind by a killed process can be recognised, named and cleaned up.
+Temporary files and directories are named as :mod:`~thibaud_cli.fs.scratch` names
+them (``.thibaud-tmp-<pid>-...``), so that one left behind by a killed process is
+recognised and removed by its sweeper.
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-TEMP_PREFIX = ".thibaud-tmp-"
+from thibaud_cli.fs.scratch import temporary_prefix
 
 
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _temp_prefix() -> str:
-    return f"{TEMP_PREFIX}{os.getpid()}-"
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -36,7 +33,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Bytes version of :func:`write_text_atomic`."""
-    descriptor, temp_name = tempfile.mkstemp(prefix=_temp_prefix(), dir=path.parent)
+    descriptor, temp_name = tempfile.mkstemp(prefix=temporary_prefix(), dir=path.parent)
     temp_path = Path(temp_name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -60,44 +57,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 @contextlib.contextmanager
 def staging_directory(parent: Path) -> Iterator[Path]:
     """A temporary directory inside *parent*, removed whatever happens."""
-    path = Path(tempfile.mkdtemp(prefix=_temp_prefix(), dir=parent))
+    path = Path(tempfile.mkdtemp(prefix=temporary_prefix(), dir=parent))
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def stale_temporaries(directory: Path) -> list[Path]:
-    """Temporaries in *directory* left by thibaud-admin processes that are gone."""
-    stale = []
-    try:
-        entries = list(directory.iterdir())
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.name.startswith(TEMP_PREFIX):
-            continue
-        pid_text = entry.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-        if pid_text.isdigit() and not process_alive(int(pid_text)):
-            stale.append(entry)
-    return stale
-
-
-def remove_stale_temporaries(directory: Path) -> list[Path]:
-    """Remove what :func:`stale_temporaries` finds; return what was removed.
-
-    These are only ever temporaries: a change that had begun to replace files in a
-    project is undone from its journal (``fs.transaction``), not from them.
-    """
-    removed = []
-    for entry in stale_temporaries(directory):
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-        if not os.path.lexists(entry):
-            removed.append(entry)
-    return removed
 
 
 def fsync_directory(directory: Path) -> None:
@@ -107,16 +71,3 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process *pid* exists (one of another user counts)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

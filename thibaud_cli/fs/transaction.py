@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from thibaud_cli.errors import InterruptedChangeError, ThibaudCliError
-from thibaud_cli.fs.atomic import fsync_directory, remove_stale_temporaries, write_bytes_atomic
+from thibaud_cli.fs.atomic import fsync_directory, write_bytes_atomic
 from thibaud_cli.fs.journal import (
     JOURNAL_FILENAME,
     Journal,
@@ -46,6 +46,7 @@ from thibaud_cli.fs.journal import (
     transaction_directory,
 )
 from thibaud_cli.fs.lock import CONTROL_DIRNAME, LOCK_WAIT_SECONDS, project_lock
+from thibaud_cli.fs.scratch import remove_stale
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def change_project(
     with project_lock(root, wait=wait):
         transaction = Transaction(root, operation=operation, repair=repair)
         transaction.recovered = recover(root)
-        remove_stale_temporaries(root)
+        remove_stale(root)
         try:
             yield transaction
         except ThibaudCliError as error:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from thibaud_cli.errors import ThibaudCliError
+from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.merge.git import failed, require_git, run
 from thibaud_cli.merge.lines import ConflictRegion, Sides, split_lines
 from thibaud_cli.merge.locate import conflict_spans, diff_script, locate_in_ours
@@ -34,9 +33,8 @@ class GitMerge:
 def git_merge(sides: Sides) -> GitMerge:
     require_git()
     size = sides.marker_size()
-    # mkdtemp makes the directory private (0700): no one else reads the texts.
-    with tempfile.TemporaryDirectory(prefix="thibaud-merge-") as name:
-        directory = Path(name)
+    # A private directory (0700): no one else reads the texts.
+    with scratch_directory("merge") as directory:
         for file, lines in (("ours", sides.ours), ("base", sides.base), ("theirs", sides.theirs)):
             (directory / file).write_bytes(b"".join(lines))
         labels = ["-L", "ours", "-L", "base", "-L", "theirs"]

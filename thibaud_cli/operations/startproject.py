@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from thibaud_cli.errors import DestinationError, NotACopierTemplateError
-from thibaud_cli.fs.atomic import remove_stale_temporaries, staging_directory
+from thibaud_cli.fs.atomic import staging_directory
 from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.permissions import apply_umask
-from thibaud_cli.fs.scratch import scratch_directory
+from thibaud_cli.fs.scratch import remove_stale, scratch_directory
 from thibaud_cli.fs.transaction import change_project
 from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
@@ -139,7 +139,7 @@ def start_project(
             f"Cannot create '{target}': its parent directory '{parent}' does not "
             "exist. Create it first."
         )
-    remove_stale_temporaries(parent)
+    remove_stale(parent)
     _refuse_unwritable(parent)
     with staging_directory(parent) as staging:
         files, entry_points = render.into(staging / "project")
