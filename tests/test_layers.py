@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "thibaud_cli"
-ENGINE = ("template", "project", "asgi", "merge", "fs", "checks", "vcs")
+ENGINE = ("template", "project", "asgi", "merge", "fs", "checks", "vcs", "formats")
 #: Higher imports lower; ``errors`` is the floor every layer may stand on.
 LAYERS = {"cli": 3, "operations": 2, **dict.fromkeys(ENGINE, 1), "errors": 0}
 
@@ -121,6 +121,16 @@ def _third_party(package: str) -> set[str]:
         ("copier", {m for m in _modules() if m.startswith("thibaud_cli.template.engine.")}),
         ("plumbum", {m for m in _modules() if m.startswith("thibaud_cli.template.engine.")}),
         ("click", {"thibaud_cli.cli.app"} | {m for m in _modules() if ".cli." in m}),
+        # YAML is read in one module (its safe loader, limits and errors); the answers
+        # file and the serializer filters write it.
+        (
+            "yaml",
+            {
+                "thibaud_cli.formats.yaml",
+                "thibaud_cli.project.answers",
+                "thibaud_cli.template.sandbox.filters",
+            },
+        ),
     ],
 )
 def test_libraries_stay_in_their_layer(library: str, allowed: set[str]) -> None:
@@ -136,9 +146,15 @@ def test_no_package_folder_holds_more_than_twelve_modules() -> None:
     assert crowded == []
 
 
-def test_fs_vcs_and_merge_stand_on_the_standard_library_alone() -> None:
-    # merge runs git through vcs's one runner in a scratch directory of fs's.
-    allowed = {"fs": {"fs"}, "vcs": {"vcs"}, "merge": {"merge", "vcs", "fs"}}
+def test_fs_stands_on_the_standard_library_vcs_and_merge_on_fs() -> None:
+    # merge runs git through vcs's one runner in a scratch directory of fs's; vcs walks
+    # a tree with fs's one walker.
+    allowed = {
+        "fs": {"fs"},
+        "formats": {"formats"},
+        "vcs": {"vcs", "fs"},
+        "merge": {"merge", "vcs", "fs"},
+    }
     for source, target in _arrows():
         if source.count(".") and _family(source) in allowed:
             assert _family(target) in allowed[_family(source)] | {"errors"}, f"{source} -> {target}"
@@ -220,6 +236,23 @@ def test_nothing_imports_the_boot_scripts() -> None:
         sorted(f"{source} -> {target}" for source, target in _arrows() if target in BOOT_SCRIPTS)
         == []
     )
+
+
+def test_trees_are_walked_only_by_the_one_walker() -> None:
+    """fs/walk.py's symlink policy and pruning rule hold for every walk of ours."""
+    walkers = sorted(
+        module
+        for module, path in _modules().items()
+        if module != "thibaud_cli.fs.walk"
+        and any(
+            isinstance(node, ast.Attribute)
+            and node.attr in {"walk", "scantree"}
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        )
+    )
+    assert walkers == []
 
 
 def test_the_checker_sees_arrows() -> None:

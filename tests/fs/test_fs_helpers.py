@@ -18,7 +18,7 @@ from thibaud_cli.fs.journal import Journal, find_interrupted, recover, rollback
 from thibaud_cli.fs.lock import CONTROL_DIRNAME, project_lock
 from thibaud_cli.fs.scratch import find_stale, remove_stale, scratch_directory
 from thibaud_cli.fs.transaction import Transaction, change_project
-from thibaud_cli.fs.walk import walk_files
+from thibaud_cli.fs.walk import walk_files, walk_tree
 
 REPO = Path(__file__).resolve().parents[2]
 DEAD_PID = 2**22 + 12345  # above pid_max on Linux: no such process
@@ -134,3 +134,12 @@ def _refuse_journal_removal(unlink: Callable[..., None]) -> Callable[..., None]:
         unlink(path, *args, **kwargs)
 
     return refuse
+
+
+def test_a_pruned_directory_is_neither_yielded_nor_entered(tmp_path: Path) -> None:
+    root = build_file_tree(tmp_path / "t", {"a/x.py": "", "skip/y.py": "", "a/skip/z.py": ""})
+    walked = walk_tree(root, prune=lambda directory: directory.name == "skip")
+    assert [path.relative_to(root).as_posix() for path in walked] == ["a", "a/x.py"]
+    assert list(walk_files(root, prune=lambda directory: directory.name == "a")) == [
+        root / "skip" / "y.py"
+    ]

@@ -13,8 +13,7 @@ from typing import Any
 
 from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
-from thibaud_cli.template.engine.config import MAX_CONFIG_VALUES, expanded_size
-from thibaud_cli.template.messages import describe_yaml_error
+from thibaud_cli.formats.yaml import MAX_VALUES, YamlError, describe_error, load, too_large
 
 #: Without --matrix: at most this many combinations, else a pairwise set.
 MAX_DEFAULT_VARIANTS = 12
@@ -173,21 +172,18 @@ def load_matrix(
 ) -> list[Variant]:
     """The answer sets of a ``--matrix`` file (YAML or JSON: a list of mappings), each
     over *data*. Variants are named with the answers to *secrets* masked."""
-    import yaml
-
     try:
-        entries = yaml.safe_load(path.read_text("utf-8"))
+        entries = load(path.read_text("utf-8"))
     except OSError as error:
         raise MatrixFileError(f"--matrix {path}: cannot be read: {error.strerror}") from error
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        problem, _ = describe_yaml_error(error)
+    except (UnicodeDecodeError, YamlError) as error:
+        problem, _ = describe_error(error)
         raise MatrixFileError(f"--matrix {path}: is not valid YAML or JSON: {problem}") from error
-    if expanded_size(entries, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+    if too_large(entries):
         # In CI the matrix file comes with the pull request: nested aliases would expand
         # into billions of answers.
         raise MatrixFileError(
-            f"--matrix {path}: holds more than {MAX_CONFIG_VALUES} values once its aliases "
-            "are expanded."
+            f"--matrix {path}: holds more than {MAX_VALUES} values once its aliases are expanded."
         )
     example = 'e.g. [{"python_version": "3.12"}, {"python_version": "3.13"}]'
     if not isinstance(entries, list) or not entries:

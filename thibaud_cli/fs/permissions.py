@@ -12,6 +12,8 @@ import os
 import stat
 from pathlib import Path
 
+from thibaud_cli.fs.walk import walk_tree
+
 
 def current_umask() -> int:
     """The process's umask (reading it means setting it: it is set straight back)."""
@@ -27,10 +29,8 @@ def apply_umask(root: Path, *, umask: int | None = None) -> None:
     them could change a file outside *root*.
     """
     mask = current_umask() if umask is None else umask
-    for dirpath, dirnames, filenames in os.walk(root):
-        base = Path(dirpath)
-        for name in (*dirnames, *filenames):
-            _mask_mode(base / name, mask)
+    for path in walk_tree(root):
+        _mask_mode(path, mask)
     _mask_mode(root, mask)
 
 

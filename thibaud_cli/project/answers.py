@@ -102,14 +102,14 @@ class Answers:
 
     @classmethod
     def from_yaml(cls, text: str, *, source: Path) -> Answers:
-        import yaml
+        from thibaud_cli.formats.yaml import YamlError, load
 
         try:
-            document = load_yaml_without_aliases(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f"{source}:{mark.line + 1}" if mark is not None else str(source)
-            problem = getattr(error, "problem", None) or "not valid YAML"
+            # No aliases: an answers file never needs them (and they make YAML bombs).
+            document = load(text, aliases=False)
+        except YamlError as error:
+            where = f"{source}:{error.line}" if error.line is not None else str(source)
+            problem = error.problem or "not valid YAML"
             raise AnswersFileError(
                 f"{where}: the answers file is not valid YAML ({problem}). Restore it from "
                 "version control (git checkout -- " + source.name + ")."
@@ -157,23 +157,6 @@ class Answers:
             name_question=question,
             entry_points=EntryPoints.from_data(entry_points) if entry_points else None,
         )
-
-
-def load_yaml_without_aliases(text: str) -> Any:
-    """``yaml.safe_load``, refusing aliases (``*name``): an answers file never needs
-    them, and a few nested aliases expand into billions of nodes (a YAML bomb)."""
-    import yaml
-
-    class NoAliasLoader(yaml.SafeLoader):
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                event = self.peek_event()  # type: ignore[no-untyped-call]
-                raise yaml.composer.ComposerError(
-                    None, None, "aliases (*name) are not allowed", event.start_mark
-                )
-            return super().compose_node(parent, index)
-
-    return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader
 
 
 def _optional_str(document: Mapping[str, Any], key: str, source: Path) -> str | None:

@@ -20,11 +20,12 @@ Read with ``ast``: nothing of the project is imported.
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from thibaud_cli.fs.walk import walk_files
 
 #: The variables a settings default may be set with: Thibaud's, then Django's name.
 SETTINGS_VARIABLES = ("THIBAUD_SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE")
@@ -94,18 +95,16 @@ def module_relpath(module: str) -> str:
 
 
 def _python_files(project_dir: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(project_dir):
-        depth = len(Path(dirpath).relative_to(project_dir).parts)
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if depth < _MAX_DEPTH and not name.startswith(".") and name not in _SKIPPED_DIRS
-        )
-        for filename in sorted(filenames):
-            path = Path(dirpath) / filename
-            # As fs.walk: a symlink is never followed (it may lead nowhere, or out).
-            if filename.endswith(".py") and not path.is_symlink():
-                yield path
+    def pruned(directory: Path) -> bool:
+        depth = len(directory.relative_to(project_dir).parts)
+        name = directory.name
+        return depth > _MAX_DEPTH or name.startswith(".") or name in _SKIPPED_DIRS
+
+    # As fs.walk does for every walk: a symlink is never followed (it may lead nowhere,
+    # or out).
+    for path in walk_files(project_dir, prune=pruned):
+        if path.name.endswith(".py") and not path.is_symlink():
+            yield path
 
 
 def _parse(path: Path) -> ast.Module | None:

@@ -130,11 +130,11 @@ def changed_sources(template: str, current: str, target: str) -> frozenset[str] 
 
 
 def _templates_suffix(config: str) -> str | None:
-    import yaml
+    from thibaud_cli.formats.yaml import YamlError, load
 
     try:
-        data = yaml.safe_load(config) if config else {}
-    except yaml.YAMLError:
+        data = load(config) if config else {}
+    except YamlError:
         return None
     suffix = data.get("_templates_suffix", ".jinja") if isinstance(data, dict) else None
     return suffix if isinstance(suffix, str) and suffix else None

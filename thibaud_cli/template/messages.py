@@ -88,14 +88,3 @@ def quiet_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-def describe_yaml_error(error: BaseException) -> tuple[str, int | None]:
-    """One line saying what is wrong with a YAML document, and the line it is on."""
-    problem = getattr(error, "problem", None)
-    mark = getattr(error, "problem_mark", None)
-    if problem is None:
-        return str(error).splitlines()[0], None
-    line = mark.line + 1 if mark is not None else None
-    where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
-    return f"{problem}{where}", line

@@ -10,11 +10,11 @@ the rendered tree is checked again (:func:`refuse_vcs_metadata`).
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from pathlib import Path, PurePath
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.fs.walk import walk_tree
 
 #: Directory (or file) names that hold a version-control system's own data.
 VCS_METADATA_NAMES = frozenset(
@@ -52,11 +52,10 @@ def is_vcs_metadata(path: str | PurePath) -> bool:
 
 def refuse_vcs_metadata(root: Path) -> None:
     """Raise :class:`TemplateError` if the rendered tree under *root* holds VCS metadata."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in (*dirnames, *filenames):
-            if is_vcs_metadata(name):
-                relative = (Path(dirpath) / name).relative_to(root)
-                raise TemplateError(
-                    f"The template renders {relative}, version-control metadata that a "
-                    "template may never write into a project: refused, nothing was written."
-                )
+    for path in walk_tree(root):
+        if is_vcs_metadata(path.name):
+            relative = path.relative_to(root)
+            raise TemplateError(
+                f"The template renders {relative}, version-control metadata that a "
+                "template may never write into a project: refused, nothing was written."
+            )

@@ -30,6 +30,7 @@ from typing import Any
 
 from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.permissions import current_umask
+from thibaud_cli.fs.walk import walk_tree
 from thibaud_cli.template.source import CLASSIC_BASE_NAME
 
 #: Files Thibaud never copies: they break imports of the new project.
@@ -77,24 +78,26 @@ def render_classic(
     umask = current_umask()
     root = os.path.realpath(template_dir)
     destination.mkdir(exist_ok=True)
-    for dirpath, dirnames, filenames in os.walk(root):
-        relative_dir = dirpath[len(root) + 1 :].replace(CLASSIC_BASE_NAME, name)
-        target_dir = destination / relative_dir
-        target_dir.mkdir(exist_ok=True)
-        dirnames[:] = [d for d in dirnames if not _excluded(d, options.exclude)]
-        for filename in filenames:
-            if filename.endswith(_COMPILED_SUFFIXES):
-                continue
-            source = Path(dirpath, filename)
-            new_name = _rewrite_suffix(filename.replace(CLASSIC_BASE_NAME, name))
-            target = target_dir / new_name
-            _refuse_link_out(source, root)
-            if str(target).endswith(extensions) or filename in extra_files:
-                _render_file(source, target, context, root)
-            else:
-                shutil.copyfile(source, target)
-            mode = stat.S_IMODE(source.stat().st_mode) & ~umask
-            os.chmod(target, mode | stat.S_IWUSR)
+    # Thibaud's walk (os.walk): a link to a directory is neither entered nor copied.
+    for source in walk_tree(Path(root), prune=lambda path: _excluded(path.name, options.exclude)):
+        relative_dir = str(source.parent)[len(root) + 1 :].replace(CLASSIC_BASE_NAME, name)
+        filename = source.name
+        if source.is_dir():
+            if not source.is_symlink():
+                target_dir = destination / relative_dir / filename.replace(CLASSIC_BASE_NAME, name)
+                target_dir.mkdir(exist_ok=True)
+            continue
+        if filename.endswith(_COMPILED_SUFFIXES):
+            continue
+        new_name = _rewrite_suffix(filename.replace(CLASSIC_BASE_NAME, name))
+        target = destination / relative_dir / new_name
+        _refuse_link_out(source, root)
+        if str(target).endswith(extensions) or filename in extra_files:
+            _render_file(source, target, context, root)
+        else:
+            shutil.copyfile(source, target)
+        mode = stat.S_IMODE(source.stat().st_mode) & ~umask
+        os.chmod(target, mode | stat.S_IWUSR)
     if black:
         _format(black, destination)
 

@@ -6,31 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.formats.yaml import MAX_VALUES, too_large
 
 #: The names copier looks for, in its order.
 CONFIG_FILENAMES = ("copier.yml", "copier.yaml")
 #: The key of ``copier.yml`` that holds a bundled template's version.
 TEMPLATE_VERSION_KEY = "_thibaud_template_version"
-#: How many values a copier.yml may hold once its aliases are expanded. Aliases are
-#: legitimate (``<<: *defaults``), but nine nested ones make a billion values (a YAML
-#: bomb) that anything walking the questions would expand.
-MAX_CONFIG_VALUES = 100_000
-
-
-def expanded_size(value: Any, budget: int) -> int:
-    """How many values *value* holds with every alias expanded, counting no further
-    than *budget* (so a bomb costs no more than *budget* steps)."""
-    count = 0
-    pending = [value]
-    while pending and count <= budget:
-        item = pending.pop()
-        count += 1
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-    return count
 
 
 def template_version(template_dir: Path) -> str:
@@ -49,9 +30,9 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
             config = load_copier_yml(path)
             if not all(isinstance(key, str) for key in config):
                 raise TemplateError(f"{path} must be a mapping of questions and settings.")
-            if expanded_size(config, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+            if too_large(config):
                 raise TemplateError(
-                    f"{path} holds more than {MAX_CONFIG_VALUES} values once its aliases are "
+                    f"{path} holds more than {MAX_VALUES} values once its aliases are "
                     "expanded (nested aliases, a YAML bomb?): refused, nothing was written.",
                     template_file=name,
                 )

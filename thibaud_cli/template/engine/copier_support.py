@@ -119,9 +119,9 @@ def load_copier_yml(path: Path) -> dict[str, Any]:
         cause = error.__cause__
         if cause is None:
             raise TemplateError(f"{path}: {' '.join(str(error).split())}") from error
-        from thibaud_cli.template.messages import describe_yaml_error
+        from thibaud_cli.formats.yaml import describe_error
 
-        problem, line = describe_yaml_error(cause)
+        problem, line = describe_error(cause)
         raise TemplateError(
             f"{path} is not valid YAML: {problem}", template_file=path.name, line=line
         ) from error
