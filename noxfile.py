@@ -1,5 +1,5 @@
 """Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``build``, ``templates``,
-``docs``, ``load``, ``bench``.
+``docs``, ``copier``, ``load``, ``bench``.
 
 Every session runs on the interpreter nox itself runs on (Python 3.12+).
 """
@@ -62,6 +62,28 @@ def templates(session: nox.Session) -> None:
     # The variants are booted in this interpreter: it needs what they import.
     session.install("-e", ".[template-runtime]")
     session.run("thibaud-admin", "validate-template", "templates/project", *session.posargs)
+
+
+#: The oldest and the newest copier our requirement allows (pyproject.toml): the engine
+#: leans on names copier keeps private (template/engine/copier_private.py), so the range
+#: we declare is the range we test.
+COPIER_VERSIONS = ["9.19.0", "9.19.1"]
+#: The tests that render with copier: the engine, startproject, updates, validation.
+COPIER_TESTS = [
+    "tests/template",
+    "tests/update",
+    "tests/project/test_startproject.py",
+    "tests/checks/test_validate_template.py",
+]
+
+
+@nox.session
+@nox.parametrize("copier", COPIER_VERSIONS, ids=COPIER_VERSIONS)
+def copier(session: nox.Session, copier: str) -> None:
+    """The tests that render with copier, on each copier version our requirement allows
+    (``nox -s copier``; not in the default run, which tests the newest)."""
+    session.install("-e", ".[test]", f"copier=={copier}")
+    session.run("pytest", *(session.posargs or COPIER_TESTS))
 
 
 @nox.session

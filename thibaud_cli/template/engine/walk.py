@@ -1,15 +1,18 @@
 """How a template directory is walked: copier's walk, minus what cannot be rendered.
 
 copier walks every entry of a template, a git clone's ``.git`` included, and renders
-each path before excluding it. :func:`walk` replaces copier's walk (see
-``render.py``) and leaves out the directory :data:`SKIPPED_DIRECTORY` names, per
-thread, so renders running side by side each skip their own clone's ``.git``.
+each path before excluding it. :func:`walk` stands in for copier's walk while our
+renders run (:func:`walking_as_copier_without_skipped`, never beyond them) and leaves
+out the directory :data:`SKIPPED_DIRECTORY` names, per thread, so renders running side
+by side each skip their own clone's ``.git``.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -34,3 +37,33 @@ def walk(path: str, follow_symlinks: bool) -> Iterator[os.DirEntry[str]]:
             yield entry
             if entry.is_dir(follow_symlinks=follow_symlinks):
                 yield from walk(entry.path, follow_symlinks)
+
+
+_lock = threading.Lock()
+_renders = 0
+_copier_walk: object = None
+
+
+@contextmanager
+def walking_as_copier_without_skipped() -> Iterator[None]:
+    """copier's walk replaced by :func:`walk` while this render runs.
+
+    Renders run in several threads at once (validate-template): the first to enter
+    puts :func:`walk` in, the last to leave puts copier's back, so the replacement
+    never outlives our renders and no render sees copier's walk half way.
+    """
+    import copier._main
+
+    global _renders, _copier_walk
+    with _lock:
+        if _renders == 0:
+            _copier_walk = getattr(copier._main, "scantree")  # noqa: B009 - no export
+            setattr(copier._main, "scantree", walk)  # noqa: B010 - mypy sees no export
+        _renders += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _renders -= 1
+            if _renders == 0:
+                setattr(copier._main, "scantree", _copier_walk)  # noqa: B010

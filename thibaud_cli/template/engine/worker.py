@@ -9,7 +9,8 @@
   walks no clone's ``.git``, and renders only *sources* when given.
 - Every file, directory and symlink it writes is charged to the render's budget.
 
-With :mod:`~thibaud_cli.template.engine.render`, one of the modules that import copier.
+Like every module of the engine, it may import copier; the private names it uses are
+listed in :mod:`~thibaud_cli.template.engine.copier_private`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import InvalidDataError
-from thibaud_cli.template.engine.walk import SKIPPED_DIRECTORY, is_git_checkout, walk
+from thibaud_cli.template.engine.copier_private import require_copier_surface
+from thibaud_cli.template.engine.walk import (
+    SKIPPED_DIRECTORY,
+    is_git_checkout,
+    walking_as_copier_without_skipped,
+)
 from thibaud_cli.template.messages import is_literal, one_line
 from thibaud_cli.template.sandbox.limits import RenderBudget
 
@@ -43,19 +49,17 @@ def fresh_destination_worker() -> type[Any]:
       answers file's name rendered once per render;
     - walking and rendering every path of a git template's ``.git`` before excluding it.
 
-    These lean on copier internals; if copier renames them, the overrides stop
-    applying and rendering is merely as slow as before, never different. Every file,
-    directory and symlink written is charged to the render's budget; with
-    ``sources`` only those template files (and their directories) are rendered.
+    These lean on names copier keeps private, listed in :mod:`.copier_private`: a copier
+    that lacks one is refused before anything renders (an override that stopped being
+    called would leave files uncharged to the budget). Every file, directory and
+    symlink written is charged to the render's budget; with ``sources`` only those
+    template files (and their directories) are rendered.
     """
-    import copier._main
     from copier._jinja_ext import get_yield_context
     from copier._main import Worker
     from copier.errors import CopierError, InvalidTypeError
 
-    # copier's walk of a template: ours is the same, minus this thread's render's
-    # SKIPPED_DIRECTORY (its clone's .git). setattr: mypy sees no such export.
-    setattr(copier._main, "scantree", walk)  # noqa: B010
+    require_copier_surface()
 
     class FreshDestinationWorker(Worker):
         budget: RenderBudget  # set by render_template before anything renders
@@ -156,7 +160,8 @@ def fresh_destination_worker() -> type[Any]:
             # The answers are final once the tree renders: its file name cannot change.
             self._rendering_tree = True
             try:
-                super()._render_template()
+                with walking_as_copier_without_skipped():
+                    super()._render_template()
             finally:
                 SKIPPED_DIRECTORY.reset(token)
                 self._rendering_tree = False
