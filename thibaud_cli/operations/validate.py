@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,37 @@ NOT_BOOTED = "--no-boot: the template's code was not run"
 _MISSING = "not installed for"
 
 
-def _plan(
-    template: str | None,
-    data: Mapping[str, Any],
-    matrix: Path | None,
-    variant: str | None = None,
-) -> tuple[TemplateSource, dict[str, Any], list[Variant], list[str], CheckResult | None]:
-    """(the template, its config, variants, notes, a config problem if any)."""
+@dataclass(frozen=True)
+class ValidationRun:
+    """What one validate-template run was asked (see :func:`validate_template`)."""
+
+    template: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    matrix: Path | None = None
+    server: str | None = None
+    jobs: int | None = None
+    trust: bool = False
+    boot: bool = True
+    vcs_ref: str | None = None
+    variant: str | None = None
+    python: str | None = None
+    skip_tasks: bool = False
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """What a run will render: the template, its config, the variants."""
+
+    source: TemplateSource
+    config: Mapping[str, Any]
+    variants: tuple[Variant, ...]
+    notes: tuple[str, ...]
+    #: The template's copier.yml does not read: the one result of the run.
+    config_problem: CheckResult | None
+
+
+def _plan(run: ValidationRun) -> ValidationPlan:
+    """The template, its config, the variants and how they were chosen."""
     from thibaud_cli.template.engine.config import read_template_config
     from thibaud_cli.template.source import resolve_template
 
@@ -65,7 +90,7 @@ def _plan(
     try:
         # A template with a broken copier.yml is still a template: what is wrong with
         # it belongs in the report.
-        source = resolve_template(template, read_config=False)
+        source = resolve_template(run.template, read_config=False)
     except TemplateError as error:
         # TEMPLATE names nothing usable: a usage error, not a broken template.
         raise UsageError(str(error)) from error
@@ -77,17 +102,17 @@ def _plan(
                 "render", "failed", str(error), file=error.template_file, line=error.line
             )
     notes: list[str] = []
-    if matrix is not None:
-        variants = load_matrix(matrix, data, secret_questions(config))
+    if run.matrix is not None:
+        variants = load_matrix(run.matrix, run.data, secret_questions(config))
     else:
-        variants, notes = default_variants(config, data)
+        variants, notes = default_variants(config, run.data)
         if source.local_path is None:
             notes.append("A remote template's choices are not read: only its defaults were run.")
-    if variant is not None:
+    if run.variant is not None:
         # The note on how the set was chosen would claim runs this one is not making.
         notes = [f"--variant: one of the {len(variants)} variants."]
-        variants = select_variant(variants, variant)
-    return source, config, variants, notes, problem
+        variants = select_variant(variants, run.variant)
+    return ValidationPlan(source, config, tuple(variants), tuple(notes), problem)
 
 
 def list_variants(
@@ -97,7 +122,8 @@ def list_variants(
     matrix: Path | None = None,
 ) -> list[Variant]:
     """The variants :func:`validate_template` would run, without rendering any."""
-    return _plan(template, dict(data or {}), matrix)[2]
+    run = ValidationRun(template=template, data=dict(data or {}), matrix=matrix)
+    return list(_plan(run).variants)
 
 
 def _default_vcs_ref(source: TemplateSource, vcs_ref: str | None) -> str | None:
@@ -149,32 +175,36 @@ def validate_template(
     that interpreter (the project's own environment) instead of this one.
     *skip_tasks* renders without the template's tasks (and needs no *trust* for them).
     """
-    if server is not None and not boot:
+    run = ValidationRun(
+        template=template,
+        data=dict(data or {}),
+        matrix=matrix,
+        server=server,
+        jobs=jobs,
+        trust=trust,
+        boot=boot,
+        vcs_ref=vcs_ref,
+        variant=variant,
+        python=python,
+        skip_tasks=skip_tasks,
+    )
+    _refuse_usage_errors(run)
+    with scratch_directory("validate") as root, _zygote(boot, python, root) as zygote:
+        return _validate(run, root=root, zygote=zygote, on_progress=on_progress)
+
+
+def _refuse_usage_errors(run: ValidationRun) -> None:
+    if run.server is not None and not run.boot:
         raise UsageError("--server serves the project, which runs its code: not with --no-boot.")
-    if server is not None:
+    if run.server is not None:
         from thibaud_cli.checks.server import require_server
 
-        require_server(server, python)
-    if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs {jobs}: give at least 1.")
+        require_server(run.server, run.python)
+    if run.jobs is not None and run.jobs < 1:
+        raise UsageError(f"--jobs {run.jobs}: give at least 1.")
+    python = run.python
     if python is not None and not (Path(python).is_file() and os.access(python, os.X_OK)):
         raise UsageError(f"--python {python}: not an executable file.")
-    with scratch_directory("validate") as root, _zygote(boot, python, root) as zygote:
-        return _validate(
-            template,
-            data=data,
-            matrix=matrix,
-            server=server,
-            jobs=jobs,
-            trust=trust,
-            on_progress=on_progress,
-            vcs_ref=vcs_ref,
-            variant=variant,
-            python=python,
-            skip_tasks=skip_tasks,
-            root=root,
-            zygote=zygote,
-        )
 
 
 @contextlib.contextmanager
@@ -189,31 +219,20 @@ def _zygote(boot: bool, python: str | None, root: Path) -> Iterator[Zygote | Non
 
 
 def _validate(
-    template: str | None,
+    run: ValidationRun,
     *,
-    data: Mapping[str, Any] | None,
-    matrix: Path | None,
-    server: str | None,
-    jobs: int | None,
-    trust: bool,
-    on_progress: Callable[[int, int], None] | None,
-    vcs_ref: str | None,
-    variant: str | None,
-    python: str | None,
-    skip_tasks: bool,
     root: Path,
     zygote: Zygote | None,
+    on_progress: Callable[[int, int], None] | None,
 ) -> ValidationReport:
     """validate_template's run, in *root*; the variants boot in *zygote* (None: no boot)."""
-    source, config, variants, notes, config_problem = _plan(
-        template, dict(data or {}), matrix, variant
-    )
-    refuse_vcs_ref_without_git(source, vcs_ref)
-    vcs_ref = _default_vcs_ref(source, vcs_ref)
-    notes = [f"Variants run: {'; '.join(v.name for v in variants)}.", *notes]
+    plan = _plan(run)
+    refuse_vcs_ref_without_git(plan.source, run.vcs_ref)
+    variants = plan.variants
+    notes = [f"Variants run: {'; '.join(v.name for v in variants)}.", *plan.notes]
     # Secret answers never reach a report: not the template's secret questions' answers,
     # nor the SECRET_KEY each variant is given, wherever they would appear.
-    secrets = set(secret_questions(config)) | {"secret_key"}
+    secrets = set(secret_questions(plan.config)) | {"secret_key"}
     secret_keys = [generate_secret_key() for _ in variants]
 
     def masked(results: tuple[VariantResult, ...]) -> ValidationReport:
@@ -222,71 +241,98 @@ def _validate(
         }
         values.update(secret_keys)
         shown = tuple(mask_result(result, secrets, values) for result in results)
-        return ValidationReport(source.copier_source, shown, tuple(notes))
+        return ValidationReport(plan.source.copier_source, shown, tuple(notes))
 
-    if config_problem is not None:
-        later = (*CHECK_NAMES[1:], *((SERVER_CHECK,) if server else ()))
-        checks = (config_problem, *skipped_checks(later, "the template's copier.yml is invalid"))
-        return masked((VariantResult("defaults", dict(data or {}), checks),))
-    workers = jobs or os.cpu_count() or 1
+    if plan.config_problem is not None:
+        later = (*CHECK_NAMES[1:], *((SERVER_CHECK,) if run.server else ()))
+        checks = (
+            plan.config_problem,
+            *skipped_checks(later, "the template's copier.yml is invalid"),
+        )
+        return masked((VariantResult("defaults", dict(run.data), checks),))
     progress = on_progress or (lambda done, total: None)
     progress(0, len(variants))
-    results: dict[int, VariantResult] = {}
     # Every variant renders the same template files with the same options: Jinja
     # compiles each once for the run.
     compiled = CompiledCache()
+    vcs_ref = _default_vcs_ref(plan.source, run.vcs_ref)
 
     def render(index: int) -> RenderedVariant:
         workdir = root / f"variant-{index}"
         workdir.mkdir()  # the render's; then the boot's logs and results
         return render_variant(
             variants[index],
-            source,
+            plan.source,
             workdir / "project",
-            trust=trust,
+            trust=run.trust,
             secret_key=secret_keys[index],
             secrets_seen=secrets,
             vcs_ref=vcs_ref,
-            run_tasks=not skip_tasks,
+            run_tasks=not run.skip_tasks,
             compiled=compiled,
         )
 
     if zygote is None:
-        for index, each in enumerate(variants):
-            rendered = render(index)
-            unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
-            results[index] = VariantResult(each.name, each.answers, rendered.checks + unbooted)
-            progress(len(results), len(variants))
-        return masked(tuple(results[i] for i in range(len(variants))))
+        return masked(_render_only(variants, render, progress))
+    ordered = _render_and_boot(run, plan, render, progress, root, zygote)
+    if any(_MISSING in check.message for result in ordered for check in result.checks):
+        notes.append(
+            "Some of the template's imports are not installed for "
+            f"{run.python or sys.executable}: the failures naming them may be the "
+            "environment's, not the template's. Pass --python PATH (the project's own "
+            "interpreter) to validate with its packages."
+        )
+    return masked(ordered)
+
+
+def _render_only(
+    variants: tuple[Variant, ...],
+    render: Callable[[int], RenderedVariant],
+    progress: Callable[[int, int], None],
+) -> tuple[VariantResult, ...]:
+    """--no-boot: each variant rendered and checked statically, the boots reported skipped."""
+    results = []
+    for index, each in enumerate(variants):
+        rendered = render(index)
+        unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
+        results.append(VariantResult(each.name, each.answers, rendered.checks + unbooted))
+        progress(len(results), len(variants))
+    return tuple(results)
+
+
+def _render_and_boot(
+    run: ValidationRun,
+    plan: ValidationPlan,
+    render: Callable[[int], RenderedVariant],
+    progress: Callable[[int, int], None],
+    root: Path,
+    zygote: Zygote,
+) -> tuple[VariantResult, ...]:
+    """Each variant rendered, then booted in a fork of *zygote*, side by side."""
+    workers = run.jobs or os.cpu_count() or 1
     # Renders share nothing, each has its own deadline: they run side by side, beside
     # the boots. A git template is cloned by copier, which changes the process's
     # working directory for git: those render one at a time.
-    renderers = workers if _renders_without_git(source) else 1
+    renderers = workers if _renders_without_git(plan.source) else 1
+    results: dict[int, VariantResult] = {}
     with (
         quiet_warnings(),
         ThreadPoolExecutor(max_workers=workers) as boot_pool,
         ThreadPoolExecutor(max_workers=renderers) as render_pool,
     ):
         boots = {}
-        for index, each in enumerate(variants):
+        for index, each in enumerate(plan.variants):
             booted = boot_pool.submit(
                 boot_variant,
                 each,
                 render_pool.submit(render, index),
                 root / f"variant-{index}",
                 zygote=zygote,
-                server=server,
-                python=python,
+                server=run.server,
+                python=run.python,
             )
             boots[booted] = index
         for future in as_completed(boots):
             results[boots[future]] = future.result()
-            progress(len(results), len(variants))
-    ordered = tuple(results[index] for index in range(len(variants)))
-    if any(_MISSING in check.message for result in ordered for check in result.checks):
-        notes.append(
-            f"Some of the template's imports are not installed for {python or sys.executable}: "
-            "the failures naming them may be the environment's, not the template's. Pass "
-            "--python PATH (the project's own interpreter) to validate with its packages."
-        )
-    return masked(ordered)
+            progress(len(results), len(plan.variants))
+    return tuple(results[index] for index in range(len(plan.variants)))
