@@ -32,7 +32,9 @@ def test_every_override_of_copiers_worker_is_listed() -> None:
     ours = {
         name
         for worker in (fresh_destination_worker(), interactive_worker())
-        for name in vars(worker)
+        for cls in worker.__mro__
+        if cls.__module__.startswith("thibaud_cli.")
+        for name in vars(cls)
         if hasattr(Worker, name) and not name.startswith("__")
     }
     assert ours == set(copier_private.WORKER_OVERRIDES)

@@ -82,19 +82,7 @@ def render_variant(
             compiled=compiled,
         )
     except ThibaudCliError as error:
-        failed = _without_location(
-            CheckResult(
-                "render",
-                "failed",
-                str(error) + _task_output(task_log),
-                file=getattr(error, "template_file", None),
-                line=getattr(error, "line", None),
-                duration=time.perf_counter() - started,
-            )
-        )
-        return RenderedVariant(
-            (failed, *skipped_checks(CHECK_NAMES[1:], "the template did not render"))
-        )
+        return _not_rendered(error, task_log, time.perf_counter() - started)
     secrets_seen.update(rendered.secret_questions)
     try:
         declared = declared_entry_points(rendered.config, rendered.answers)
@@ -123,6 +111,23 @@ def render_variant(
         check_entry_points(destination, entry_points),
     )
     return RenderedVariant(checks, destination, entry_points)
+
+
+def _not_rendered(error: ThibaudCliError, task_log: Path, duration: float) -> RenderedVariant:
+    """A variant that failed to render: what went wrong, and every later check skipped."""
+    failed = _without_location(
+        CheckResult(
+            "render",
+            "failed",
+            str(error) + _task_output(task_log),
+            file=getattr(error, "template_file", None),
+            line=getattr(error, "line", None),
+            duration=duration,
+        )
+    )
+    return RenderedVariant(
+        (failed, *skipped_checks(CHECK_NAMES[1:], "the template did not render"))
+    )
 
 
 # The run -------------------------------------------------------------------------

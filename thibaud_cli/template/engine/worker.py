@@ -9,6 +9,19 @@
   walks no clone's ``.git``, and renders only *sources* when given.
 - Every file, directory and symlink it writes is charged to the render's budget.
 
+Our callers always render into a new, empty directory, where copier spent its time on:
+
+- 13 git subprocesses: after writing each file ``git config core.fileMode`` (and
+  maybe ``git ls-files``) to fix the executable bit of files already tracked by git
+  in the destination (in a new directory none is), and, to tell whether a local
+  template is a git repository, ``git rev-parse`` then ``git init`` + ``git bundle
+  verify`` (a directory without ``.git`` is neither);
+- about 9 Jinja compiles per template file: every part of every path is compiled and
+  rendered, literal or not, and the answers file's name again for each part. Literal
+  parts are returned as they are, other strings compiled once, and the answers
+  file's name rendered once per render;
+- walking and rendering every path of a git template's ``.git`` before excluding it.
+
 Like every module of the engine, it may import copier; the private names it uses are
 listed in :mod:`~thibaud_cli.template.engine.copier_private`.
 """
@@ -32,40 +45,96 @@ from thibaud_cli.template.sandbox.limits import RenderBudget
 
 
 @cache
-def fresh_destination_worker() -> type[Any]:
-    """copier's Worker, minus work that cannot change what we render.
-
-    We use the Worker rather than run_copy() to adjust the Jinja environment. Our
-    callers always render into a new, empty directory. copier spent its time on:
-
-    - 13 git subprocesses: after writing each file ``git config core.fileMode`` (and
-      maybe ``git ls-files``) to fix the executable bit of files already tracked by
-      git in the destination (in a new directory none is), and, to tell whether a
-      local template is a git repository, ``git rev-parse`` then ``git init`` +
-      ``git bundle verify`` (a directory without ``.git`` is neither);
-    - about 9 Jinja compiles per template file: every part of every path is compiled
-      and rendered, literal or not, and the answers file's name again for each part.
-      Literal parts are returned as they are, other strings compiled once, and the
-      answers file's name rendered once per render;
-    - walking and rendering every path of a git template's ``.git`` before excluding it.
-
-    These lean on names copier keeps private, listed in :mod:`.copier_private`: a copier
-    that lacks one is refused before anything renders (an override that stopped being
-    called would leave files uncharged to the budget). Every file, directory and
-    symlink written is charged to the render's budget; with ``sources`` only those
-    template files (and their directories) are rendered.
-    """
-    from copier._jinja_ext import get_yield_context
+def _copier_worker_without_waste() -> type[Any]:
+    """copier's Worker, minus work that cannot change what we render into a new directory
+    (see the module's docstring for what copier spent its time on)."""
     from copier._main import Worker
-    from copier.errors import CopierError, InvalidTypeError
 
     require_copier_surface()
 
-    class FreshDestinationWorker(Worker):
-        budget: RenderBudget  # set by render_template before anything renders
-        sources: frozenset[str] | None = None
+    class WorkerWithoutWaste(Worker):
         _answers_relpath_cache: Path | None = None
         _rendering_tree = False
+
+        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
+            return None
+
+        @cached_property
+        def template(self) -> Any:
+            template = super().template
+            local = Path(str(template.url)).expanduser()
+            if local.is_dir() and not is_git_checkout(local):
+                # Template.vcs is a cached_property: filling its cache skips the probe.
+                template.__dict__["vcs"] = None
+            return template
+
+        @property
+        def answers_relpath(self) -> Path:
+            if not self._rendering_tree:
+                return Path(super().answers_relpath)
+            if self._answers_relpath_cache is None:
+                self._answers_relpath_cache = Path(super().answers_relpath)
+            else:
+                # copier relies on the compile this replaces to forget a path's yield tag.
+                _forget_yield(self.jinja_env)
+            return self._answers_relpath_cache
+
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            if type(string) is not str:  # copier relies on the TypeError this raises
+                return str(super()._render_string(string, extra_context=extra_context))
+            compiled = self._compiled.get(string)
+            if compiled is None and not is_literal(
+                string, self.jinja_env, self.template.templates_suffix
+            ):
+                compiled = self._compiled[string] = self.jinja_env.from_string(string)
+            else:
+                _forget_yield(self.jinja_env)
+            if compiled is None:
+                return string
+            return str(compiled.render(**self._render_context(), **(extra_context or {})))
+
+        @cached_property
+        def _compiled(self) -> dict[str, Any]:
+            # The same path part (``{{ project_name }}``) recurs in every path under it.
+            return {}
+
+        def _render_template(self) -> None:
+            skipped = self.template_copy_root / ".git" if self._skips_git_directory else None
+            token = SKIPPED_DIRECTORY.set(str(skipped) if skipped else None)
+            # The answers are final once the tree renders: its file name cannot change.
+            self._rendering_tree = True
+            try:
+                with walking_as_copier_without_skipped():
+                    super()._render_template()
+            finally:
+                SKIPPED_DIRECTORY.reset(token)
+                self._rendering_tree = False
+                self._answers_relpath_cache = None
+
+        @cached_property
+        def _skips_git_directory(self) -> bool:
+            # Excluded by name (copier's default), and no pattern lets part of it back.
+            exclusions = [str(pattern).strip() for pattern in self.all_exclusions]
+            return ".git" in exclusions and not any(
+                pattern.startswith("!") and ".git" in pattern for pattern in exclusions
+            )
+
+    return WorkerWithoutWaste
+
+
+@cache
+def fresh_destination_worker() -> type[Any]:
+    """The Worker we render with: :func:`_copier_worker_without_waste`, never prompting
+    (an answer that does not fit its question is a usage error), every file, directory
+    and symlink written charged to the render's budget, and with ``sources`` only those
+    template files (and their directories) rendered. A copier whose methods were renamed
+    is refused (:mod:`.copier_private`): an override no longer called would leave files
+    uncharged to the budget."""
+    from copier.errors import CopierError, InvalidTypeError
+
+    class FreshDestinationWorker(_copier_worker_without_waste()):  # type: ignore[misc]
+        budget: RenderBudget  # set by render_template before anything renders
+        sources: frozenset[str] | None = None
 
         def _ask(self) -> None:
             # Answers are never prompted for: one that does not fit its question (a choice
@@ -106,67 +175,6 @@ def fresh_destination_worker() -> type[Any]:
             ]
             return pending[0] if pending else None
 
-        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
-            return None
-
-        @cached_property
-        def template(self) -> Any:
-            template = super().template
-            local = Path(str(template.url)).expanduser()
-            if local.is_dir() and not is_git_checkout(local):
-                # Template.vcs is a cached_property: filling its cache skips the probe.
-                template.__dict__["vcs"] = None
-            return template
-
-        @property
-        def answers_relpath(self) -> Path:
-            if not self._rendering_tree:
-                return Path(super().answers_relpath)
-            if self._answers_relpath_cache is None:
-                self._answers_relpath_cache = Path(super().answers_relpath)
-            else:
-                # copier relies on the compile this replaces to forget a path's yield tag.
-                self._forget_yield()
-            return self._answers_relpath_cache
-
-        def _forget_yield(self) -> None:
-            """What compiling any string does to copier's yield state: reset it."""
-            context = get_yield_context(self.jinja_env)
-            context.yield_name = None
-            context.yield_iterable = None
-
-        def _render_string(self, string: str, extra_context: Any = None) -> str:
-            if type(string) is not str:  # copier relies on the TypeError this raises
-                return str(super()._render_string(string, extra_context=extra_context))
-            compiled = self._compiled.get(string)
-            if compiled is None and not is_literal(
-                string, self.jinja_env, self.template.templates_suffix
-            ):
-                compiled = self._compiled[string] = self.jinja_env.from_string(string)
-            else:
-                self._forget_yield()
-            if compiled is None:
-                return string
-            return str(compiled.render(**self._render_context(), **(extra_context or {})))
-
-        @cached_property
-        def _compiled(self) -> dict[str, Any]:
-            # The same path part (``{{ project_name }}``) recurs in every path under it.
-            return {}
-
-        def _render_template(self) -> None:
-            skipped = self.template_copy_root / ".git" if self._skips_git_directory else None
-            token = SKIPPED_DIRECTORY.set(str(skipped) if skipped else None)
-            # The answers are final once the tree renders: its file name cannot change.
-            self._rendering_tree = True
-            try:
-                with walking_as_copier_without_skipped():
-                    super()._render_template()
-            finally:
-                SKIPPED_DIRECTORY.reset(token)
-                self._rendering_tree = False
-                self._answers_relpath_cache = None
-
         def _render_path(self, relpath: Path) -> Any:
             if self.sources is not None:
                 name = relpath.as_posix()
@@ -178,14 +186,6 @@ def fresh_destination_worker() -> type[Any]:
         def _source_directories(self) -> frozenset[str]:
             sources = self.sources or frozenset()
             return frozenset(parent.as_posix() for name in sources for parent in Path(name).parents)
-
-        @cached_property
-        def _skips_git_directory(self) -> bool:
-            # Excluded by name (copier's default), and no pattern lets part of it back.
-            exclusions = [str(pattern).strip() for pattern in self.all_exclusions]
-            return ".git" in exclusions and not any(
-                pattern.startswith("!") and ".git" in pattern for pattern in exclusions
-            )
 
         def _render_file(
             self, src_relpath: Path, dst_relpath: Path, extra_context: Any = None
@@ -225,3 +225,12 @@ def interactive_worker() -> type[Any]:
                 super()._ask()
 
     return InteractiveWorker
+
+
+def _forget_yield(jinja_env: Any) -> None:
+    """What compiling any string does to copier's yield state: reset it."""
+    from copier._jinja_ext import get_yield_context
+
+    context = get_yield_context(jinja_env)
+    context.yield_name = None
+    context.yield_iterable = None
