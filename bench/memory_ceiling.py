@@ -13,6 +13,7 @@ from pathlib import Path
 
 from thibaud_cli.template.data import generate_secret_key, render_data
 from thibaud_cli.template.engine import render
+from thibaud_cli.template.source import resolve_template
 
 
 @contextlib.contextmanager
@@ -23,7 +24,7 @@ def _no_ceiling() -> Iterator[None]:
 def _render_once(root: Path, index: int) -> float:
     data = render_data({}, project_name="mysite", secret_key=generate_secret_key())
     started = time.perf_counter()
-    render.render_template(None, root / f"p{index}", data=data)
+    render.render_template(resolve_template(None), root / f"p{index}", data=data)
     return time.perf_counter() - started
 
 

@@ -21,6 +21,7 @@ from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.engine.render import render_template
 from thibaud_cli.template.partial.entry_point import EntryPointRenderer, asgi_renderer, only_path
+from thibaud_cli.template.source import resolve_template
 
 ASGI = "{{ project_name }}/asgi.py.jinja"
 CHAINS = ((), (MiddlewareEntry(ObjectPath.parse("shop.passthrough:First")),))
@@ -32,7 +33,7 @@ def whole_render(answers: Answers, chain: tuple[MiddlewareEntry, ...], scratch: 
     destination = scratch / "whole"
     shutil.rmtree(destination, ignore_errors=True)
     render_template(
-        answers.template,
+        resolve_template(answers.template),
         destination,
         data=regeneration_data(answers, chain),
         run_tasks=False,

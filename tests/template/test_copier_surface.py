@@ -13,6 +13,7 @@ from thibaud_cli.errors import ThibaudCliError
 from thibaud_cli.template.engine import copier_private
 from thibaud_cli.template.engine.render import render_template
 from thibaud_cli.template.engine.worker import fresh_destination_worker, interactive_worker
+from thibaud_cli.template.source import resolve_template
 
 
 @pytest.fixture
@@ -56,6 +57,6 @@ def test_copiers_walk_is_replaced_only_while_a_render_runs(tmp_path: Path) -> No
     import copier._main
     import copier._tools
 
-    render_template(None, tmp_path / "out", data={"project_name": "shop"})
+    render_template(resolve_template(None), tmp_path / "out", data={"project_name": "shop"})
     assert (tmp_path / "out" / "shop" / "settings.py").is_file()
     assert copier._main.scantree is copier._tools.scantree  # type: ignore[attr-defined]

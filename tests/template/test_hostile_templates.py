@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from tests.support.trees import build_file_tree, tree_snapshot
 from thibaud_cli.cli import main
+from thibaud_cli.template.source import resolve_template
 
 BASE = {
     "copier.yml": "_templates_suffix: .jinja\n",
@@ -552,7 +553,11 @@ def test_a_render_in_another_thread_is_stopped_too(
 
     def render() -> None:
         try:
-            render_template(str(template), root / "out" / "shop", data={"project_name": "shop"})
+            render_template(
+                resolve_template(str(template)),
+                root / "out" / "shop",
+                data={"project_name": "shop"},
+            )
         except BaseException as error:  # noqa: BLE001 - handed to the test thread
             outcome.append(error)
         else:

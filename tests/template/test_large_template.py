@@ -26,6 +26,7 @@ from thibaud_cli.operations.update import plan_update
 from thibaud_cli.project.answers import load_answers
 from thibaud_cli.template.engine.render import render_template
 from thibaud_cli.template.partial.entry_point import only_path
+from thibaud_cli.template.source import resolve_template
 
 MIDDLEWARE = '''"""A pass-through ASGI middleware."""
 
@@ -107,7 +108,7 @@ def test_update_merges_the_new_version_into_the_edited_project(
 def test_asgi_py_renders_alone(large_template: LargeTemplate, tmp_path: Path) -> None:
     destination = tmp_path / "asgi-only"
     render_template(
-        str(large_template.template),
+        resolve_template(str(large_template.template)),
         destination,
         data={"project_name": "shop", "secret_key": "x"},
         run_tasks=False,

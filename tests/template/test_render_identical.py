@@ -17,7 +17,7 @@ import pytest
 from tests.support.large_template import LargeTemplate, build_template
 from tests.support.trees import tree_snapshot
 from thibaud_cli.template.engine.render import render_template
-from thibaud_cli.template.source import bundled_template_path
+from thibaud_cli.template.source import bundled_template_path, resolve_template
 
 DATA = {
     "project_name": "shop",
@@ -57,7 +57,9 @@ def plain_copier(
 def assert_same_render(
     source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any
 ) -> int:
-    render_template(source, tmp_path / "ours", data=DATA, run_tasks=False, **options)
+    render_template(
+        resolve_template(source), tmp_path / "ours", data=DATA, run_tasks=False, **options
+    )
     plain_copier(source, tmp_path / "copier", monkeypatch, **options)
     ours, theirs = tree_snapshot(tmp_path / "ours"), tree_snapshot(tmp_path / "copier")
     assert ours == theirs, sorted(set(ours.items()) ^ set(theirs.items()))[:10]
@@ -119,10 +121,14 @@ def render_twice_with_one_cache(
     from thibaud_cli.template.engine.compiled import CompiledCache
 
     compiled = CompiledCache()
-    render_template(source, tmp_path / "first", data=DATA, run_tasks=False, compiled=compiled)
+    render_template(
+        resolve_template(source), tmp_path / "first", data=DATA, run_tasks=False, compiled=compiled
+    )
     cached = len(compiled)
     assert cached > 0
-    render_template(source, tmp_path / "ours", data=DATA, run_tasks=False, compiled=compiled)
+    render_template(
+        resolve_template(source), tmp_path / "ours", data=DATA, run_tasks=False, compiled=compiled
+    )
     assert len(compiled) == cached, "the second render compiled sources the first had not"
     plain_copier(source, tmp_path / "copier", monkeypatch)
     ours, theirs = tree_snapshot(tmp_path / "ours"), tree_snapshot(tmp_path / "copier")
@@ -179,7 +185,7 @@ def test_templates_with_other_delimiters_never_share_compiled_code(tmp_path: Pat
     for run, config in enumerate(("plain", "brackets", "plain")):
         (template / "copier.yml").write_text(configs[config], "utf-8")
         destination = tmp_path / f"out-{run}"
-        render_template(str(template), destination, data={}, compiled=compiled)
+        render_template(resolve_template(str(template)), destination, data={}, compiled=compiled)
         assert (destination / "out.txt").read_text("utf-8") == expected[config]
 
 

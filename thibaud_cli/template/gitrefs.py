@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.template.engine.config import CONFIG_FILENAMES
 from thibaud_cli.vcs.git import run_git
 
 #: copier's config files: a change to one may change every file's render.
-_CONFIG_FILES = frozenset({"copier.yml", "copier.yaml"})
+_CONFIG_FILES = frozenset(CONFIG_FILENAMES)
 #: What makes a file's render depend on more than its own source: Jinja tags that
 #: read another file, and copier's variables that name the commit being rendered.
 _CROSS_FILE_USES = r"\{%-?\s*(include|import|extends|from)\b|_copier_answers|_copier_conf"

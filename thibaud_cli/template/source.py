@@ -7,8 +7,8 @@ in a local directory or a git repository, or a Django-style template (no
 Thibaud's own ``startproject`` renders it). What copier is handed, what the answers
 file records, and whether there is a local directory to read are decided here alone,
 with the checks that tell the kinds apart (an archive's suffix, a Django-style
-directory, a git repository without ``copier.yml``). A git repository turns out to
-be Django-style only once fetched: see :meth:`TemplateSource.as_classic_git`.
+directory). A git repository turns out to be Django-style only once fetched (the
+engine refuses its clone: ``engine/config.py``); see :meth:`TemplateSource.as_classic_git`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from thibaud_cli.errors import NotACopierTemplateError, TemplateError, UsageError
-from thibaud_cli.template.engine.config import CONFIG_FILENAMES, read_template_config
+from thibaud_cli.errors import TemplateError, UsageError
+from thibaud_cli.template.engine.config import has_template_config, read_template_config
 
 #: How the bundled template is named on the command line and in answers files: a
 #: stable name rather than a site-packages path that changes with every install.
@@ -107,11 +107,6 @@ def bundled_template_path() -> Path:
 def is_git_url(source: str) -> bool:
     """Whether *source* names a git repository rather than a local directory."""
     return source.startswith(_GIT_URL_PREFIXES) or source.endswith(".git")
-
-
-def has_template_config(directory: Path) -> bool:
-    """Whether *directory* holds a ``copier.yml`` (valid or not)."""
-    return any((directory / name).is_file() for name in CONFIG_FILENAMES)
 
 
 def archive_suffix(name: str) -> str | None:
@@ -202,19 +197,4 @@ def refuse_vcs_ref_without_git(source: TemplateSource, vcs_ref: str | None) -> N
         raise UsageError(
             f"--vcs-ref {vcs_ref}: '{source.recorded_as}' is not a git repository, so it has "
             "no tags or commits to pick from."
-        )
-
-
-def refuse_git_classic_template(template_root: Path, template: str | None) -> None:
-    """Refuse a git template without copier.yml: copier would copy it verbatim.
-
-    ``startproject`` catches this and renders the repository as Thibaud would;
-    commands that need a copier template (update, validate-template) report it.
-    Local directories never get here: :func:`resolve_template` tells them apart first.
-    """
-    if not has_template_config(template_root):
-        raise NotACopierTemplateError(
-            f"'{template}' has no copier.yml: it is a Django-style template, which only "
-            "'thibaud-admin startproject --template' renders (as Thibaud's startproject "
-            "does); this command needs a copier template."
         )

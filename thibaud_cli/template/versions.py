@@ -30,7 +30,7 @@ from thibaud_cli.template.gitrefs import (
     names_same_commit,
     remote_tags,
 )
-from thibaud_cli.template.source import BUNDLED_TEMPLATE
+from thibaud_cli.template.source import BUNDLED_TEMPLATE, resolve_template
 from thibaud_cli.vcs.metadata import is_vcs_metadata
 
 
@@ -58,7 +58,7 @@ def render_tree(
     with scratch_directory("update") as scratch:
         destination = scratch / "project"
         rendered = render_template(
-            template,
+            resolve_template(template),
             destination,
             data=data,
             trust=trust,

@@ -20,6 +20,7 @@ from thibaud_cli.template.classic.render import (
     refuse_options_for_copier,
     render_classic,
 )
+from thibaud_cli.template.engine.config import has_template_config
 from thibaud_cli.template.source import SourceKind, TemplateSource
 from thibaud_cli.vcs.git import run_git
 
@@ -75,7 +76,7 @@ def render_classic_source(
         template_dir = scratch / "template"
         template_dir.mkdir()
         extract_archive(archive, template_dir)
-        if any((template_dir / name).is_file() for name in ("copier.yml", "copier.yaml")):
+        if has_template_config(template_dir):
             # Rendered Django-style, its .jinja files would be copied as they are.
             raise TemplateError(
                 f"'{source.recorded_as}' holds a copier template (copier.yml): give its "

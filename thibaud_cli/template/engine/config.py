@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.errors import TemplateError
+from thibaud_cli.errors import NotACopierTemplateError, TemplateError
 from thibaud_cli.formats.yaml import MAX_VALUES, too_large
 
 #: The names copier looks for, in its order.
@@ -41,3 +41,23 @@ def read_template_config(template_dir: Path) -> dict[str, Any]:
         f"'{template_dir}' is not a copier template: it has no copier.yml. "
         "Give a directory with a copier.yml, or a git URL."
     )
+
+
+def has_template_config(directory: Path) -> bool:
+    """Whether *directory* holds a ``copier.yml`` (valid or not)."""
+    return any((directory / name).is_file() for name in CONFIG_FILENAMES)
+
+
+def refuse_git_classic_template(template_root: Path, template: str | None) -> None:
+    """Refuse a git template without copier.yml: copier would copy it verbatim.
+
+    Only a clone tells (``template/source.py`` tells local directories apart before).
+    ``startproject`` catches this and renders the repository as Thibaud would;
+    commands that need a copier template (update, validate-template) report it.
+    """
+    if not has_template_config(template_root):
+        raise NotACopierTemplateError(
+            f"'{template}' has no copier.yml: it is a Django-style template, which only "
+            "'thibaud-admin startproject --template' renders (as Thibaud's startproject "
+            "does); this command needs a copier template."
+        )

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from thibaud_cli.errors import (
     UnsafeTemplateError,
 )
 from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.engine.compiled import CompiledCache
+from thibaud_cli.template.engine.config import refuse_git_classic_template
 from thibaud_cli.template.engine.strictness import tasks_output_to, undefined_as_copier_allows
 from thibaud_cli.template.engine.translate import RenderSite, translated_errors
 from thibaud_cli.template.engine.walk import is_git_checkout
@@ -37,13 +38,20 @@ from thibaud_cli.template.sandbox.limits import (
     render_deadline,
 )
 from thibaud_cli.template.sandbox.memory import memory_ceiling
-from thibaud_cli.template.source import (
-    TemplateSource,
-    refuse_git_classic_template,
-    resolve_template,
-)
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
 from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
+
+
+class CopierSource(Protocol):
+    """What the engine needs of a template's source (``template/source.py``'s
+    :class:`~thibaud_cli.template.source.TemplateSource`, resolved by the caller)."""
+
+    @property
+    def copier_source(self) -> str: ...
+    @property
+    def recorded_as(self) -> str: ...
+    @property
+    def local_path(self) -> Path | None: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class RenderedTemplate:
 
 
 def render_template(
-    template: TemplateSource | str | None,
+    template: CopierSource,
     destination: Path,
     *,
     data: Mapping[str, Any],
@@ -83,7 +91,8 @@ def render_template(
     sources: frozenset[str] | None = None,
     compiled: CompiledCache | None = None,
 ) -> RenderedTemplate:
-    """Render *template* into *destination* with *data*, never prompting.
+    """Render *template* (resolved: ``source.resolve_template``) into *destination* with
+    *data*, never prompting.
 
     Every question takes its default unless *data* answers it. Templates that run
     code (tasks, migrations, Jinja extensions) are refused unless *trust* is true.
@@ -100,7 +109,7 @@ def render_template(
     goes to that file, not to this process's standard output and error. Renders of
     one template with the same *trust* may share a *compiled* cache of Jinja code.
     """
-    resolved = template if isinstance(template, TemplateSource) else resolve_template(template)
+    resolved = template
     # Error locations are relative to the template's root (never into a deleted clone).
     site = RenderSite(root=resolved.copier_source)
     from plumbum import local  # copier's git runner
@@ -134,7 +143,7 @@ class _WorkerOptions:
     run_tasks: bool
 
 
-def _worker(source: TemplateSource, destination: Path, options: _WorkerOptions) -> Any:
+def _worker(source: CopierSource, destination: Path, options: _WorkerOptions) -> Any:
     """copier's Worker as we render with it (:mod:`.worker`), not yet run."""
     from copier._settings import SettingsModel
 
