@@ -19,24 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.checks.results import CheckResult
+from thibaud_cli.template.syntax import TemplateSyntax
 
-_DEFAULTS = {
-    "variable_start_string": "{{",
-    "variable_end_string": "}}",
-    "block_start_string": "{%",
-    "block_end_string": "%}",
-}
 _FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
 _FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
 
 
-def _patterns(envops: Mapping[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    marks = {key: str(envops.get(key, default)) for key, default in _DEFAULTS.items()}
-    start, end = re.escape(marks["variable_start_string"]), re.escape(marks["variable_end_string"])
-    block_start, block_end = (
-        re.escape(marks["block_start_string"]),
-        re.escape(marks["block_end_string"]),
-    )
+def _patterns(syntax: TemplateSyntax) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    start = re.escape(syntax.delimiter("variable_start_string"))
+    end = re.escape(syntax.delimiter("variable_end_string"))
+    block_start = re.escape(syntax.delimiter("block_start_string"))
+    block_end = re.escape(syntax.delimiter("block_end_string"))
     variable = re.compile(rf"{start}-?\s*([A-Za-z_][^\n]*?)\s*-?{end}")
     block = re.compile(rf"{block_start}-?\s*[a-z]+\b[^\n]*?-?{block_end}")
     return variable, block
@@ -68,8 +61,9 @@ def _in_spans(line: int, column: int, spans: list[tuple[int, int, int, int]]) ->
 def find_leftover(
     text: str, envops: Mapping[str, Any], questions: Collection[str]
 ) -> tuple[int, str] | None:
-    """(line, code) of the first unrendered template code in Python source *text*."""
-    variable, block = _patterns(envops)
+    """(line, code) of the first unrendered template code in Python source *text*, with
+    the delimiters *envops* (``_envops``) sets."""
+    variable, block = _patterns(TemplateSyntax(envops=envops))
     spans: list[tuple[int, int, int, int]] | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         for pattern in (variable, block):
@@ -85,11 +79,7 @@ def find_leftover(
 
 
 def check_leftovers(
-    project_dir: Path,
-    templates_suffix: str,
-    *,
-    envops: Mapping[str, Any] | None = None,
-    questions: Collection[str] = (),
+    project_dir: Path, syntax: TemplateSyntax, *, questions: Collection[str] = ()
 ) -> CheckResult:
     """No file keeps the template suffix, and no Python file holds unrendered template code."""
     from thibaud_cli.checks.static import _files, _summarise, unreadable
@@ -98,15 +88,15 @@ def check_leftovers(
     problems: list[tuple[str, int | None, str]] = []
     for path in _files(project_dir):
         relative = str(path.relative_to(project_dir))
-        if templates_suffix and path.name.endswith(templates_suffix):
-            problems.append((relative, None, f"still has the template suffix {templates_suffix}"))
+        if syntax.suffix and path.name.endswith(syntax.suffix):
+            problems.append((relative, None, f"still has the template suffix {syntax.suffix}"))
         elif path.suffix == ".py":
             try:
                 text = path.read_text("utf-8", errors="replace")
             except OSError as error:
                 problems.append((relative, None, unreadable(path, error)))
                 continue
-            found = find_leftover(text, envops or {}, questions)
+            found = find_leftover(text, syntax.envops, questions)
             if found is not None:
                 problems.append((relative, found[0], f"unrendered template code {found[1]!r}"))
     return _summarise("leftovers", problems, "no unrendered template code", started)

@@ -17,6 +17,7 @@ from thibaud_cli.checks.variants import Variant
 from thibaud_cli.errors import TemplateError, ThibaudCliError
 from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.source import TemplateSource
+from thibaud_cli.template.syntax import TemplateSyntax
 
 #: The project name used when neither the template nor the answers give one.
 DEFAULT_PROJECT_NAME = "mysite"
@@ -102,10 +103,7 @@ def render_variant(
     checks = (
         render,
         check_leftovers(
-            destination,
-            str(rendered.config.get("templates_suffix", ".jinja")),
-            envops=rendered.config.get("envops") or {},
-            questions=rendered.questions,
+            destination, TemplateSyntax.of_copier(rendered.config), questions=rendered.questions
         ),
         check_compiles(destination),
         check_entry_points(destination, entry_points),

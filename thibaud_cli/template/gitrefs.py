@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.template.engine.config import CONFIG_FILENAMES
+from thibaud_cli.template.syntax import CONFIG_FILENAMES, DEFAULT_SUFFIX, TemplateSyntax
 from thibaud_cli.vcs.git import run_git
 
 #: copier's config files: a change to one may change every file's render.
@@ -104,7 +104,7 @@ def changed_sources(template: str, current: str, target: str) -> frozenset[str] 
     changed.discard("")
     if changed & _CONFIG_FILES:
         return None
-    suffix = ".jinja"
+    suffix = DEFAULT_SUFFIX
     for commit in (current, target):
         listing = _git("ls-tree", "-r", "-z", commit, cwd=path).split("\0")
         if any(entry.startswith("120000 ") for entry in listing):
@@ -137,5 +137,7 @@ def _templates_suffix(config: str) -> str | None:
         data = load(config) if config else {}
     except YamlError:
         return None
-    suffix = data.get("_templates_suffix", ".jinja") if isinstance(data, dict) else None
-    return suffix if isinstance(suffix, str) and suffix else None
+    if not isinstance(data, dict):
+        return None
+    # "": every file is a template, so any change may change any file.
+    return TemplateSyntax.of(data).suffix or None

@@ -7,9 +7,8 @@ from typing import Any
 
 from thibaud_cli.errors import NotACopierTemplateError, TemplateError
 from thibaud_cli.formats.yaml import MAX_VALUES, too_large
+from thibaud_cli.template.syntax import CONFIG_FILENAMES
 
-#: The names copier looks for, in its order.
-CONFIG_FILENAMES = ("copier.yml", "copier.yaml")
 #: The key of ``copier.yml`` that holds a bundled template's version.
 TEMPLATE_VERSION_KEY = "_thibaud_template_version"
 

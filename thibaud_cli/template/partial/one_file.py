@@ -22,7 +22,7 @@ from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
 from thibaud_cli.fs.walk import walk_files
-from thibaud_cli.template.engine.config import CONFIG_FILENAMES, read_template_config
+from thibaud_cli.template.engine.config import read_template_config
 from thibaud_cli.template.partial.gitcopy import GitCopyUnavailable, GitTree
 from thibaud_cli.template.partial.renders_to import (
     READS_ITS_SOURCE,
@@ -32,6 +32,7 @@ from thibaud_cli.template.partial.renders_to import (
     yaml_includes,
 )
 from thibaud_cli.template.source import SourceKind, TemplateSource, resolve_template
+from thibaud_cli.template.syntax import CONFIG_FILENAMES
 from thibaud_cli.vcs.git import refuse_unvetted_config
 
 

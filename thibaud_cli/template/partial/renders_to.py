@@ -21,20 +21,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-#: copier's own defaults (``copier._template``).
-_DEFAULT_SUFFIX = ".jinja"
-_DEFAULT_MARKERS = ("{%", "{{", "{#")
-_ENVOPS_MARKERS = (
-    "block_start_string",
-    "variable_start_string",
-    "comment_start_string",
-    "line_statement_prefix",
-    "line_comment_prefix",
-)
+from thibaud_cli.template.syntax import DEFAULT_ANSWERS_FILE, DEFAULT_SUFFIX, TemplateSyntax
+
 #: copier's answers file, named as its documentation shows: it renders under the
 #: ``_answers_file`` name, whatever else it reads (``_copier_answers``).
 _ANSWERS_FILE_PART = re.compile(r"\{\{-?\s*_copier_conf\.answers_file\s*-?\}\}")
-_DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 #: Template variables whose value is the template's location or commit: a copy of
 #: the template elsewhere renders them differently.
 READS_ITS_SOURCE = re.compile(rb"_copier_conf|_copier_answers")
@@ -57,29 +48,25 @@ _YAML_INCLUDE = re.compile(rb"!include\s+(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s#,\]
 class TemplateLayout:
     """The settings of ``copier.yml`` that decide where a source file renders."""
 
-    suffix: str = _DEFAULT_SUFFIX
+    suffix: str = DEFAULT_SUFFIX
     #: ``_subdirectory`` as a relative path ("" for none); None when it is templated
     #: or leaves the template: then any file of the repository may be a source.
     subdirectory: str | None = ""
     #: Every string that starts Jinja markup in this template's environment.
-    markers: tuple[str, ...] = _DEFAULT_MARKERS
+    markers: tuple[str, ...] = TemplateSyntax().markup_starts
     #: The last part of ``_answers_file``.
-    answers_file: str = _DEFAULT_ANSWERS_FILE
+    answers_file: str = DEFAULT_ANSWERS_FILE
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> TemplateLayout:
         """The layout ``copier.yml``'s parsed *config* (keys with ``_``) declares."""
-        suffix = config.get("_templates_suffix")
-        envops = config.get("_envops")
-        markers = set(_DEFAULT_MARKERS)
-        if isinstance(envops, Mapping):
-            markers |= {str(envops[key]) for key in _ENVOPS_MARKERS if envops.get(key)}
-        answers_file = config.get("_answers_file") or _DEFAULT_ANSWERS_FILE
+        syntax = TemplateSyntax.of(config)
+        markers = syntax.markup_starts
         return cls(
-            suffix=_DEFAULT_SUFFIX if suffix is None else str(suffix),
-            subdirectory=_plain_subdirectory(config.get("_subdirectory"), markers),
-            markers=tuple(sorted(markers)),
-            answers_file=PurePosixPath(str(answers_file)).name,
+            suffix=syntax.suffix,
+            subdirectory=_plain_subdirectory(syntax.subdirectory, set(markers)),
+            markers=markers,
+            answers_file=syntax.answers_file_name,
         )
 
     def is_literal(self, part: str) -> bool:
