@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.cluster import Instance, nginx_balancer
+from tests.support.cluster import Instance, cluster_project, nginx_balancer
 from tests.support.services import postgres_server, redis_server
 
 from . import served
@@ -60,24 +60,7 @@ def scale_out(*, seconds: int, rounds: int, concurrency: int, workdir: Path) -> 
     """Measure; return the section for RESULTS.md."""
     print_progress("scale-out: 1, 2, 3 instances behind nginx ...")
     workdir.mkdir(parents=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "thibaud_cli",
-            "startproject",
-            NAME,
-            str(workdir / NAME),
-            "--data",
-            "database=postgresql",
-            "--data",
-            "cache=redis",
-        ],
-        check=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-    )
-    project_dir = workdir / NAME
+    project_dir = cluster_project(workdir, NAME)
     figures: dict[int, list[tuple[float, float]]] = {count: [] for count in COUNTS}
     with postgres_server() as postgres, redis_server() as redis, contextlib.ExitStack() as stack:
         env = _environment(project_dir, postgres.create_database(NAME), redis.url)

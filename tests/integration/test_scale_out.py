@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cluster import Instance, Traffic, get, nginx_balancer
+from tests.support.cluster import Instance, Traffic, cluster_project, get, nginx_balancer
 from tests.support.deploy import readme_blocks
 from tests.support.services import postgres_server, redis_server
 
@@ -121,25 +121,7 @@ def _run(project_dir: Path, env: dict[str, str], *argv: str) -> str:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("scale-out")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "thibaud_cli",
-            "startproject",
-            NAME,
-            str(root / NAME),
-            "--data",
-            "database=postgresql",
-            "--data",
-            "cache=redis",
-        ],
-        check=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
-    project_dir = root / NAME
+    project_dir = cluster_project(root, NAME)
     (project_dir / NAME / "scaleout_views.py").write_text(TEST_VIEWS, "utf-8")
     with open(project_dir / NAME / "urls.py", "a", encoding="utf-8") as urls:
         urls.write(TEST_URLS)
