@@ -66,8 +66,9 @@ def templates(session: nox.Session) -> None:
 
 #: The oldest and the newest copier our requirement allows (pyproject.toml): the engine
 #: leans on names copier keeps private (template/engine/copier_private.py), so the range
-#: we declare is the range we test.
-COPIER_VERSIONS = ["9.19.0", "9.19.1"]
+#: we declare is the range we test. (9.19.0 was in it, and failed here on every tagged git
+#: template with git 2.39: the requirement starts at 9.19.1.)
+COPIER_VERSIONS = ["9.19.1"]
 #: The tests that render with copier: the engine, startproject, updates, validation.
 COPIER_TESTS = [
     "tests/template",

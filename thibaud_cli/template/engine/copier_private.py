@@ -83,5 +83,5 @@ def require_copier_surface() -> None:
         raise ThibaudCliError(
             f"The installed copier {version('copier')} lacks {', '.join(missing[:3])}, which "
             "thibaud-admin renders with: install the copier it supports "
-            "(pip install 'copier>=9.19,<9.20'), then run the command again."
+            "(pip install 'copier>=9.19.1,<9.20'), then run the command again."
         )
