@@ -146,6 +146,20 @@ def test_no_package_folder_holds_more_than_twelve_modules() -> None:
     assert crowded == []
 
 
+def test_no_function_is_over_80_lines() -> None:
+    """A long operation is short named steps (the boot scripts, run on their own, aside)."""
+    long = sorted(
+        f"{module}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for module, path in _modules().items()
+        if module not in BOOT_SCRIPTS
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > 80
+    )
+    assert long == []
+
+
 def test_fs_stands_on_the_standard_library_vcs_and_merge_on_fs() -> None:
     # merge runs git through vcs's one runner in a scratch directory of fs's; vcs walks
     # a tree with fs's one walker.

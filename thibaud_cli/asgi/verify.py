@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
+from typing import Any
 
 from thibaud_cli.asgi.spec import ObjectPath
 from thibaud_cli.errors import MiddlewareNotFoundError, MiddlewareSpecError
@@ -166,6 +167,39 @@ def verify_importable(
     # The project's venv is at its root, which may be above the directory Python
     # imports it from (a src/ layout, a template that renders into a subdirectory).
     interpreter = project_interpreter(project_dir, *([venv_dir] if venv_dir else []))
+    results = _run_check(
+        interpreter, project_dir, settings_module, targets, middleware, options, application_module
+    )
+    # What cannot be found first (the middleware, then its references), then what the
+    # middleware is: a missing reference is the first thing to fix.
+    found_first = sorted(
+        zip(targets, results, strict=True),
+        key=lambda pair: pair[1]["problem"] not in ("module", "import", "attribute"),
+    )
+    for target, result in found_first:
+        _refuse_problem(target, result, interpreter)
+    provided = (result.get("distribution") for result in results)
+    distributions = tuple(
+        dict.fromkeys(Distribution(found["name"], found["version"]) for found in provided if found)
+    )
+    framework = any(
+        result.get("framework")
+        for target, result in zip(targets, results, strict=True)
+        if target == middleware
+    )
+    return Verified(distributions, framework)
+
+
+def _run_check(
+    interpreter: str,
+    project_dir: Path,
+    settings_module: str,
+    targets: list[ObjectPath],
+    middleware: ObjectPath | None,
+    options: Collection[str],
+    application_module: str,
+) -> list[dict[str, Any]]:
+    """What the check script found of each target, run in the project's *interpreter*."""
     with scratch_directory("verify") as scratch:
         results_path = scratch / "results.json"
         try:
@@ -201,59 +235,47 @@ def verify_importable(
                 f"{last_words[-1] if last_words else 'it exited without a result'}. "
                 "Pass --no-verify to skip the check."
             ) from None
-    # What cannot be found first (the middleware, then its references), then what the
-    # middleware is: a missing reference is the first thing to fix.
-    found_first = sorted(
-        zip(targets, results, strict=True),
-        key=lambda pair: pair[1]["problem"] not in ("module", "import", "attribute"),
-    )
-    for target, result in found_first:
-        problem = result["problem"]
-        if problem == "module":
-            top = target.module.split(".")[0]
-            raise MiddlewareNotFoundError(
-                f"Module '{target.module}' was not found by {interpreter}: install the "
-                f"package that provides it (e.g. pip install {top.replace('_', '-')}), "
-                "or check the spelling."
-            )
-        if problem == "import":
-            raise MiddlewareNotFoundError(
-                f"Module '{target.module}' failed to import: {result['detail']}."
-            )
-        if problem == "application":
-            raise MiddlewareSpecError(
-                f"{target} is the project's own ASGI application, not a middleware: "
-                "it cannot wrap itself."
-            )
-        if problem == "not-callable":
-            raise MiddlewareSpecError(
-                f"{target} is a {result['detail']}, not a middleware: give a class or a "
-                "function that takes the application (e.g. pkg.module.Middleware)."
-            )
-        if problem == "option":
-            accepted = get_close_matches(result["detail"], result["accepted"], n=99, cutoff=0)
-            takes = ", ".join(accepted) if accepted else "no options"
-            raise MiddlewareSpecError(
-                f"--option {result['detail']}: {target} has no such option (it takes: "
-                f"{takes}). Nothing was written."
-            )
-        if problem == "bind":
-            raise MiddlewareSpecError(
-                f"{target} cannot be called with these options: {result['detail']}. "
-                "Nothing was written."
-            )
-        if problem == "attribute":
-            raise MiddlewareNotFoundError(
-                f"Module '{target.module}' has no attribute '{target.attribute}': check the "
-                "name (it is case-sensitive) or the installed version of its package."
-            )
-    provided = (result.get("distribution") for result in results)
-    distributions = tuple(
-        dict.fromkeys(Distribution(found["name"], found["version"]) for found in provided if found)
-    )
-    framework = any(
-        result.get("framework")
-        for target, result in zip(targets, results, strict=True)
-        if target == middleware
-    )
-    return Verified(distributions, framework)
+    return list(results)
+
+
+def _refuse_problem(target: ObjectPath, result: dict[str, Any], interpreter: str) -> None:
+    """Raise the one-line error for what the check found wrong with *target*, if anything."""
+    problem = result["problem"]
+    if problem == "module":
+        top = target.module.split(".")[0]
+        raise MiddlewareNotFoundError(
+            f"Module '{target.module}' was not found by {interpreter}: install the "
+            f"package that provides it (e.g. pip install {top.replace('_', '-')}), "
+            "or check the spelling."
+        )
+    if problem == "import":
+        raise MiddlewareNotFoundError(
+            f"Module '{target.module}' failed to import: {result['detail']}."
+        )
+    if problem == "application":
+        raise MiddlewareSpecError(
+            f"{target} is the project's own ASGI application, not a middleware: "
+            "it cannot wrap itself."
+        )
+    if problem == "not-callable":
+        raise MiddlewareSpecError(
+            f"{target} is a {result['detail']}, not a middleware: give a class or a "
+            "function that takes the application (e.g. pkg.module.Middleware)."
+        )
+    if problem == "option":
+        accepted = get_close_matches(result["detail"], result["accepted"], n=99, cutoff=0)
+        takes = ", ".join(accepted) if accepted else "no options"
+        raise MiddlewareSpecError(
+            f"--option {result['detail']}: {target} has no such option (it takes: "
+            f"{takes}). Nothing was written."
+        )
+    if problem == "bind":
+        raise MiddlewareSpecError(
+            f"{target} cannot be called with these options: {result['detail']}. "
+            "Nothing was written."
+        )
+    if problem == "attribute":
+        raise MiddlewareNotFoundError(
+            f"Module '{target.module}' has no attribute '{target.attribute}': check the "
+            "name (it is case-sensitive) or the installed version of its package."
+        )

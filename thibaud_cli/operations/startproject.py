@@ -124,15 +124,25 @@ def start_project(
         run_tasks=not (skip_tasks or dry_run),
     )
     if dry_run:
-        if target.exists():
-            refuse_interrupted(target)
-        with scratch_directory("render") as scratch:
-            files, entry_points = render.into(scratch / "project")
-            if target.exists():
-                _refuse_clashes(target, files)
-        return StartedProject(name, target, files, dry_run=True, entry_points=entry_points)
+        return _dry_run(target, render)
     if target.exists():
         return _into_existing(target, render)
+    return _into_new(target, render)
+
+
+def _dry_run(target: Path, render: _Render) -> StartedProject:
+    """What would be written, rendered aside; the target refused as a real run would."""
+    if target.exists():
+        refuse_interrupted(target)
+    with scratch_directory("render") as scratch:
+        files, entry_points = render.into(scratch / "project")
+        if target.exists():
+            _refuse_clashes(target, files)
+    return StartedProject(render.name, target, files, dry_run=True, entry_points=entry_points)
+
+
+def _into_new(target: Path, render: _Render) -> StartedProject:
+    """Rendered into a staging directory beside *target*, then renamed into place."""
     parent = target.absolute().parent
     if not parent.is_dir():
         raise DestinationError(
@@ -145,7 +155,7 @@ def start_project(
         files, entry_points = render.into(staging / "project")
         # One rename: the project appears whole or not at all.
         os.rename(staging / "project", target)
-    return StartedProject(name, target, files, dry_run=False, entry_points=entry_points)
+    return StartedProject(render.name, target, files, dry_run=False, entry_points=entry_points)
 
 
 @dataclass(frozen=True)
