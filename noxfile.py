@@ -19,7 +19,9 @@ TYPECHECK_TOOLS = ["mypy==2.4.1", "types-PyYAML"]
 def tests(session: nox.Session) -> None:
     """The whole test suite, real servers included."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    # One worker per core; a module's tests stay on one worker, so its module-scoped
+    # servers and projects start once.
+    session.run("pytest", "-n", "auto", "--dist", "loadscope", *session.posargs)
 
 
 @nox.session
