@@ -1,5 +1,5 @@
 """The middleware commands on projects no template of ours wrote, served by a real Uvicorn:
-the stock ``startproject`` output and the layouts of ``tests/foreign_projects.py``, and a
+the stock ``startproject`` output and the layouts of ``tests/support/foreign_projects.py``, and a
 template without hooks after an ``update``. Each project is served once or twice: the
 response shows the chain (a header each middleware appends, in order) and GZip."""
 
@@ -13,9 +13,11 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from tests import foreign_projects
-from tests.helpers import BIN_DIR, free_port, git_commit_all, project_env, run_server
-from tests.real_templates import django_like_template
+from tests.support import foreign_projects
+from tests.support.cli import BIN_DIR
+from tests.support.real_templates import django_like_template
+from tests.support.servers import free_port, project_env, run_server
+from tests.support.trees import git_commit_all
 from thibaud_cli.cli import main
 
 pytestmark = pytest.mark.servers

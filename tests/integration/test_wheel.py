@@ -127,7 +127,7 @@ def test_the_middleware_commands_on_the_frameworks_own_project_from_a_fresh_venv
     both kinds of middleware added, served, and taken out again."""
     import httpx
 
-    from tests.helpers import free_port, run_server
+    from tests.support.servers import free_port, run_server
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

@@ -9,7 +9,8 @@ bomb) that anything walking it would expand. ``copier.yml`` as copier reads it
 (``!include``) comes through copier's own loader (``template/engine/copier_support.py``),
 held to the same bound and described the same way (:func:`describe_error`).
 
-PyYAML is imported inside the functions: ``--help`` never pays for it.
+The files we write (the answers file, the middleware record) are written by
+:func:`dump`. PyYAML is imported inside the functions: ``--help`` never pays for it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ def load(text: str, *, aliases: bool = True) -> Any:
             mark.line + 1 if mark is not None else None,
             mark.column + 1 if mark is not None else None,
         ) from error
+
+
+def dump(document: Any) -> str:
+    """*document* as the files we write hold YAML: keys in their order, Unicode kept,
+    lines of at most 88 characters."""
+    import yaml
+
+    return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88))
 
 
 def _no_alias_loader() -> type[Any]:

@@ -76,7 +76,7 @@ class Answers:
         return replace(self, asgi_middleware=chain)
 
     def to_yaml(self) -> str:
-        import yaml
+        from thibaud_cli.formats.yaml import dump
 
         document: dict[str, Any] = {"_template": self.template}
         optional = {
@@ -97,7 +97,7 @@ class Answers:
             for key, value in sorted(self.template_answers.items())
             if key not in document
         )
-        body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)
+        body = dump(document)
         return _HEADER + body
 
     @classmethod

@@ -21,7 +21,6 @@ from thibaud_cli.project.answers import (
     Answers,
     answers_path,
     load_answers,
-    load_yaml_without_aliases,
 )
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points, module_file
 
@@ -170,11 +169,11 @@ def _src_layout(project_dir: Path, modules: EntryPoints) -> EntryPoints:
 
 
 def _record_yaml(modules: EntryPoints, chain: tuple[MiddlewareEntry, ...]) -> str:
-    import yaml
+    from thibaud_cli.formats.yaml import dump
 
     document: dict[str, Any] = {"entry_points": modules.to_data()}
     document["asgi_middleware"] = [entry.to_data() for entry in chain]
-    return _HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)
+    return _HEADER + dump(document)
 
 
 def _read_record(path: Path) -> tuple[EntryPoints, tuple[MiddlewareEntry, ...]]:
@@ -190,13 +189,15 @@ def _read_record(path: Path) -> tuple[EntryPoints, tuple[MiddlewareEntry, ...]]:
 
 def parse_record(text: str, path: Path) -> tuple[EntryPoints, tuple[MiddlewareEntry, ...]]:
     """The modules and the chain a record file's *text* (from *path*) holds."""
-    import yaml
+    from thibaud_cli.formats.yaml import YamlError, load
 
     try:
-        document = load_yaml_without_aliases(text)
-    except yaml.YAMLError as error:
+        document = load(text, aliases=False)
+    except YamlError as error:
+        # Named as PyYAML names what it met (ScannerError, ComposerError...).
+        kind = type(error.__cause__ or error).__name__
         raise AnswersFileError(
-            f"{path}: cannot be read ({error.__class__.__name__}). Restore it from version "
+            f"{path}: cannot be read ({kind}). Restore it from version "
             f"control (git checkout -- {path.name})."
         ) from None
     entry_points = document.get("entry_points") if isinstance(document, dict) else None

@@ -1,7 +1,7 @@
 """The middleware commands on projects no template of ours wrote (issue 23).
 
 The framework's stock ``startproject`` output and the layouts real templates use
-(``tests/foreign_projects.py``), with real middleware checked in the project's
+(``tests/support/foreign_projects.py``), with real middleware checked in the project's
 interpreter. Served under Uvicorn in ``tests/integration/test_middleware_anywhere_servers.py``.
 """
 
@@ -17,9 +17,9 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from tests import foreign_projects
-from tests.helpers import git, git_commit_all, tree_snapshot
-from tests.real_templates import django_like_template
+from tests.support import foreign_projects
+from tests.support.real_templates import django_like_template
+from tests.support.trees import git, git_commit_all, tree_snapshot
 from thibaud_cli.cli import main
 from thibaud_cli.project.chain_record import RECORD_FILENAME
 
@@ -410,7 +410,7 @@ def test_a_template_without_hooks_takes_middleware_and_update_keeps_the_chain(
 def test_a_kill_at_every_write_of_an_edit_leaves_all_or_nothing(
     layouts: dict[str, Path], tmp_path: Path
 ) -> None:
-    from tests.test_faults import run_with_fault
+    from tests.support.faults import run_with_fault
 
     pristine = copy_of(layouts, "stock", tmp_path)
     n, outcomes = 1, set()
