@@ -27,6 +27,14 @@ class InvalidDataError(UsageError):
     """A ``--data KEY=VALUE`` pair is malformed or not allowed."""
 
 
+class MissingAnswerError(InvalidDataError):
+    """A question without a default was given no answer (``--data QUESTION=VALUE``)."""
+
+    def __init__(self, message: str, *, question: str) -> None:
+        super().__init__(message)
+        self.question = question
+
+
 class DestinationError(ThibaudCliError):
     """The target directory exists, or files in it would be overwritten."""
 
@@ -48,6 +56,10 @@ class TemplateError(ThibaudCliError):
 
 class UnsafeTemplateError(TemplateError):
     """The template uses features that run code; it needs ``--trust``."""
+
+
+class TaskError(TemplateError):
+    """A task or migration of the template (its own code) failed or could not start."""
 
 
 class ProjectNotFoundError(ThibaudCliError):

@@ -204,6 +204,8 @@ def test_the_command_delegates_to_the_library(
         main, ["startproject", "shop", str(tmp_path), "--data", "a=b", "--dry-run", "--trust"]
     )
     assert result.exit_code == 0, result.output
+    # The template's messages go to the command's output.
+    assert callable(calls[0][2].pop("on_message"))
     assert calls == [
         (
             "shop",

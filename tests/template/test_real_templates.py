@@ -69,8 +69,12 @@ def test_without_a_declaration_the_entry_points_are_discovered(
     )
     assert result.exit_code == 0, result.output
     assert "uvicorn config.asgi:application" in result.output
-    assert _answers(project)["project_name"] == "shop"
-    assert (project / "shop" / "views.py").is_file()  # project_slug derived from the name
+    # The settings live in config/: the name answers the package beside it, found in
+    # the template's file names; the display name keeps its default.
+    assert _answers(project)["_name_question"] == "project_slug"
+    assert _answers(project)["project_slug"] == "shop"
+    assert _answers(project)["project_name"] == "My Project"
+    assert (project / "shop" / "views.py").is_file()
     assert discover_entry_points(project) == EntryPoints(
         "config.settings", "config.asgi", "config.wsgi"
     )

@@ -67,10 +67,29 @@ def show_started_project(result: StartedProject, *, verbosity: int = 1) -> None:
     click.echo(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
     )
+    if not result.named_package:
+        click.echo(
+            f"Note: no question of the template names its package, so '{result.name}' "
+            "names only the project's directory; the template's own defaults name the "
+            "rest. A template says which question the name answers with "
+            "_thibaud: {name_question: QUESTION} in its copier.yml.",
+            err=True,
+        )
     entry_points = result.entry_points
     if entry_points is not None and entry_points.asgi is not None:
         where = entry_points.root_dir(result.directory)
         click.echo(f"Serve it: cd {where} && uvicorn {entry_points.asgi}:application")
+
+
+def template_message_sink(verbosity: int) -> Callable[[str], None]:
+    """Where a template's own messages (copier's ``_message_before_copy`` and the
+    like) go: standard error, as copier shows them; nowhere at verbosity 0."""
+
+    def show(message: str) -> None:
+        if verbosity >= 1:
+            click.echo(message, err=True)
+
+    return show
 
 
 def _show_change(
@@ -191,7 +210,10 @@ def show_update_check(plan: UpdatePlan, *, output_format: str) -> None:
         click.echo(f"Up to date: template version {plan.current}.")
     else:
         click.echo(f"Update available: template version {plan.current} -> {plan.target}.")
-        click.echo("\n".join(update_summary(plan)))
+        if plan.unplanned:
+            click.echo(f"The files it changes are not listed: {plan.unplanned}.")
+        else:
+            click.echo("\n".join(update_summary(plan)))
 
 
 def show_update(plan: UpdatePlan, *, dry_run: bool, verbosity: int = 1) -> None:

@@ -106,6 +106,7 @@ def startproject(
         vcs_ref=vcs_ref,
         skip_tasks=skip_tasks,
         python_path=options.python_path,
+        on_message=output.template_message_sink(options.verbosity),
         # Only when given: copier templates refuse them.
         **({"classic_options": classic} if classic.given else {}),
     )

@@ -103,6 +103,7 @@ def update(
         allow_dirty=allow_dirty,
         trust=trust,
         skip_tasks=skip_tasks,
+        on_message=output.template_message_sink(common.current(ctx).verbosity),
     )
     output.show_recovery(result.recovery)
     output.show_update(result.plan, dry_run=dry_run, verbosity=common.current(ctx).verbosity)

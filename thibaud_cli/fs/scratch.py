@@ -27,8 +27,9 @@ from pathlib import Path
 
 #: What each scratch directory is for: rendering a file or a tree again, checking
 #: that middleware imports, rendering an update's two versions, validating a
-#: template, merging a file with git.
-KINDS = ("render", "verify", "update", "validate", "merge")
+#: template, merging a file with git, keeping a project's files while the template's
+#: tasks run in it.
+KINDS = ("render", "verify", "update", "validate", "merge", "snapshot")
 #: How a temporary beside its target begins (its pid follows).
 TEMP_PREFIX = ".thibaud-tmp-"
 _OURS = re.compile(

@@ -8,12 +8,14 @@ killed half-way is rolled back by the next command that writes there.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from thibaud_cli.errors import DestinationError, NotACopierTemplateError
+from thibaud_cli.errors import DestinationError, NotACopierTemplateError, TaskError
 from thibaud_cli.fs.atomic import staging_directory
 from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.permissions import apply_umask
@@ -24,10 +26,11 @@ from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import validate_project_name
+from thibaud_cli.project.worktree import restored_on_failure
 from thibaud_cli.template.bundled import bundled_template_version
 from thibaud_cli.template.classic.fetch import check_classic_options, render_classic_source
 from thibaud_cli.template.classic.render import ClassicOptions, refuse_options_for_copier
-from thibaud_cli.template.contract import declared_entry_points, name_question
+from thibaud_cli.template.contract import declared_entry_points
 from thibaud_cli.template.data import (
     generate_secret_key,
     refuse_reserved_keys,
@@ -35,7 +38,13 @@ from thibaud_cli.template.data import (
     render_data,
 )
 from thibaud_cli.template.engine.config import read_template_config
-from thibaud_cli.template.engine.render import RenderedTemplate, render_template
+from thibaud_cli.template.engine.render import (
+    RenderedTemplate,
+    RenderOptions,
+    RenderSession,
+    open_render,
+)
+from thibaud_cli.template.naming import find_name_question, split_config
 from thibaud_cli.template.sandbox.limits import render_deadline
 from thibaud_cli.template.source import (
     SourceKind,
@@ -58,6 +67,15 @@ class StartedProject:
     entry_points: EntryPoints | None = None
     #: Set when a run into the same directory that was killed was rolled back first.
     recovery: str | None = None
+    #: The template's question the name answered; None when the template has no
+    #: question that names its package (the name then names only the directory).
+    name_question: str | None = None
+    #: Whether the name answered a question (always, for Django-style templates).
+    named_package: bool = True
+
+
+#: Where the template's messages go (``_message_before_copy``, ``_message_after_copy``).
+MessageSink = Callable[[str], None]
 
 
 def start_project(
@@ -73,6 +91,7 @@ def start_project(
     vcs_ref: str | None = None,
     skip_tasks: bool = False,
     python_path: Sequence[Path] = (),
+    on_message: MessageSink | None = None,
 ) -> StartedProject:
     """Render *template* (default: the bundled one) as project *name*.
 
@@ -83,9 +102,13 @@ def start_project(
     at any point leaves no trace. A Django-style template (no copier.yml) is rendered
     as Thibaud renders it, with *classic_options* (``-e``/``-n``/``-x``).
 
-    *name* answers the question the template names for it (``_thibaud.name_question``,
-    default ``project_name``). *vcs_ref* picks a git template's tag or commit (default:
-    the newest tag). With *skip_tasks* (and in a dry run) the template's tasks do not run.
+    *name* answers the question that names the project's package: the one the
+    template declares (``_thibaud.name_question``), else the one found in its file
+    names (:mod:`~thibaud_cli.template.naming`). *vcs_ref* picks a git template's tag
+    or commit (default: the newest tag). The template's tasks run in the project once
+    it is in place, as copier runs them; if one fails, the project is removed (or, in
+    an existing directory, every file put back as it was). With *skip_tasks* (and in
+    a dry run) they do not run. The template's messages go to *on_message*.
     With *interactive*, a copier template's questions that *data* does not answer
     are asked on the terminal (copier's prompts) rather than taking their defaults;
     the names, keys and middleware thibaud-admin sets itself are never asked.
@@ -97,14 +120,11 @@ def start_project(
     source = resolve_template(template)
     refuse_vcs_ref_without_git(source, vcs_ref)
     # A local template's name question is known now: refuse before anything runs.
-    local_config = (
-        read_template_config(source.local_path)
-        if source.local_path is not None and not source.is_classic
-        else None
-    )
-    refuse_reserved_keys(
-        user_data, name_question=name_question(local_config) if local_config is not None else None
-    )
+    local_question = None
+    if source.local_path is not None and not source.is_classic:
+        settings, questions = split_config(read_template_config(source.local_path))
+        local_question = find_name_question(source.local_path, settings, questions)
+    refuse_reserved_keys(user_data, name_question=local_question)
     classic_options = classic_options or ClassicOptions()
     check_classic_options(source, classic_options, user_data)
     target = Path(directory) if directory is not None else Path(name)
@@ -122,6 +142,8 @@ def start_project(
         project_directory=os.path.abspath(target),
         vcs_ref=vcs_ref,
         run_tasks=not (skip_tasks or dry_run),
+        shown_as=target,
+        on_message=on_message or (lambda _message: None),
     )
     if dry_run:
         return _dry_run(target, render)
@@ -134,15 +156,15 @@ def _dry_run(target: Path, render: _Render) -> StartedProject:
     """What would be written, rendered aside; the target refused as a real run would."""
     if target.exists():
         refuse_interrupted(target)
-    with scratch_directory("render") as scratch:
-        files, entry_points = render.into(scratch / "project")
+    with scratch_directory("render") as scratch, render.made(scratch / "project") as made:
         if target.exists():
-            _refuse_clashes(target, files)
-    return StartedProject(render.name, target, files, dry_run=True, entry_points=entry_points)
+            _refuse_clashes(target, made.files)
+        return made.started(target, dry_run=True)
 
 
 def _into_new(target: Path, render: _Render) -> StartedProject:
-    """Rendered into a staging directory beside *target*, then renamed into place."""
+    """Rendered into a staging directory beside *target*, renamed into place, and the
+    template's tasks run there."""
     parent = target.absolute().parent
     if not parent.is_dir():
         raise DestinationError(
@@ -151,11 +173,62 @@ def _into_new(target: Path, render: _Render) -> StartedProject:
         )
     remove_stale(parent)
     _refuse_unwritable(parent)
-    with staging_directory(parent) as staging:
-        files, entry_points = render.into(staging / "project")
+    with staging_directory(parent) as staging, render.made(staging / "project") as made:
         # One rename: the project appears whole or not at all.
         os.rename(staging / "project", target)
-    return StartedProject(render.name, target, files, dry_run=False, entry_points=entry_points)
+        try:
+            made.run_tasks(target)
+        except BaseException as error:
+            # The project is ours alone, with whatever its tasks added: gone again.
+            shutil.rmtree(target, ignore_errors=True)
+            if isinstance(error, TaskError):
+                raise TaskError(
+                    f"{error}. The project was not created (nothing was written): fix that "
+                    "and run startproject again, or pass --skip-tasks to create it without "
+                    "running its tasks."
+                ) from error
+            raise
+        return made.started(target, dry_run=False)
+
+
+@dataclass
+class _Made:
+    """A project rendered in scratch space, its template still at hand for the tasks."""
+
+    render: _Render
+    files: tuple[Path, ...]
+    entry_points: EntryPoints | None
+    session: RenderSession | None
+    name_question: str | None
+
+    @property
+    def runs_tasks(self) -> bool:
+        return self.render.run_tasks and self.session is not None and self.session.has_tasks
+
+    def run_tasks(self, directory: Path) -> None:
+        """The template's tasks, run in *directory*, where the project now is; then its
+        closing message."""
+        if self.session is None:
+            return
+        if self.runs_tasks:
+            self.session.run_tasks(directory)
+        after = self.session.rendered.messages.get("after")
+        if after:
+            self.render.on_message(after)
+
+    def started(
+        self, target: Path, *, dry_run: bool, recovery: str | None = None
+    ) -> StartedProject:
+        return StartedProject(
+            self.render.name,
+            target,
+            self.files,
+            dry_run=dry_run,
+            entry_points=self.entry_points,
+            recovery=recovery,
+            name_question=self.name_question,
+            named_package=self.session is None or self.name_question is not None,
+        )
 
 
 @dataclass(frozen=True)
@@ -171,85 +244,107 @@ class _Render:
     project_directory: str
     vcs_ref: str | None
     run_tasks: bool
+    #: The project's directory as the user named it: copier's ``_copier_conf.dst_path``.
+    shown_as: Path
+    on_message: MessageSink
 
-    def into(self, root: Path) -> tuple[tuple[Path, ...], EntryPoints | None]:
-        """Render the project (a copier one with its answers file) into *root*: its
-        files, sorted, and its entry points. *root*'s parent is scratch space."""
-        source, entry_points = self.source, None
+    @contextlib.contextmanager
+    def made(self, root: Path) -> Iterator[_Made]:
+        """Render the project (a copier one with its answers file) into *root*, whose
+        parent is scratch space; the template stays at hand until the block ends."""
+        source = self.source
         if not source.is_classic:
             try:
-                entry_points = self._copier_into(root)
+                with self._copier_into(root) as made:
+                    yield made
+                return
             except NotACopierTemplateError:  # a git repository without copier.yml
                 source = source.as_classic_git()
                 check_classic_options(source, self.classic_options, self.user_data)
-        if source.is_classic:  # as Thibaud renders it, and no answers file
-            render_classic_source(
-                source,
-                root,
-                name=self.name,
-                project_directory=self.project_directory,
-                options=self.classic_options,
-                scratch=root.parent / "template",
-                user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
-                render_guard=render_deadline,
-            )
-        files = tuple(path.relative_to(root) for path in walk_files(root))
-        return files, entry_points
-
-    def _copier_into(self, root: Path) -> EntryPoints:
-        rendered = render_template(
-            self.source,
+        # As Thibaud renders it, and no answers file.
+        render_classic_source(
+            source,
             root,
-            data=dict(self.data),
+            name=self.name,
+            project_directory=self.project_directory,
+            options=self.classic_options,
+            scratch=root.parent / "template",
+            user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
+            render_guard=render_deadline,
+        )
+        yield _Made(self, _files(root), None, None, None)
+
+    @contextlib.contextmanager
+    def _copier_into(self, root: Path) -> Iterator[_Made]:
+        options = RenderOptions(
             trust=self.trust,
             name=self.name,
             vcs_ref=self.vcs_ref,
-            run_tasks=self.run_tasks,
             interactive=self.interactive,
+            skip_tasks=not self.run_tasks,
+            operation="copy",
+            shown_destination=self.shown_as,
+            on_message=self.on_message,
         )
-        refuse_options_for_copier(self.classic_options)
-        question = name_question(rendered.config)
-        refuse_reserved_keys(self.user_data, name_question=question)
-        refuse_unknown_questions(self.user_data, rendered.questions - {question})
-        declared = declared_entry_points(rendered.config, {**rendered.answers, question: self.name})
-        entry_points = discover_entry_points(root, declared)
-        answers = replace(
-            _answers_for(self.name, self.source, rendered, question), entry_points=entry_points
-        )
-        root.mkdir(exist_ok=True)  # a template may render no file at all
-        apply_umask(root)  # copier keeps the template's modes
-        (root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
-        return entry_points
+        with open_render(self.source, root, data=dict(self.data), options=options) as session:
+            rendered = session.rendered
+            refuse_options_for_copier(self.classic_options)
+            question = rendered.name_question
+            refuse_reserved_keys(self.user_data, name_question=question)
+            refuse_unknown_questions(self.user_data, rendered.questions - {question or ""})
+            named = {question: self.name} if question else {}
+            declared = declared_entry_points(rendered.config, {**rendered.answers, **named})
+            entry_points = discover_entry_points(root, declared)
+            answers = replace(
+                _answers_for(self.name, self.source, rendered, question),
+                entry_points=entry_points,
+            )
+            root.mkdir(exist_ok=True)  # a template may render no file at all
+            apply_umask(root)  # copier keeps the template's modes
+            (root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
+            yield _Made(self, _files(root), entry_points, session, question)
+
+
+def _files(root: Path) -> tuple[Path, ...]:
+    return tuple(path.relative_to(root) for path in walk_files(root))
 
 
 def _into_existing(target: Path, render: _Render) -> StartedProject:
     _refuse_unwritable(target)
-    with scratch_directory("render") as scratch:
+    with scratch_directory("render") as scratch, render.made(scratch / "project") as made:
         rendered_root = scratch / "project"
-        files, entry_points = render.into(rendered_root)
         repair = (
             f"Run 'thibaud-admin startproject {render.name} {target}' again: it rolls the "
             "interrupted run back first."
         )
-        with change_project(target, operation="startproject", repair=repair) as change:
-            _refuse_clashes(target, files)
-            for relative in files:
-                rendered = rendered_root / relative
-                if rendered.is_symlink():
-                    # A symlink (to a directory too) is written as the link itself.
-                    change.symlink(relative.as_posix(), os.readlink(rendered))
-                else:
-                    mode = rendered.stat().st_mode & 0o7777
-                    change.write(relative.as_posix(), rendered.read_bytes(), mode=mode)
-            change.commit()
-    return StartedProject(
-        render.name,
-        target,
-        files,
-        dry_run=False,
-        entry_points=entry_points,
-        recovery=change.recovered,
-    )
+        # If a task fails, the directory is put back as it was: the project's files
+        # and whatever the tasks changed (what git ignores aside).
+        guard = (
+            restored_on_failure(target, operation="startproject", repair=repair)
+            if made.runs_tasks
+            else contextlib.nullcontext()
+        )
+        with guard:
+            with change_project(target, operation="startproject", repair=repair) as change:
+                _refuse_clashes(target, made.files)
+                for relative in made.files:
+                    rendered = rendered_root / relative
+                    if rendered.is_symlink():
+                        # A symlink (to a directory too) is written as the link itself.
+                        change.symlink(relative.as_posix(), os.readlink(rendered))
+                    else:
+                        mode = rendered.stat().st_mode & 0o7777
+                        change.write(relative.as_posix(), rendered.read_bytes(), mode=mode)
+                change.commit()
+            try:
+                made.run_tasks(target)
+            except TaskError as error:
+                raise TaskError(
+                    f"{error}. '{target}' was put back as it was: fix that and run "
+                    "startproject again, or pass --skip-tasks to create the project without "
+                    "running its tasks."
+                ) from error
+        return made.started(target, dry_run=False, recovery=change.recovered)
 
 
 def _refuse_unwritable(directory: Path) -> None:
@@ -258,7 +353,7 @@ def _refuse_unwritable(directory: Path) -> None:
 
 
 def _answers_for(
-    name: str, source: TemplateSource, rendered: RenderedTemplate, question: str
+    name: str, source: TemplateSource, rendered: RenderedTemplate, question: str | None
 ) -> Answers:
     bundled = source.kind is SourceKind.BUNDLED
     return Answers(

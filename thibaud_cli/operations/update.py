@@ -22,18 +22,23 @@ has resolved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from thibaud_cli.errors import UnsafeTemplateError, UpdateConflictError
+from thibaud_cli.errors import (
+    MissingAnswerError,
+    TaskError,
+    UnsafeTemplateError,
+    UpdateConflictError,
+)
 from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.transaction import change_project
 from thibaud_cli.merge.tree import Action, FileChange, merge_trees
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
 from thibaud_cli.project.installed import thibaud_cli_version
-from thibaud_cli.project.worktree import refuse_uncommitted_changes
+from thibaud_cli.project.worktree import refuse_uncommitted_changes, restored_on_failure
 from thibaud_cli.template.bundled import BundledTemplates
 from thibaud_cli.template.data import (
     refuse_reserved_keys,
@@ -61,6 +66,10 @@ class UpdatePlan:
     #: Whether the target version has ``_tasks`` / ``_migrations`` (copier runs them).
     has_tasks: bool = False
     has_migrations: bool = False
+    #: Why ``update --check`` knows the versions but not the files (None: it knows both).
+    unplanned: str | None = None
+    #: The target version's ``_message_before_update`` and ``_message_after_update``.
+    messages: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def up_to_date(self) -> bool:
@@ -89,6 +98,7 @@ class UpdatePlan:
             "files": [
                 {"path": change.path, "action": str(change.action)} for change in self.changes
             ],
+            "files_unknown": self.unplanned,
         }
 
 
@@ -107,9 +117,36 @@ class UpdateResult:
 def check_for_update(
     project_dir: Path, *, trust: bool = False, bundled: BundledTemplates | None = None
 ) -> UpdatePlan:
-    """Whether a newer template version exists, and what updating to it would change."""
+    """Whether a newer template version exists, and what updating to it would change.
+
+    The versions are compared without rendering anything. Telling which files change
+    takes a render of the newer version: without *trust* a template with Jinja
+    extensions cannot be rendered, and a new question without a default cannot be
+    answered by a check; either way the update is still reported, with the reason
+    its files are not listed (``unplanned``), as ``copier check-update`` reports it.
+    """
     refuse_interrupted(project_dir)
-    return plan_update(project_dir, trust=trust, bundled=bundled)
+    try:
+        return plan_update(project_dir, trust=trust, bundled=bundled)
+    except (UnsafeTemplateError, MissingAnswerError) as error:
+        answers = load_answers(project_dir)
+        current = TemplateVersion(answers.template_version, answers.template_commit)
+        target = template_versions(answers, bundled).newest()
+        if target is None or target == current:
+            raise
+        if isinstance(error, MissingAnswerError):
+            why = (
+                f"version {target} asks a new question, '{error.question}', with no default: "
+                f"give it with --data {error.question}=VALUE when you update"
+            )
+        else:
+            why = (
+                "the template's Jinja extensions run code on this machine: pass --trust to "
+                "see which files the update changes"
+            )
+        return UpdatePlan(
+            project_dir, answers.template, current, target, (), answers, unplanned=why
+        )
 
 
 def plan_update(
@@ -164,6 +201,7 @@ def plan_update(
         answers=new_answers,
         has_tasks=bool(rendered.config.get("tasks")),
         has_migrations=bool(rendered.config.get("migrations")),
+        messages={str(stage): text for stage, text in rendered.messages.items()},
     )
 
 
@@ -178,6 +216,7 @@ def update_project(
     trust: bool = False,
     bundled: BundledTemplates | None = None,
     skip_tasks: bool = False,
+    on_message: Callable[[str], None] | None = None,
 ) -> UpdateResult:
     """Update the project in *project_dir* to template version *to* (default: the newest).
 
@@ -188,6 +227,7 @@ def update_project(
     A target version with ``_tasks`` or ``_migrations`` needs *trust*; they then run
     in the project as ``copier update`` runs them (migrations before and after the
     files change, then tasks; *skip_tasks* leaves the tasks out). A dry run runs nothing.
+    The template's update messages go to *on_message*, before and after the update.
     """
     if dry_run:
         refuse_interrupted(project_dir)
@@ -202,7 +242,12 @@ def update_project(
             if not allow_dirty:
                 # Asked of git only once the update is known to write something.
                 refuse_uncommitted_changes(project_dir)
+            show = on_message or (lambda _message: None)
+            if plan.messages.get("before"):
+                show(plan.messages["before"])
             _apply(plan, trust=trust, skip_tasks=skip_tasks)
+            if plan.messages.get("after"):
+                show(plan.messages["after"])
         return UpdateResult(plan, written, conflict, recovery=change.recovered)
 
 
@@ -225,7 +270,12 @@ def _repair(project_dir: Path) -> str:
 
 
 def _apply(plan: UpdatePlan, *, trust: bool, skip_tasks: bool) -> None:
-    """Write *plan*; a git template's migrations and tasks around it, as copier runs them."""
+    """Write *plan*; a git template's migrations and tasks around it, as copier runs them.
+
+    All or nothing: the template's code is made ready (checked out, answers known,
+    extensions loaded) before anything changes, and if a migration or a task fails,
+    every file is put back as it was, those the template's code changed included.
+    """
     runs_code = plan.has_migrations or (plan.has_tasks and not skip_tasks)
     if not runs_code or plan.current.commit is None:
         apply_plan(plan)  # the bundled template runs nothing
@@ -254,11 +304,18 @@ def _apply(plan: UpdatePlan, *, trust: bool, skip_tasks: bool) -> None:
         to_ref=plan.target.commit,
         answers=regeneration_data(plan.answers),
     ) as tasks:
-        tasks.run_migrations("before")
-        apply_plan(plan)
-        tasks.run_migrations("after")
-        if not skip_tasks:
-            tasks.run_tasks()
+        repair = _repair(plan.project_dir)
+        try:
+            with restored_on_failure(plan.project_dir, operation="update", repair=repair):
+                tasks.run_migrations("before")
+                apply_plan(plan)
+                tasks.run_migrations("after")
+                if not skip_tasks:
+                    tasks.run_tasks()
+        except TaskError as error:
+            raise TaskError(
+                f"{error}. The update was undone: every file of the project is as it was."
+            ) from error
 
 
 def apply_plan(plan: UpdatePlan) -> None:

@@ -35,6 +35,7 @@ _META_KEYS = (
     # change is now one transaction (fs.transaction), and the key is dropped.
     "_pending_asgi_middleware",
     "_name_question",
+    "_project_name",
     "_entry_points",
 )
 #: The question the project's name answers unless the template names another.
@@ -54,8 +55,10 @@ class Answers:
     #: The template's own answers (questions it declares), ``project_name`` aside.
     template_answers: Mapping[str, Any] = field(default_factory=dict)
     asgi_middleware: tuple[MiddlewareEntry, ...] = ()
-    #: The question *project_name* answers (the template's ``_thibaud.name_question``).
-    name_question: str = DEFAULT_NAME_QUESTION
+    #: The question *project_name* answers (declared by the template, or found in its
+    #: file names); None when no question names the package: the name is recorded
+    #: as ``_project_name`` and answers nothing.
+    name_question: str | None = DEFAULT_NAME_QUESTION
     #: Where the project keeps its settings, ASGI and WSGI modules, as found when it
     #: was generated; None for projects of the first contract (all in *project_name*).
     entry_points: EntryPoints | None = None
@@ -90,7 +93,7 @@ class Answers:
             document["_name_question"] = self.name_question
         if self.entry_points is not None:
             document["_entry_points"] = self.entry_points.to_data()
-        document[self.name_question] = self.project_name
+        document[self.name_question or "_project_name"] = self.project_name
         document["asgi_middleware"] = [entry.to_data() for entry in self.asgi_middleware]
         document.update(
             (key, value)
@@ -121,13 +124,14 @@ class Answers:
             )
         template = document.get("_template")
         question = document.get("_name_question", DEFAULT_NAME_QUESTION)
-        if not isinstance(question, str) or not question.isidentifier():
+        if question is not None and (not isinstance(question, str) or not question.isidentifier()):
             raise AnswersFileError(f"{source}: '_name_question' must be a question name.")
-        project_name = document.get(question)
+        name_key = question or "_project_name"
+        project_name = document.get(name_key)
         if not isinstance(template, str) or not template:
             raise AnswersFileError(f"{source}: '_template' is missing or not a string.")
         if not isinstance(project_name, str) or not project_name.isidentifier():
-            raise AnswersFileError(f"{source}: '{question}' is missing or not a Python identifier.")
+            raise AnswersFileError(f"{source}: '{name_key}' is missing or not a Python identifier.")
         entry_points = document.get("_entry_points")
         if entry_points is not None and not isinstance(entry_points, dict):
             raise AnswersFileError(f"{source}: '_entry_points' must be a mapping.")

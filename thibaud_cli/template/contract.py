@@ -9,9 +9,10 @@
       wsgi: config.wsgi
       root: "{{ repo_name }}"           # where manage.py is, if not at the top
 
-Every key is optional: the name goes to ``project_name`` by default, and entry
-points not declared are discovered in the rendered project
-(:mod:`thibaud_cli.project.contract`). copier ignores the key.
+Every key is optional: the question the name answers is otherwise found in the
+template's file names (:mod:`thibaud_cli.template.naming`), and entry points not
+declared are discovered in the rendered project (:mod:`thibaud_cli.project.contract`).
+copier ignores the key.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from thibaud_cli.project.contract import EntryPoints
 
 #: The ``copier.yml`` key of the declaration.
 CONTRACT_KEY = "_thibaud"
-#: The question startproject's NAME answers unless the template names another.
+#: The question startproject's NAME answers when the template names no other and asks
+#: it as a package name (:mod:`thibaud_cli.template.naming`).
 DEFAULT_NAME_QUESTION = "project_name"
 _ENTRY_KEYS = ("settings", "asgi", "wsgi")
 _KEYS = frozenset({"name_question", "root", *_ENTRY_KEYS})
@@ -50,11 +52,6 @@ def declaration(config: Mapping[str, Any]) -> Mapping[str, Any]:
         if not isinstance(item, str) or not item.strip():
             raise TemplateError(f"copier.yml: {CONTRACT_KEY}.{key} must be a non-empty string.")
     return value
-
-
-def name_question(config: Mapping[str, Any]) -> str:
-    """The question startproject's NAME answers."""
-    return str(declaration(config).get("name_question", DEFAULT_NAME_QUESTION))
 
 
 def declared_entry_points(config: Mapping[str, Any], answers: Mapping[str, Any]) -> EntryPoints:

@@ -93,19 +93,19 @@ def render_data(
     project_name: str | None,
     secret_key: str,
     chain: Sequence[MiddlewareEntry] = (),
-    name_question: str = "project_name",
+    name_question: str | None = "project_name",
 ) -> dict[str, Any]:
     """The template's *answers* plus what thibaud-admin sets: the render's whole input.
 
-    *project_name* answers *name_question*; None leaves the name to the answers or the
-    template's own default (validation).
+    *project_name* answers *name_question* (if the template has one); None leaves the
+    name to the answers or the template's own default (validation).
     """
     data = {
         **answers,
         "secret_key": secret_key,
         **template_data(chain, first_party=project_name),
     }
-    if project_name is not None:
+    if project_name is not None and name_question is not None:
         data[name_question] = project_name
     return data
 

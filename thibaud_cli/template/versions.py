@@ -54,7 +54,10 @@ def render_tree(
     data: Mapping[str, Any],
     trust: bool,
     sources: frozenset[str] | None = None,
+    target: bool = False,
 ) -> tuple[dict[str, TemplateFile], RenderedTemplate]:
+    """Render one version into scratch space and read it; the *target* version's render
+    also renders the template's update messages."""
     with scratch_directory("update") as scratch:
         destination = scratch / "project"
         rendered = render_template(
@@ -66,6 +69,7 @@ def render_tree(
             # An update must not run the template's tasks on a scratch copy.
             run_tasks=False,
             sources=sources,
+            operation="update" if target else None,
         )
         if sources is not None:
             # Only the changed files were rendered: nothing to discover the modules in
@@ -99,6 +103,10 @@ class TemplateVersions(Protocol):
 
     def known_target(self, to: str | None) -> TemplateVersion | None:
         """The version an update goes to, if known without rendering it."""
+
+    def newest(self) -> TemplateVersion | None:
+        """The version an update goes to by default, as far as it is known without
+        rendering it (a git template's newest tag; None: it has none)."""
 
     def changed_sources(self, to: str | None) -> frozenset[str] | None:
         """The template files that differ between the two versions, when rendering only
@@ -134,6 +142,9 @@ class BundledSource:
     def known_target(self, to: str | None) -> TemplateVersion | None:
         return TemplateVersion(self._target_version(to), None)
 
+    def newest(self) -> TemplateVersion | None:
+        return TemplateVersion(self._target_version(None), None)
+
     def changed_sources(self, to: str | None) -> frozenset[str] | None:
         return None  # a dozen small files: rendering them all costs little
 
@@ -163,7 +174,7 @@ class BundledSource:
     ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
         version = self._target_version(to)
         tree, rendered = render_tree(
-            str(self.bundled.path_for(version)), vcs_ref=None, data=data, trust=trust
+            str(self.bundled.path_for(version)), vcs_ref=None, data=data, trust=trust, target=True
         )
         return TemplateVersion(version, None), tree, rendered
 
@@ -204,6 +215,15 @@ class GitSource:
             return TemplateVersion(self.answers.template_version, self.current_commit)
         return None
 
+    def newest(self) -> TemplateVersion | None:
+        from packaging.version import Version
+
+        tag = latest_tag(self._tags)
+        if tag is None:
+            return None
+        # As copier records it: the PEP 440 version, and the tag as git describes it.
+        return TemplateVersion(str(Version(tag)), tag)
+
     def changed_sources(self, to: str | None) -> frozenset[str] | None:
         target = to if to is not None else latest_tag(self._tags)
         if target is None:
@@ -222,7 +242,12 @@ class GitSource:
         sources: frozenset[str] | None = None,
     ) -> tuple[TemplateVersion, dict[str, TemplateFile], RenderedTemplate]:
         tree, rendered = render_tree(
-            self.answers.template, vcs_ref=to, data=data, trust=trust, sources=sources
+            self.answers.template,
+            vcs_ref=to,
+            data=data,
+            trust=trust,
+            sources=sources,
+            target=True,
         )
         target = TemplateVersion(rendered.version, rendered.commit)
         if rendered.commit == self.current_commit:

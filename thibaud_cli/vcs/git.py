@@ -155,6 +155,20 @@ def hardened_git_environment() -> Iterator[dict[str, str]]:
                         os.environ[key] = value
 
 
+def unhardened_environment() -> dict[str, str]:
+    """The environment as it is without :func:`hardened_git_environment`'s variables:
+    what the template's own trusted code (its tasks) runs with, as under copier."""
+    with _environment_lock:
+        environment = dict(os.environ)
+        if _environment_users:
+            for key, value in _environment_saved.items():
+                if value is None:
+                    environment.pop(key, None)
+                else:
+                    environment[key] = value
+    return environment
+
+
 def git_program() -> str | None:
     """Where git is on ``PATH``, if it is installed."""
     return shutil.which("git")

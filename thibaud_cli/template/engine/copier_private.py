@@ -2,8 +2,9 @@
 export, listed in this one place.
 
 The engine renders with copier's ``Worker`` (its Jinja environment set up as ours,
-its walk, path rendering and file writing adjusted: ``worker.py``) and runs an
-update's tasks and migrations as copier does (``copier_support.py``). Those lean on
+its walk, path rendering and file writing adjusted: ``worker.py``) and runs the
+template's tasks and an update's migrations as copier does (``tasks.py``,
+``copier_support.py``). Those lean on
 names copier keeps private, which any copier release may rename. An override whose
 method was renamed would not fail: it would stop being called, and the files it
 charges to the render's budget would go uncounted. So the names are listed here,
@@ -34,11 +35,12 @@ WORKER_OVERRIDES = (
     "_render_file",
     "_render_folder",
     "_render_symlink",
+    "_render_context",
 )
 WORKER_USES = (
     "_check_unsafe",
-    "_render_context",
-    "_execute_tasks",
+    "_render_value",
+    "subproject",
     "all_exclusions",
     "template_copy_root",
     "jinja_env",
@@ -47,11 +49,12 @@ WORKER_USES = (
 )
 #: Private module-level names, by module.
 MODULE_NAMES = {
-    "copier._main": ("Worker", "scantree", "_operation"),
+    "copier._main": ("Worker", "scantree"),
     "copier._jinja_ext": ("get_yield_context",),
     "copier._settings": ("SettingsModel",),
     "copier._template": ("Template", "load_template_config"),
     "copier._types": ("Phase",),
+    "copier._tools": ("cast_to_bool",),
 }
 
 

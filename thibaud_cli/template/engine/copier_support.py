@@ -1,14 +1,14 @@
-"""copier's own machinery beyond rendering: its reader of ``copier.yml``, and the
-task runner that runs an update's tasks and migrations as ``copier update`` does.
+"""copier's own machinery beyond rendering: its reader of ``copier.yml``, and what an
+update runs in the project as ``copier update`` does.
 
 Like :mod:`thibaud_cli.template.engine.render`, this module may import copier.
 
 ``update`` renders both template versions into scratch directories with tasks off
 and merges the files itself; what copier would run on the project (``_migrations``
 before and after the files change, then ``_tasks``) is run here, in the project
-directory, by copier's own task runner: the same conditions, variables
-(``_stage``, ``_version_from``, ``_copier_operation`` = ``update``...) and
-environment.
+directory, by :mod:`~thibaud_cli.template.engine.tasks`: the same conditions,
+variables (``_stage``, ``_version_from``, ``_copier_operation`` = ``update``...),
+environment, and the project's answers.
 """
 
 from __future__ import annotations
@@ -21,16 +21,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.template.engine.tasks import run_template_code
+from thibaud_cli.template.engine.translate import RenderSite, translated_errors
 
 Stage = Literal["before", "after"]
 
 
 @dataclass
 class UpdateTasks:
-    """The code the target version runs on an update, ready to run."""
+    """The code the target version runs on an update, ready to run: the template
+    checked out, the project's answers known, the Jinja environment (the template's
+    extensions) built, so that none of it can fail once files change."""
 
     worker: Any
     from_template: Any
+    project_dir: Path
+    location: RenderSite
 
     def migrations(self, stage: Stage) -> list[Any]:
         return list(self.worker.template.migration_tasks(stage, self.from_template))
@@ -43,31 +49,23 @@ class UpdateTasks:
         )
 
     def run_migrations(self, stage: Stage) -> None:
-        from copier._types import Phase
-
-        self._run(self.migrations(stage), Phase.MIGRATE)
+        with translated_errors(self.location):
+            run_template_code(
+                self.worker,
+                self.migrations(stage),
+                directory=self.project_dir,
+                operation="update",
+                phase="migrate",
+            )
 
     def run_tasks(self) -> None:
-        from copier._types import Phase
-
-        self._run(list(self.worker.template.tasks), Phase.TASKS)
-
-    def _run(self, tasks: list[Any], phase: Any) -> None:
-        from copier._main import _operation
-        from copier._types import Phase
-        from copier.errors import TaskError
-
-        token = _operation.set("update")
-        try:
-            with Phase.use(phase):
-                self.worker._execute_tasks(tasks)
-        except TaskError as error:
-            raise TemplateError(
-                f"A task of the template failed during the update: {error}. The files were "
-                "updated; review them with 'git diff'."
-            ) from error
-        finally:
-            _operation.reset(token)
+        with translated_errors(self.location):
+            run_template_code(
+                self.worker,
+                list(self.worker.template.tasks),
+                directory=self.project_dir,
+                operation="update",
+            )
 
 
 @contextmanager
@@ -79,11 +77,17 @@ def update_tasks(
     to_ref: str | None,
     answers: Mapping[str, Any],
 ) -> Iterator[UpdateTasks]:
-    """The tasks and migrations of *template* at *to_ref*, for a project at *from_ref*."""
+    """The tasks and migrations of *template* at *to_ref*, for a project at *from_ref*
+    whose answers are *answers*. The caller asked the user (--trust) first."""
     from copier._main import Worker
     from copier._settings import SettingsModel
     from copier._template import Template
+    from copier._types import Phase
+    from plumbum import local
 
+    from thibaud_cli.vcs.git import hardened_git_environment
+
+    location = RenderSite(template)
     source = f"git+{template}" if template.startswith("file://") else template
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -98,9 +102,18 @@ def update_tasks(
                 defaults=True,
                 overwrite=True,
                 quiet=True,
-                unsafe=True,  # the caller asked the user (--trust) first
+                unsafe=True,
             ) as worker:
-                yield UpdateTasks(worker, from_template)
+                with translated_errors(location):
+                    with hardened_git_environment() as git_env, local.env(**git_env):
+                        location.root = str(worker.template.local_abspath)
+                        from_template.local_abspath  # noqa: B018 - its checkout, now
+                    # The answers the commands are rendered with (copier asks them as
+                    # it updates), and the environment: the extensions load here.
+                    with Phase.use(Phase.PROMPT):
+                        worker._ask()
+                    worker.jinja_env  # noqa: B018
+                yield UpdateTasks(worker, from_template, project_dir, location)
         finally:
             from_template._cleanup()
 

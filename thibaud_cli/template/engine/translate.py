@@ -14,8 +14,14 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from thibaud_cli.errors import QuestionsInterrupted, TemplateError, UnsafeTemplateError
+from thibaud_cli.errors import (
+    QuestionsInterrupted,
+    TemplateError,
+    ThibaudCliError,
+    UnsafeTemplateError,
+)
 from thibaud_cli.template.messages import (
     git_reason,
     one_line,
@@ -93,13 +99,19 @@ def translated_errors(site: RenderSite) -> Iterator[None]:
             f"The template computes something too large ({type(error).__name__}: "
             f"{one_line(error)}): refused, nothing was written."
         ) from error
-    except (ArithmeticError, LookupError, TypeError, AttributeError) as error:
-        raise _template_code_failed(error, site) from error
     except ProcessExecutionError as error:
         raise TemplateError(
             f"git could not fetch the template: {git_reason(error)}. Check the URL and "
             "your network, or give a local directory."
         ) from error
+    except ThibaudCliError:
+        raise
+    except (ArithmeticError, LookupError, TypeError, AttributeError) as error:
+        raise _template_code_failed(error, site) from error
+    except Exception as error:
+        # The template's own Python code (a Jinja extension loaded from the template)
+        # raised: the template's failure. Anything else is a bug of ours: re-raised.
+        raise _own_code_failed(error, site) from error
 
 
 def _render_failed(error: Exception) -> TemplateError:
@@ -116,7 +128,7 @@ def _template_code_failed(error: Exception, site: RenderSite) -> TemplateError:
     told in one line. The same exceptions from anywhere else are bugs: re-raised."""
     file, line = undefined_location(error, site.root)
     if file is None and not _raised_in_template_string(error):
-        raise error
+        return _own_code_failed(error, site)
     return TemplateError(
         f"{where(file, line)}: {type(error).__name__}: {one_line(error)}: the template "
         "failed to render, nothing was written.",
@@ -131,3 +143,31 @@ def _raised_in_template_string(error: BaseException) -> bool:
         frame.f_code.co_filename == "<template>"
         for frame, _ in traceback.walk_tb(error.__traceback__)
     )
+
+
+def _own_code_failed(error: Exception, site: RenderSite) -> TemplateError:
+    """*error* as the template's if its own Python code raised it; else re-raised."""
+    own = own_code_location(error, site.root)
+    if own is None:
+        raise error
+    file, line = own
+    return TemplateError(
+        f"{where(file, line)}: the template's own code raised {type(error).__name__}: "
+        f"{one_line(error)}. It is the template's error: nothing was written.",
+        template_file=file,
+        line=line,
+    )
+
+
+def own_code_location(error: BaseException, template_root: str) -> tuple[str, int] | None:
+    """The innermost frame of *error* in a Python file of the template, if any."""
+    root = Path(template_root).resolve()
+    location = None
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        filename = frame.f_code.co_filename
+        if not filename.endswith(".py"):
+            continue
+        path = Path(filename).resolve()
+        if path.is_relative_to(root):
+            location = (path.relative_to(root).as_posix(), lineno)
+    return location

@@ -8,6 +8,8 @@
   path parts never and other strings once, renders the answers file's name once,
   walks no clone's ``.git``, and renders only *sources* when given.
 - Every file, directory and symlink it writes is charged to the render's budget.
+- Rendered in a staging directory, it shows the template the project's final
+  directory (``_copier_conf.dst_path``, ``_folder_name``), as copier would.
 
 Our callers always render into a new, empty directory, where copier spent its time on:
 
@@ -30,10 +32,10 @@ from __future__ import annotations
 
 import re
 from functools import cache, cached_property
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
-from thibaud_cli.errors import InvalidDataError
+from thibaud_cli.errors import InvalidDataError, MissingAnswerError
 from thibaud_cli.template.engine.copier_private import require_copier_surface
 from thibaud_cli.template.engine.walk import (
     SKIPPED_DIRECTORY,
@@ -122,6 +124,21 @@ def _copier_worker_without_waste() -> type[Any]:
     return WorkerWithoutWaste
 
 
+class _ShownDestination:
+    """A render in a staging directory shows the template the project's final directory
+    (``_copier_conf.dst_path``, ``_folder_name``), as copier rendering there would."""
+
+    #: Where the project will be once published, if not where it renders.
+    shown_destination: Path | None = None
+
+    def _render_context(self) -> Any:
+        context = super()._render_context()  # type: ignore[misc]
+        if self.shown_destination is not None:
+            context["_folder_name"] = Path(self.shown_destination).absolute().name
+            context["_copier_conf"]["dst_path"] = PurePath(self.shown_destination)
+        return context
+
+
 @cache
 def fresh_destination_worker() -> type[Any]:
     """The Worker we render with: :func:`_copier_worker_without_waste`, never prompting
@@ -132,7 +149,7 @@ def fresh_destination_worker() -> type[Any]:
     uncharged to the budget."""
     from copier.errors import CopierError, InvalidTypeError
 
-    class FreshDestinationWorker(_copier_worker_without_waste()):  # type: ignore[misc]
+    class FreshDestinationWorker(_ShownDestination, _copier_worker_without_waste()):  # type: ignore[misc]
         budget: RenderBudget  # set by render_template before anything renders
         sources: frozenset[str] | None = None
 
@@ -151,8 +168,9 @@ def fresh_destination_worker() -> type[Any]:
                 if question is None:
                     raise
                 if question not in self.answers.init:
-                    raise InvalidDataError(
-                        f"{message}: give it with --data {question}=VALUE. Nothing was written."
+                    raise MissingAnswerError(
+                        f"{message}: give it with --data {question}=VALUE. Nothing was written.",
+                        question=question,
                     ) from error
                 if not re.search(rf"\b{re.escape(question)}\b", message):
                     message = f"--data {question}: {message}"

@@ -17,7 +17,11 @@
   ``to_nice_yaml`` serialise answers (strings, numbers, booleans, lists, mappings,
   dates), never copier's internal objects: ``{{ _copier_conf | to_yaml }}`` would
   otherwise write copier's state with Python tags (``!!python/object``), and
-  ``to_json`` would write the render's paths and settings.
+  ``to_json`` would write the render's paths and settings. Otherwise they write what
+  copier's own (jinja2-ansible-filters) write, byte for byte: keys sorted, the same
+  flow style and indentation. A template's copier answers file
+  (``{{ _copier_answers | to_nice_yaml }}``) is then the file ``copier copy`` writes,
+  and an update merges it without a conflict ``copier update`` would not have.
 """
 
 from __future__ import annotations
@@ -87,18 +91,21 @@ def yaml_string(value: Any) -> str:
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
 
-def _plain(value: Any, filter_name: str) -> Any:
-    """*value* as plain data, or a refusal naming what is not."""
+def _plain(value: Any, filter_name: str, *, dates: bool = False) -> Any:
+    """*value* as plain data, or a refusal naming what is not. Dates and times become
+    ISO strings, unless *dates* (YAML has them: kept, as yaml.dump writes them)."""
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
         return str(value)  # Markup and other subclasses: the text
+    if isinstance(value, datetime.date) and dates:
+        return value
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_plain(item, filter_name) for item in value]
+        return [_plain(item, filter_name, dates=dates) for item in value]
     if type(value) is dict:
-        return {str(key): _plain(item, filter_name) for key, item in value.items()}
+        return {str(key): _plain(item, filter_name, dates=dates) for key, item in value.items()}
     raise TemplateError(
         f"The template applies {filter_name} to a {type(value).__name__}, which is not an "
         "answer (a string, number, boolean, list or mapping): refused, nothing was written."
@@ -138,14 +145,16 @@ def _to_json(*, nice: bool) -> Callable[..., str]:
 
 def _to_yaml(*, nice: bool) -> Callable[..., str]:
     name = "to_nice_yaml" if nice else "to_yaml"
-    defaults: dict[str, Any] = {"allow_unicode": True, "sort_keys": False}
+    # jinja2-ansible-filters' defaults (yaml.dump's otherwise: keys sorted): to_yaml
+    # writes the innermost collections in flow style ({a: [1, 2]}), to_nice_yaml none.
+    defaults: dict[str, Any] = {"allow_unicode": True, "default_flow_style": None}
     defaults.update({"indent": 4, "default_flow_style": False} if nice else {})
 
     def to_yaml(value: Any, **options: Any) -> str:
         import yaml
 
         options = {**defaults, **_options(name, options, _YAML_OPTIONS)}
-        return str(yaml.safe_dump(_plain(value, name), **options))
+        return str(yaml.safe_dump(_plain(value, name, dates=True), **options))
 
     return to_yaml
 
