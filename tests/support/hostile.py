@@ -122,8 +122,9 @@ def stream_request(
     """Send *head*, then the pieces of *body* (*pace* seconds apart), reading the
     socket all along, so that an answer is seen the moment it arrives however much
     is still to send. Sending stops when the server answers or stops reading; the
-    answer is read until the server closes, or *linger* seconds after the last
-    piece without one. Everything is bounded by *timeout*."""
+    answer is read until the server closes, until *linger* seconds pass without a
+    byte of it, or *linger* seconds after the last piece without one. Everything
+    is bounded by *timeout*."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     # A small send buffer: what the client counts as sent is then close to what
     # reached the server, not what waits in the client's kernel.
@@ -136,6 +137,10 @@ def stream_request(
     deadline = time.monotonic() + timeout
     next_piece_at = time.monotonic()
     quiet_until: float | None = None
+    # When the last byte of the answer arrived: a server that answers early and keeps
+    # the connection open (waiting for the rest of the body, or a next request) would
+    # otherwise hold the read until *timeout*.
+    last_answer_at: float | None = None
     try:
         sock.setblocking(False)
         while time.monotonic() < deadline:
@@ -163,6 +168,7 @@ def stream_request(
                 if sent_when_answered is None:
                     sent_when_answered = sent
                 received += chunk
+                last_answer_at = time.monotonic()
             if writable and pending:
                 try:
                     count = sock.send(pending)
@@ -175,6 +181,8 @@ def stream_request(
                 sent += count
                 pending = pending[count:]
             if quiet_until is not None and time.monotonic() > quiet_until and not received:
+                break
+            if last_answer_at is not None and time.monotonic() > last_answer_at + linger:
                 break
         with contextlib.suppress(OSError):
             sock.settimeout(1.0)
