@@ -309,7 +309,8 @@ def test_the_documented_release_is_this_version() -> None:
     assert f"rev: v{version}\n" in hooks
     assert f"thibaud-cli@v{version}" in readme
     assert f"thibaud-cli@v{version}" in install
-    for document in (root / "README.md", *sorted((root / "docs").glob("*.md"))):
+    documents = (root / "docs").glob("*.md"), (root / "examples").glob("*.yml")
+    for document in (root / "README.md", *sorted(path for each in documents for path in each)):
         text = document.read_text("utf-8")
         tags = set(re.findall(r"(?:thibaud-cli@|rev: )v(\d+\.\d+\.\d+)", text))
         assert tags <= {version}, document

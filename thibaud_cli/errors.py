@@ -140,3 +140,7 @@ class OtherKindOfMiddleware(UsageError):
     def __init__(self, message: str, *, command: str) -> None:
         super().__init__(message)
         self.command = command
+
+
+class ReportFileError(UsageError):
+    """A report given to ``merge-reports`` is missing, unreadable, or not part of the whole."""

@@ -293,7 +293,7 @@ def _options_named(name: str) -> dict[str, click.Option]:
         ("--dry-run", 7),
         ("--asgi-module", 7),
         ("--data", 3),
-        ("--format", 2),
+        ("--format", 3),
     ],
 )
 def test_a_shared_option_is_declared_once(name: str, commands: int) -> None:

@@ -34,6 +34,7 @@ ARGUMENTS = {
     "remove-asgi-middleware": [PROXY],
     "add-middleware": ["thibaud.middleware.gzip.GZipMiddleware"],
     "remove-middleware": ["thibaud.middleware.gzip.GZipMiddleware"],
+    "merge-reports": ["report.json"],
 }
 BROKEN_TEMPLATE = {
     "copier.yml": "project_name:\n  type: str\n",
@@ -47,6 +48,7 @@ def test_our_commands_all_declare_them() -> None:
         "add-middleware",
         "list-asgi-middleware",
         "list-middleware",
+        "merge-reports",
         "regenerate-asgi",
         "remove-asgi-middleware",
         "remove-middleware",

@@ -8,6 +8,10 @@ from typing import Any
 from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
 
 _MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
+#: What a JSON report says it is, and the version of its layout: ``merge-reports`` reads
+#: back only reports it knows how to (``checks/spread/report_file.py``).
+JSON_REPORT_KIND = "thibaud-admin validate-template report"
+JSON_REPORT_VERSION = 1
 
 
 def _summary(report: ValidationReport) -> dict[str, int]:
@@ -39,7 +43,7 @@ def text_report(report: ValidationReport, *, verbose: bool = False) -> str:
     """The report for a terminal or a CI log."""
     lines = [f"Template {report.template}"]
     lines += [variant_text(variant, verbose=verbose) for variant in report.variants]
-    lines += [f"Note: {note}" for note in report.notes]
+    lines += [f"Note: {note}" for note in report.shown_notes]
     counts = _summary(report)
     lines.append(
         f"{'Passed' if report.ok else 'Failed'}: {counts['variants']} variant(s), "
@@ -62,11 +66,22 @@ def _check_data(check: CheckResult) -> dict[str, Any]:
 
 def json_report(report: ValidationReport) -> str:
     """One JSON object: the outcome, a summary, and every check of every variant."""
+    from thibaud_cli.project.installed import thibaud_cli_version
+
     document = {
+        "report": JSON_REPORT_KIND,
+        "report_version": JSON_REPORT_VERSION,
+        "thibaud_cli": thibaud_cli_version(),
         "template": report.template,
         "ok": report.ok,
         "summary": _summary(report),
-        "notes": list(report.notes),
+        "notes": list(report.shown_notes),
+        # What merge-reports needs to put the reports of parts together again.
+        "plan": {
+            "variants": list(report.planned or (v.name for v in report.variants)),
+            "notes": list(report.plan_notes),
+        },
+        "run_notes": list(report.notes),
         "variants": [
             {
                 "name": variant.name,

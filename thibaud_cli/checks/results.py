@@ -60,11 +60,39 @@ class VariantResult:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """Everything ``validate-template`` found; ``ok`` when no check failed."""
+    """Everything ``validate-template`` found; ``ok`` when no check failed.
+
+    A run may validate some of the template's variants (``--variant``, one CI job of a
+    matrix): *planned* names all of them, so that reports of parts can be merged
+    (``merge-reports``) into the report of the whole.
+    """
 
     template: str
     variants: tuple[VariantResult, ...]
+    #: What the run found beside the checks (e.g. imports missing from its interpreter).
     notes: tuple[str, ...] = field(default=())
+    #: Every variant of the template's set, in order (empty: the variants run).
+    planned: tuple[str, ...] = field(default=())
+    #: How that set was chosen (e.g. pairwise): true of the whole set, not of a part.
+    plan_notes: tuple[str, ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        """Every planned variant was run."""
+        return not self.planned or len(self.variants) == len(self.planned)
+
+    @property
+    def shown_notes(self) -> tuple[str, ...]:
+        """The notes a report shows: the variants run, how they were chosen, the rest."""
+        names = [variant.name for variant in self.variants]
+        shown = [f"Variants run: {'; '.join(names)}."]
+        if self.complete:
+            shown += self.plan_notes
+        else:
+            # The note on how the whole set was chosen would claim runs this one did not make.
+            part = "one" if len(names) == 1 else str(len(names))
+            shown.append(f"--variant: {part} of the {len(self.planned)} variants.")
+        return (*shown, *self.notes)
 
     @property
     def ok(self) -> bool:

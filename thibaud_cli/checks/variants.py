@@ -59,17 +59,21 @@ def mask_answers(answers: Mapping[str, Any], secrets: Collection[str]) -> dict[s
     return {key: MASK if key in secrets else value for key, value in answers.items()}
 
 
+def mask_text(text: str, values: Iterable[str]) -> str:
+    """*text* with every one of the secret *values* in it replaced by :data:`MASK`."""
+    for value in sorted({value for value in values if value}, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text
+
+
 def mask_result(
     result: VariantResult, secrets: Collection[str], values: Iterable[str]
 ) -> VariantResult:
     """*result* as reports may show it: secret answers masked in its answers, and
     secret *values* masked wherever they appear (its name, every check's message)."""
-    ordered = sorted({value for value in values if value}, key=len, reverse=True)
 
     def masked(text: str) -> str:
-        for value in ordered:
-            text = text.replace(value, MASK)
-        return text
+        return mask_text(text, values)
 
     return VariantResult(
         masked(result.name),
@@ -165,6 +169,14 @@ def matrix_json(variants: list[Variant]) -> str:
     import json
 
     return json.dumps({"variant": [variant.name for variant in variants]})
+
+
+def github_matrix(variants: list[Variant]) -> str:
+    """The variants as a GitHub Actions ``strategy.matrix`` of ``include`` entries: a job
+    per variant, whose name the job reads as ``matrix.variant``."""
+    import json
+
+    return json.dumps({"include": [{"variant": variant.name} for variant in variants]})
 
 
 def load_matrix(

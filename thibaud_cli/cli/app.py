@@ -30,7 +30,7 @@ from thibaud_cli.cli.middleware_commands import (
 from thibaud_cli.cli.options import version_option
 from thibaud_cli.cli.startproject import startproject
 from thibaud_cli.cli.update import update
-from thibaud_cli.cli.validate import validate_template
+from thibaud_cli.cli.validate import merge_reports, validate_template
 from thibaud_cli.errors import MergeConflictError, ThibaudCliError
 
 ISSUES_URL = "https://github.com/thibaud-cli/thibaud-cli/issues"
@@ -136,6 +136,7 @@ for _command in (
     list_middleware,
     update,
     validate_template,
+    merge_reports,
     help_command,
 ):
     main.add_command(_command)

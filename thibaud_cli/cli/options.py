@@ -120,15 +120,15 @@ def data_option(*, others: str) -> Callable[[FC], FC]:
     )
 
 
-def format_option(*, of: str) -> Callable[[FC], FC]:
-    """``--format text|json`` for the report of *of*."""
+def format_option(*, of: str, more: Sequence[str] = (), also: str = "") -> Callable[[FC], FC]:
+    """``--format text|json`` (and the formats *more*) for the report of *of*."""
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(["text", "json"]),
+        type=click.Choice(["text", "json", *more]),
         default="text",
         show_default=True,
-        help=f"The format of {of}.",
+        help=f"The format of {of}{also}.",
     )
 
 
@@ -214,8 +214,8 @@ skip_tasks_option = click.option(
 list_variants_option = click.option(
     "--list-variants",
     is_flag=True,
-    help="Print the variants and exit, validating nothing; with --format json, as a "
-    'GitHub Actions strategy.matrix ({"variant": [...]}).',
+    help="Print the variants and exit, validating nothing; with --format github-matrix, as "
+    'a GitHub Actions strategy.matrix ({"include": [{"variant": NAME}, ...]}).',
 )
 
 variant_option = click.option(

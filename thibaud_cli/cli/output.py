@@ -271,9 +271,11 @@ def variant_progress(
 
 def show_variants(variants: Sequence[Variant], *, output_format: str) -> None:
     """``--list-variants``: their names, or a GitHub Actions ``strategy.matrix``."""
-    if output_format == "json":
-        from thibaud_cli.checks.variants import matrix_json
+    from thibaud_cli.checks.variants import github_matrix, matrix_json
 
+    if output_format == "github-matrix":
+        click.echo(github_matrix(list(variants)))
+    elif output_format == "json":
         click.echo(matrix_json(list(variants)))
     else:
         click.echo("\n".join(variant.name for variant in variants))
@@ -282,10 +284,12 @@ def show_variants(variants: Sequence[Variant], *, output_format: str) -> None:
 def show_validation(report: ValidationReport, *, output_format: str, verbosity: int = 1) -> None:
     """The report, at every verbosity (it is what the command is for); from 2, every
     check is listed, not only the failures."""
-    from thibaud_cli.checks.reports import json_report, text_report
+    from thibaud_cli.checks.reports import json_report, junit_xml, text_report
 
     if output_format == "json":
         click.echo(json_report(report), nl=False)
+    elif output_format == "junit":
+        click.echo(junit_xml(report), nl=False)
     else:
         click.echo(text_report(report, verbose=verbosity >= 2), nl=False)
 

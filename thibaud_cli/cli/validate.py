@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from thibaud_cli.cli.options import (
     vcs_ref_option,
 )
 
+if TYPE_CHECKING:
+    from thibaud_cli.checks.results import ValidationReport
+
 
 def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
     # Refused before the run, not after minutes of validation.
@@ -28,6 +32,14 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
             f"the directory '{value.absolute().parent}' does not exist: create it first."
         )
     return value
+
+
+junit_xml_option = click.option(
+    "--junit-xml",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    callback=_report_path,
+    help="Also write a JUnit XML report (a testcase per check per variant) to this file.",
+)
 
 
 @click.command("validate-template", cls=ThibaudCommand)
@@ -40,13 +52,12 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: Path | Non
     "of the choice and boolean questions, or a pairwise set past 12).",
 )
 @server_option()
-@format_option(of="the report on standard output")
-@click.option(
-    "--junit-xml",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    callback=_report_path,
-    help="Also write a JUnit XML report (a testcase per check per variant) to this file.",
+@format_option(
+    of="the report on standard output",
+    more=["github-matrix"],
+    also=" (github-matrix: the variants, with --list-variants)",
 )
+@junit_xml_option
 @click.option(
     "--jobs",
     "-j",
@@ -95,8 +106,6 @@ def validate_template(
     your environment: validate only templates you trust, or pass --no-boot for the
     static checks alone (e.g. on pull requests from forks).
     """
-    from thibaud_cli.checks.reports import junit_xml as junit_report
-    from thibaud_cli.fs.atomic import write_text_atomic
     from thibaud_cli.operations.validate import validate_template as validate
     from thibaud_cli.template.data import parse_data
 
@@ -108,6 +117,11 @@ def validate_template(
         variants = variants_of(template, data=data, matrix=matrix)
         output.show_variants(variants, output_format=output_format)
         return
+    if output_format == "github-matrix":
+        raise click.BadParameter(
+            "github-matrix lists the variants: add --list-variants, or choose text or json.",
+            param_hint="'--format'",
+        )
     with output.variant_progress(output_format=output_format, verbosity=verbosity) as on_progress:
         report = validate(
             template,
@@ -123,7 +137,50 @@ def validate_template(
             skip_tasks=skip_tasks,
             on_progress=on_progress,
         )
+    _show(ctx, report, output_format=output_format, junit_xml=junit_xml, verbosity=verbosity)
+
+
+def _show(
+    ctx: click.Context,
+    report: ValidationReport,
+    *,
+    output_format: str,
+    junit_xml: Path | None,
+    verbosity: int,
+) -> None:
+    """The report on standard output (and in *junit_xml*); exit 1 if a check failed."""
+    from thibaud_cli.checks.reports import junit_xml as junit_report
+    from thibaud_cli.fs.atomic import write_text_atomic
+
     if junit_xml is not None:
         write_text_atomic(junit_xml, junit_report(report))
     output.show_validation(report, output_format=output_format, verbosity=verbosity)
     ctx.exit(0 if report.ok else 1)
+
+
+@click.command("merge-reports", cls=ThibaudCommand)
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@format_option(of="the merged report on standard output", more=["junit"])
+@junit_xml_option
+@click.option("--verbose", is_flag=True, help="List every check, not only failures (as -v 2 does).")
+@click.pass_context
+def merge_reports(
+    ctx: click.Context,
+    reports: tuple[Path, ...],
+    output_format: str,
+    junit_xml: Path | None,
+    verbose: bool,
+) -> None:
+    """Merge the JSON reports of validate-template runs into one report.
+
+    REPORTS are the `--format json` reports of jobs that each validated some of a
+    template's variants (`--variant NAME`, one CI job each). The merged report, and the
+    exit status (0 when every check passed, 1 when one failed), are those of a single
+    run of all the variants. A report that is missing, unreadable, of another template
+    or thibaud-cli version, or a variant no report has, exits 2.
+    """
+    from thibaud_cli.operations.merge_reports import merge_reports as merge
+
+    verbosity = max(common.current(ctx).verbosity, 2 if verbose else 0)
+    report = merge(list(reports))
+    _show(ctx, report, output_format=output_format, junit_xml=junit_xml, verbosity=verbosity)

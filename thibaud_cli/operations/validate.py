@@ -34,6 +34,7 @@ from thibaud_cli.checks.variants import (
     default_variants,
     load_matrix,
     mask_result,
+    mask_text,
     secret_questions,
     select_variant,
 )
@@ -75,9 +76,12 @@ class ValidationPlan:
     source: TemplateSource
     config: Mapping[str, Any]
     variants: tuple[Variant, ...]
+    #: How the template's whole set of variants was chosen.
     notes: tuple[str, ...]
     #: The template's copier.yml does not read: the one result of the run.
     config_problem: CheckResult | None
+    #: The names of the whole set, of which --variant runs one.
+    planned: tuple[str, ...] = ()
 
 
 def _plan(run: ValidationRun) -> ValidationPlan:
@@ -108,11 +112,10 @@ def _plan(run: ValidationRun) -> ValidationPlan:
         variants, notes = default_variants(config, run.data)
         if source.local_path is None:
             notes.append("A remote template's choices are not read: only its defaults were run.")
+    planned = tuple(variant.name for variant in variants)
     if run.variant is not None:
-        # The note on how the set was chosen would claim runs this one is not making.
-        notes = [f"--variant: one of the {len(variants)} variants."]
         variants = select_variant(variants, run.variant)
-    return ValidationPlan(source, config, tuple(variants), tuple(notes), problem)
+    return ValidationPlan(source, config, tuple(variants), tuple(notes), problem, planned)
 
 
 def list_variants(
@@ -229,7 +232,7 @@ def _validate(
     plan = _plan(run)
     refuse_vcs_ref_without_git(plan.source, run.vcs_ref)
     variants = plan.variants
-    notes = [f"Variants run: {'; '.join(v.name for v in variants)}.", *plan.notes]
+    notes: list[str] = []
     # Secret answers never reach a report: not the template's secret questions' answers,
     # nor the SECRET_KEY each variant is given, wherever they would appear.
     secrets = set(secret_questions(plan.config)) | {"secret_key"}
@@ -241,7 +244,13 @@ def _validate(
         }
         values.update(secret_keys)
         shown = tuple(mask_result(result, secrets, values) for result in results)
-        return ValidationReport(plan.source.copier_source, shown, tuple(notes))
+        return ValidationReport(
+            plan.source.copier_source,
+            shown,
+            tuple(notes),
+            planned=tuple(mask_text(name, values) for name in plan.planned),
+            plan_notes=plan.notes,
+        )
 
     if plan.config_problem is not None:
         later = (*CHECK_NAMES[1:], *((SERVER_CHECK,) if run.server else ()))

@@ -1,0 +1,1 @@
+"""Validation spread over machines: one JSON report per part, merged into the whole."""
