@@ -144,3 +144,11 @@ class OtherKindOfMiddleware(UsageError):
 
 class ReportFileError(UsageError):
     """A report given to ``merge-reports`` is missing, unreadable, or not part of the whole."""
+
+
+class DependencyFileError(ThibaudCliError):
+    """A project's declared dependencies cannot be read (validate-template --install)."""
+
+
+class InstallError(ThibaudCliError):
+    """A variant's dependencies did not install; the message is the installer's."""

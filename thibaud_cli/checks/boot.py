@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from thibaud_cli.project.contract import EntryPoints
 
 #: How long one variant may take to boot before it counts as hung.
 BOOT_TIMEOUT = 120.0
-_BOOT_CHECKS = ("settings", "asgi", "wsgi", "manage-check")
+BOOT_CHECKS = ("settings", "asgi", "wsgi", "manage-check")
 
 
 @dataclass(frozen=True)
@@ -50,21 +49,22 @@ def _probe_failure(log_path: Path, why: str) -> tuple[CheckResult, ...]:
     ]
     detail = f": {lines[-1].strip()}" if lines else ""
     return tuple(
-        CheckResult(name, "failed", f"the boot process {why}{detail}") for name in _BOOT_CHECKS
+        CheckResult(name, "failed", f"the boot process {why}{detail}") for name in BOOT_CHECKS
     )
 
 
 def boot_variant(
     variant: Variant,
-    rendered_future: Future[RenderedVariant],
+    rendered: RenderedVariant,
     workdir: Path,
     *,
     zygote: Zygote,
     server: str | None,
     python: str | None = None,
+    installed: tuple[CheckResult, ...] = (),
 ) -> VariantResult:
-    """Wait for the variant's render, boot it in a fork of *zygote*, add the server check."""
-    rendered = rendered_future.result()
+    """Boot the rendered variant in a fork of *zygote*, add the server check. *installed*
+    is the install check (--install), reported after the static checks."""
     server_names = (SERVER_CHECK,) if server else ()
     if rendered.project_dir is None or rendered.entry_points is None:
         skipped = skipped_checks(server_names, "the template did not render")
@@ -111,5 +111,5 @@ def boot_variant(
         else:
             server_checks = skipped_checks(server_names, "the settings module does not import")
     return VariantResult(
-        variant.name, variant.answers, rendered.checks + boot_checks + server_checks
+        variant.name, variant.answers, rendered.checks + installed + boot_checks + server_checks
     )

@@ -24,6 +24,8 @@ CHECK_NAMES = (
     "manage-check",
 )
 SERVER_CHECK = "server"
+#: With --install, after the static checks: the variant's dependencies installed.
+INSTALL_CHECK = "install"
 
 
 @dataclass(frozen=True)

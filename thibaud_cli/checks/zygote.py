@@ -40,9 +40,11 @@ class ProbeExit:
 class Zygote:
     """A running ``probe_zygote.py``: :meth:`boot` runs one variant's job in a fork of it."""
 
-    def __init__(self, python: str | None, env: Mapping[str, str], workdir: Path) -> None:
+    def __init__(
+        self, python: str | None, env: Mapping[str, str], workdir: Path, name: str = "zygote"
+    ) -> None:
         #: What the zygote itself printed (its own failures; each variant has a log).
-        self.log_path = workdir / "zygote.log"
+        self.log_path = workdir / f"{name}.log"
         with open(self.log_path, "w", encoding="utf-8") as log:
             # -P: the script's directory (our package) must not shadow the project's modules.
             self._process = subprocess.Popen(
@@ -137,6 +139,44 @@ class Zygote:
             self._process.stdout.close()
 
     def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class ZygotePool:
+    """A zygote per interpreter (--install gives each dependency set its own), each
+    started when a variant first needs it; the default interpreter's at once, so that its
+    framework import overlaps the planning."""
+
+    def __init__(
+        self, python: str | None, env: Mapping[str, str], workdir: Path, *, eager: bool
+    ) -> None:
+        self._env = dict(env)
+        self._workdir = workdir
+        self._lock = threading.Lock()
+        self._zygotes: dict[str | None, Zygote] = {}
+        if eager:
+            self.get(python)
+
+    def get(self, python: str | None) -> Zygote:
+        with self._lock:
+            if python not in self._zygotes:
+                name = f"zygote-{len(self._zygotes)}" if self._zygotes else "zygote"
+                self._zygotes[python] = Zygote(python, self._env, self._workdir, name)
+            return self._zygotes[python]
+
+    def close(self) -> None:
+        for zygote in self._zygotes.values():
+            zygote.close()
+
+    def __enter__(self) -> ZygotePool:
         return self
 
     def __exit__(

@@ -76,6 +76,24 @@ junit_xml_option = click.option(
 @variant_option
 @python_option
 @skip_tasks_option
+@click.option(
+    "--install",
+    is_flag=True,
+    help="Install each variant's declared dependencies (pyproject.toml's "
+    "[project].dependencies, else requirements.txt) and the framework with uv into an "
+    "environment cached by the exact set, and boot the variant there.",
+)
+@click.option(
+    "--find-links",
+    multiple=True,
+    metavar="DIR",
+    help="With --install: also look for packages in this directory of wheels (repeatable).",
+)
+@click.option(
+    "--no-index",
+    is_flag=True,
+    help="With --install: no package index, only --find-links (offline).",
+)
 @click.option("--verbose", is_flag=True, help="List every check, not only failures (as -v 2 does).")
 @click.pass_context
 def validate_template(
@@ -94,6 +112,9 @@ def validate_template(
     variant: str | None,
     python: Path | None,
     skip_tasks: bool,
+    install: bool,
+    find_links: tuple[str, ...],
+    no_index: bool,
     verbose: bool,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
@@ -135,6 +156,9 @@ def validate_template(
             variant=variant,
             python=str(python) if python is not None else None,
             skip_tasks=skip_tasks,
+            install=install,
+            find_links=find_links,
+            no_index=no_index,
             on_progress=on_progress,
         )
     _show(ctx, report, output_format=output_format, junit_xml=junit_xml, verbosity=verbosity)

@@ -14,12 +14,14 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.checks.boot import RenderedVariant, boot_environment, boot_variant
+from thibaud_cli.checks.boot import BOOT_CHECKS, RenderedVariant, boot_environment, boot_variant
+from thibaud_cli.checks.environments.cache import InstallOptions
+from thibaud_cli.checks.environments.variant import install_variant
 from thibaud_cli.checks.rendering import render_variant
 from thibaud_cli.checks.results import (
     CHECK_NAMES,
@@ -38,7 +40,7 @@ from thibaud_cli.checks.variants import (
     secret_questions,
     select_variant,
 )
-from thibaud_cli.checks.zygote import Zygote
+from thibaud_cli.checks.zygote import ZygotePool
 from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.data import generate_secret_key
@@ -67,6 +69,9 @@ class ValidationRun:
     variant: str | None = None
     python: str | None = None
     skip_tasks: bool = False
+    #: Each variant's declared dependencies installed into an environment of their own.
+    install: bool = False
+    install_options: InstallOptions = field(default_factory=InstallOptions)
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,9 @@ def validate_template(
     variant: str | None = None,
     python: str | None = None,
     skip_tasks: bool = False,
+    install: bool = False,
+    find_links: tuple[str, ...] = (),
+    no_index: bool = False,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
 
@@ -177,6 +185,11 @@ def validate_template(
     *variant* runs only the variant of that name. *python* boots the variants with
     that interpreter (the project's own environment) instead of this one.
     *skip_tasks* renders without the template's tasks (and needs no *trust* for them).
+
+    With *install*, each variant's declared dependencies (``pyproject.toml``'s
+    ``[project].dependencies``, else ``requirements.txt``) and the framework are
+    installed with uv into an environment cached by the exact set, and the variant boots
+    there; *find_links* and *no_index* go to uv (installs from a local wheel directory).
     """
     run = ValidationRun(
         template=template,
@@ -190,10 +203,12 @@ def validate_template(
         variant=variant,
         python=python,
         skip_tasks=skip_tasks,
+        install=install,
+        install_options=InstallOptions(tuple(find_links), no_index),
     )
     _refuse_usage_errors(run)
-    with scratch_directory("validate") as root, _zygote(boot, python, root) as zygote:
-        return _validate(run, root=root, zygote=zygote, on_progress=on_progress)
+    with scratch_directory("validate") as root, _zygotes(run, root) as zygotes:
+        return _validate(run, root=root, zygotes=zygotes, on_progress=on_progress)
 
 
 def _refuse_usage_errors(run: ValidationRun) -> None:
@@ -208,27 +223,34 @@ def _refuse_usage_errors(run: ValidationRun) -> None:
     python = run.python
     if python is not None and not (Path(python).is_file() and os.access(python, os.X_OK)):
         raise UsageError(f"--python {python}: not an executable file.")
+    if run.install and python is not None:
+        raise UsageError("--install makes each variant's environment: not with --python.")
+    if run.install and not run.boot:
+        raise UsageError("--install installs what the boot needs: not with --no-boot.")
+    options = run.install_options
+    if (options.find_links or options.no_index) and not run.install:
+        raise UsageError("--find-links and --no-index say where --install installs from: add it.")
 
 
 @contextlib.contextmanager
-def _zygote(boot: bool, python: str | None, root: Path) -> Iterator[Zygote | None]:
-    """The run's boot zygote, started first: its framework import overlaps the planning
-    (copier's import) and the first renders."""
-    if not boot:
+def _zygotes(run: ValidationRun, root: Path) -> Iterator[ZygotePool | None]:
+    """The run's boot zygotes. Without --install, the one zygote is started first: its
+    framework import overlaps the planning (copier's import) and the first renders."""
+    if not run.boot:
         yield None
         return
-    with Zygote(python, boot_environment(), root) as zygote:
-        yield zygote
+    with ZygotePool(run.python, boot_environment(), root, eager=not run.install) as zygotes:
+        yield zygotes
 
 
 def _validate(
     run: ValidationRun,
     *,
     root: Path,
-    zygote: Zygote | None,
+    zygotes: ZygotePool | None,
     on_progress: Callable[[int, int], None] | None,
 ) -> ValidationReport:
-    """validate_template's run, in *root*; the variants boot in *zygote* (None: no boot)."""
+    """validate_template's run, in *root*; the variants boot in *zygotes* (None: no boot)."""
     plan = _plan(run)
     refuse_vcs_ref_without_git(plan.source, run.vcs_ref)
     variants = plan.variants
@@ -281,14 +303,15 @@ def _validate(
             compiled=compiled,
         )
 
-    if zygote is None:
+    if zygotes is None:
         return masked(_render_only(variants, render, progress))
-    ordered = _render_and_boot(run, plan, render, progress, root, zygote)
+    ordered = _render_and_boot(run, plan, render, progress, root, zygotes)
     if any(_MISSING in check.message for result in ordered for check in result.checks):
         notes.append(
             "Some of the template's imports are not installed for "
             f"{run.python or sys.executable}: the failures naming them may be the "
-            "environment's, not the template's. Pass --python PATH (the project's own "
+            "environment's, not the template's. Pass --install (each variant's declared "
+            "dependencies installed for it) or --python PATH (the project's own "
             "interpreter) to validate with its packages."
         )
     return masked(ordered)
@@ -315,9 +338,9 @@ def _render_and_boot(
     render: Callable[[int], RenderedVariant],
     progress: Callable[[int, int], None],
     root: Path,
-    zygote: Zygote,
+    zygotes: ZygotePool,
 ) -> tuple[VariantResult, ...]:
-    """Each variant rendered, then booted in a fork of *zygote*, side by side."""
+    """Each variant rendered, then booted in a fork of a zygote, side by side."""
     workers = run.jobs or os.cpu_count() or 1
     # Renders share nothing, each has its own deadline: they run side by side, beside
     # the boots. A git template is cloned by copier, which changes the process's
@@ -331,17 +354,47 @@ def _render_and_boot(
     ):
         boots = {}
         for index, each in enumerate(plan.variants):
+            rendering = render_pool.submit(render, index)
             booted = boot_pool.submit(
-                boot_variant,
-                each,
-                render_pool.submit(render, index),
-                root / f"variant-{index}",
-                zygote=zygote,
-                server=run.server,
-                python=run.python,
+                _boot, run, each, rendering, root / f"variant-{index}", zygotes
             )
             boots[booted] = index
         for future in as_completed(boots):
             results[boots[future]] = future.result()
             progress(len(results), len(plan.variants))
     return tuple(results[index] for index in range(len(plan.variants)))
+
+
+def _boot(
+    run: ValidationRun,
+    variant: Variant,
+    rendering: Future[RenderedVariant],
+    workdir: Path,
+    zygotes: ZygotePool,
+) -> VariantResult:
+    """One variant, once rendered: with --install, its environment first; then booted in
+    a fork of that environment's zygote."""
+    rendered = rendering.result()
+    python = run.python
+    installed: tuple[CheckResult, ...] = ()
+    if run.install and rendered.project_dir is not None and rendered.entry_points is not None:
+        install, environment = install_variant(
+            rendered.project_dir, run.install_options, server=run.server
+        )
+        installed = (install,)
+        if environment is None:
+            later = (*BOOT_CHECKS, *((SERVER_CHECK,) if run.server else ()))
+            skipped = skipped_checks(later, "the dependencies did not install")
+            return VariantResult(
+                variant.name, variant.answers, rendered.checks + installed + skipped
+            )
+        python = str(environment)
+    return boot_variant(
+        variant,
+        rendered,
+        workdir,
+        zygote=zygotes.get(python),
+        server=run.server,
+        python=python,
+        installed=installed,
+    )

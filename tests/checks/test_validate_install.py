@@ -1,0 +1,158 @@
+"""validate-template --install: each variant's declared dependencies installed by real uv,
+offline from a local wheel directory, into environments cached by the exact set."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.real_templates import django_like_template
+
+# The use_celery=True variants declare humanize and import it in their settings; the
+# others declare the framework alone.
+_PYPROJECT = """\
+[project]
+name = "{{ project_slug }}"
+version = "0.1"
+dependencies = [
+    "Thibaud>=6.0a1",
+{%- if use_celery %}
+    "humanize>=4",
+{%- endif %}
+]
+"""
+_SETTINGS = "{% if use_celery %}import humanize\nSIZE = humanize.naturalsize(10**6)\n{% endif %}"
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local wheel directory with what the variants need: humanize, the framework."""
+    directory = tmp_path_factory.mktemp("wheels")
+    downloaded = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "humanize",
+            "Thibaud",
+            "-d",
+            str(directory),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert downloaded.returncode == 0, downloaded.stderr
+    return directory
+
+
+def _template(tmp_path: Path) -> Path:
+    template = django_like_template(tmp_path / "t", settings_extra=_SETTINGS)
+    (template / "pyproject.toml.jinja").write_text(_PYPROJECT, "utf-8")
+    return template
+
+
+def _checks(output: str) -> dict[str, dict[str, Any]]:
+    return {
+        variant["name"]: {check["name"]: check for check in variant["checks"]}
+        for variant in json.loads(output)["variants"]
+    }
+
+
+def _validate(
+    template: Path, tmp_path: Path, cache: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        "THIBAUD_CLI_CACHE_DIR": str(cache),
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    return run_cli(
+        "validate-template",
+        str(template),
+        "--format",
+        "json",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_variants_with_other_packages_pass_with_install_and_fail_without(
+    tmp_path: Path, wheels: Path
+) -> None:
+    assert importlib.util.find_spec("humanize") is None, "humanize must not be installed here"
+    template = _template(tmp_path)
+    cache = tmp_path / "cache"
+    offline = ("--find-links", str(wheels), "--no-index")
+
+    without = _validate(template, tmp_path, cache)
+    assert without.returncode == 1, without.stderr
+    checks = _checks(without.stdout)
+    assert checks["defaults"]["settings"]["status"] == "passed"
+    failed = checks["use_celery=True"]["settings"]
+    assert failed["status"] == "failed" and "humanize" in failed["message"]
+    assert any("--install" in note for note in json.loads(without.stdout)["notes"])
+
+    first = _validate(template, tmp_path, cache, "--install", *offline)
+    assert first.returncode == 0, first.stdout + first.stderr
+    checks = _checks(first.stdout)
+    assert len(checks) == 4
+    for variant in checks.values():
+        assert variant["install"]["status"] == "passed"
+        assert "from pyproject.toml" in variant["install"]["message"]
+    # Two dependency sets, two environments: the variants of a set share one.
+    environments = {variant["install"]["message"].rsplit("(", 1)[1] for variant in checks.values()}
+    assert len(environments) == 2
+    built = sorted(path for path in (cache / "environments").iterdir() if path.is_dir())
+    assert len(built) == 2
+    marks = {path: path.stat().st_mtime_ns for path in built}
+
+    second = _validate(template, tmp_path, cache, "--install", *offline)
+    assert second.returncode == 0, second.stderr
+    for variant in _checks(second.stdout).values():
+        assert "reused from the cache" in variant["install"]["message"]
+    assert {path: path.stat().st_mtime_ns for path in built} == marks
+
+
+def test_an_install_failure_is_the_variant_failure_with_the_resolver_message(
+    tmp_path: Path,
+) -> None:
+    template = _template(tmp_path)
+    # No index and no wheels: nothing can be found, and uv says so.
+    refused = _validate(template, tmp_path, tmp_path / "cache", "--install", "--no-index")
+    assert refused.returncode == 1, refused.stderr
+    assert "Traceback" not in refused.stderr
+    for variant in _checks(refused.stdout).values():
+        install = variant["install"]
+        assert install["status"] == "failed", install
+        assert "did not install" in install["message"]
+        assert "was not found in the provided package locations" in install["message"]
+        assert install["file"] == "pyproject.toml"
+        assert variant["settings"]["status"] == "skipped"
+    assert not [p for p in (tmp_path / "cache" / "environments").iterdir() if p.is_dir()]
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("--install", "--no-boot"), "not with --no-boot"),
+        (("--install", "--python", sys.executable), "not with --python"),
+        (("--no-index",), "add it"),
+    ],
+)
+def test_install_options_that_contradict_are_usage_errors(
+    tmp_path: Path, args: tuple[str, ...], problem: str
+) -> None:
+    refused = _validate(_template(tmp_path), tmp_path, tmp_path / "cache", *args)
+    assert refused.returncode == 2 and problem in refused.stderr, refused.stderr
+    assert refused.stdout == ""
