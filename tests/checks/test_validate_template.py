@@ -108,17 +108,17 @@ def test_bundled_template_passes_every_check_in_every_variant(
     assert root.get("tests") == str(7 * 8) and root.get("failures") == "0"  # variants x checks
 
 
-def test_text_report_without_a_terminal_has_no_progress_bar(runner: CliRunner) -> None:
+def test_text_report_without_a_terminal_has_no_progress(runner: CliRunner) -> None:
     result = validate(runner, *ONE_VARIANT)
     assert result.exit_code == 0, result.output
-    assert "Validating variants" not in result.output
+    assert "Validating variants" not in result.output and "[1/1]" not in result.output
     assert result.output.splitlines()[-1] == (
         "Passed: 1 variant(s), 8 checks passed, 0 failed, 0 skipped."
     )
 
 
-def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
-    """On a TTY, a progress bar over the variants; the report follows it."""
+def test_a_progress_line_per_variant_on_a_terminal(tmp_path: Path) -> None:
+    """On a TTY, a line per variant as it finishes; the report follows them."""
     primary, secondary = os.openpty()
     try:
         process = subprocess.Popen(
@@ -142,8 +142,9 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     finally:
         os.close(primary)
     text = output.decode()
-    assert "Validating variants" in text
-    assert "Passed: 1 variant(s)" in text
+    assert "Validating variants: 1 to run." in text
+    assert "[1/1] ok   " in text
+    assert text.index("[1/1]") < text.index("Passed: 1 variant(s)")
 
 
 # Broken templates ------------------------------------------------------------------

@@ -39,6 +39,14 @@ def variant_text(variant: VariantResult, *, verbose: bool = False) -> str:
     return "\n".join([headline, *(_check_line(check) for check in shown)])
 
 
+def variant_progress_line(variant: VariantResult) -> str:
+    """One line for a variant that just finished: its verdict, the checks that failed."""
+    seconds = sum(check.duration for check in variant.checks)
+    failed = ", ".join(check.name for check in variant.failed)
+    verdict = f"FAIL {variant.name} ({failed})" if failed else f"ok   {variant.name}"
+    return f"{verdict} in {seconds:.1f} s"
+
+
 def text_report(report: ValidationReport, *, verbose: bool = False) -> str:
     """The report for a terminal or a CI log."""
     lines = [f"Template {report.template}"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,7 +26,7 @@ from thibaud_cli.project import installed
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from thibaud_cli.checks.results import ValidationReport
+    from thibaud_cli.checks.results import ValidationReport, VariantResult
     from thibaud_cli.checks.variants import Variant
     from thibaud_cli.errors import OtherKindOfMiddleware
     from thibaud_cli.operations.asgi_chain import EntryPointChange
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from thibaud_cli.operations.update import UpdatePlan
     from thibaud_cli.project.dependencies import DependencyChange
 
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int, "VariantResult | None"], None]
 
 
 def version_line() -> str:
@@ -248,25 +248,24 @@ def update_conflicts_left(plan: UpdatePlan, *, dry_run: bool) -> str:
 def variant_progress(
     *, output_format: str, verbosity: int = 1
 ) -> Iterator[ProgressCallback | None]:
-    """A progress bar over the variants (an ``on_progress`` callback), or None.
+    """A line per variant as it finishes (an ``on_progress`` callback), or None.
 
-    A progress bar is for a person watching a terminal, never for a CI log or a pipe,
-    nor for someone who asked for quiet (``-v 0``).
+    Progress is for a person watching a terminal, never for a CI log or a pipe (where
+    the report says it all at the end), nor for someone who asked for quiet (``-v 0``).
     """
     if not (sys.stdout.isatty() and output_format == "text" and verbosity >= 1):
         yield None
         return
-    with contextlib.ExitStack() as stack:
-        bars: list[Any] = []
 
-        def progress(done: int, total: int) -> None:
-            if not bars:
-                bar = click.progressbar(length=total, label="Validating variants", file=sys.stdout)
-                bars.append(stack.enter_context(bar))
-            if done:
-                bars[0].update(1)
+    def progress(done: int, total: int, variant: VariantResult | None = None) -> None:
+        if variant is None:
+            click.echo(f"Validating variants: {total} to run.")
+            return
+        from thibaud_cli.checks.reports import variant_progress_line
 
-        yield progress
+        click.echo(f"[{done}/{total}] {variant_progress_line(variant)}")
+
+    yield progress
 
 
 def show_variants(variants: Sequence[Variant], *, output_format: str) -> None:

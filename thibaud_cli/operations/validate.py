@@ -158,7 +158,7 @@ def validate_template(
     jobs: int | None = None,
     trust: bool = False,
     boot: bool = True,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int, VariantResult | None], None] | None = None,
     vcs_ref: str | None = None,
     variant: str | None = None,
     python: str | None = None,
@@ -173,8 +173,9 @@ def validate_template(
     defaults plus one per choice; *data* applies to all of them. A broken template
     is not an error: its failures are in the report. Usage errors (a template or
     matrix that does not exist, a server that is not installed) raise
-    :class:`~thibaud_cli.errors.UsageError`. *on_progress(done, total)* is called
-    in this thread with 0 variants done, then as each variant finishes.
+    :class:`~thibaud_cli.errors.UsageError`. *on_progress(done, total, result)* is
+    called in this thread with 0 variants done (and no result), then with each
+    variant's result as it finishes.
 
     Booting runs the template's code (its settings, views, ASGI and WSGI
     applications) as the current user. With *boot* false only the static checks
@@ -248,7 +249,7 @@ def _validate(
     *,
     root: Path,
     zygotes: ZygotePool | None,
-    on_progress: Callable[[int, int], None] | None,
+    on_progress: Callable[[int, int, VariantResult | None], None] | None,
 ) -> ValidationReport:
     """validate_template's run, in *root*; the variants boot in *zygotes* (None: no boot)."""
     plan = _plan(run)
@@ -281,8 +282,8 @@ def _validate(
             *skipped_checks(later, "the template's copier.yml is invalid"),
         )
         return masked((VariantResult("defaults", dict(run.data), checks),))
-    progress = on_progress or (lambda done, total: None)
-    progress(0, len(variants))
+    progress = on_progress or (lambda done, total, variant: None)
+    progress(0, len(variants), None)
     # Every variant renders the same template files with the same options: Jinja
     # compiles each once for the run.
     compiled = CompiledCache()
@@ -320,7 +321,7 @@ def _validate(
 def _render_only(
     variants: tuple[Variant, ...],
     render: Callable[[int], RenderedVariant],
-    progress: Callable[[int, int], None],
+    progress: Callable[[int, int, VariantResult | None], None],
 ) -> tuple[VariantResult, ...]:
     """--no-boot: each variant rendered and checked statically, the boots reported skipped."""
     results = []
@@ -328,7 +329,7 @@ def _render_only(
         rendered = render(index)
         unbooted = skipped_checks(CHECK_NAMES[len(rendered.checks) :], NOT_BOOTED)
         results.append(VariantResult(each.name, each.answers, rendered.checks + unbooted))
-        progress(len(results), len(variants))
+        progress(len(results), len(variants), results[-1])
     return tuple(results)
 
 
@@ -336,7 +337,7 @@ def _render_and_boot(
     run: ValidationRun,
     plan: ValidationPlan,
     render: Callable[[int], RenderedVariant],
-    progress: Callable[[int, int], None],
+    progress: Callable[[int, int, VariantResult | None], None],
     root: Path,
     zygotes: ZygotePool,
 ) -> tuple[VariantResult, ...]:
@@ -361,7 +362,7 @@ def _render_and_boot(
             boots[booted] = index
         for future in as_completed(boots):
             results[boots[future]] = future.result()
-            progress(len(results), len(plan.variants))
+            progress(len(results), len(plan.variants), results[boots[future]])
     return tuple(results[index] for index in range(len(plan.variants)))
 
 
