@@ -283,7 +283,7 @@ def test_update_at_verbosity_0(project: Path) -> None:
     assert (completed.returncode, completed.stdout, completed.stderr) == (0, "", "")
     # --check's report is what was asked for.
     checked = run_cli("update", "--check", "-v", "0", "--project-dir", str(project), cwd=project)
-    assert (checked.returncode, checked.stdout) == (0, "Up to date: template version 2.\n")
+    assert (checked.returncode, checked.stdout) == (0, "Up to date: template version 3.\n")
 
 
 def test_settings_reach_the_middleware_import_check(project: Path) -> None:

@@ -38,14 +38,19 @@ EXPECTED_FILES = {
     "mysite/__init__.py",
     "mysite/asgi.py",
     "mysite/asgi_guard.py",
+    "mysite/database_url.py",
+    "mysite/drivers.py",
     "mysite/healthchecks.py",
     "mysite/settings.py",
     "mysite/urls.py",
     "mysite/views.py",
     "mysite/wsgi.py",
     "tests/conftest.py",
+    "tests/test_database_url.py",
+    "tests/test_drivers.py",
     "tests/test_health.py",
     "tests/test_project.py",
+    ".python-version",
 }
 
 

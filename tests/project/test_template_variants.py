@@ -103,7 +103,9 @@ def test_dependencies_follow_the_answers(projects: dict[str, Path], variant: str
         requirement.split("[")[0].split(">")[0]
         for requirement in pyproject["project"]["dependencies"]
     }
-    assert {"Thibaud", "environs", "dj-database-url", "servestatic"} <= names
+    assert {"Thibaud", "environs", "servestatic"} <= names
+    # dj-database-url would install Django beside Thibaud: database_url.py reads the URL.
+    assert "dj-database-url" not in names
     assert ("psycopg" in names) == (VARIANTS[variant].get("database") == "postgresql")
     assert ("redis" in names) == (VARIANTS[variant].get("cache") == "redis")
     assert {"pytest", "ruff"} <= {
@@ -111,6 +113,16 @@ def test_dependencies_follow_the_answers(projects: dict[str, Path], variant: str
     }
     # Explicit discovery: `pip install -e .` does not fail on a second top-level directory.
     assert pyproject["tool"]["setuptools"]["packages"]["find"]["exclude"] == ["tests", "tests.*"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_python_version_file_follows_the_answer(projects: dict[str, Path], variant: str) -> None:
+    """pyenv and uv pick the interpreter from .python-version: one older than the
+    project's minimum cannot install Thibaud."""
+    expected = VARIANTS[variant].get("python_version", "3.12")
+    assert (projects[variant] / ".python-version").read_text("utf-8") == f"{expected}\n"
+    pyproject = tomllib.loads((projects[variant] / "pyproject.toml").read_text("utf-8"))
+    assert pyproject["project"]["requires-python"] == f">={expected}"
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

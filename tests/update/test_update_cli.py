@@ -16,18 +16,18 @@ from thibaud_cli.project.answers import answers_path
 def test_fresh_project_is_up_to_date(runner: CliRunner, make_project: Callable[..., Path]) -> None:
     project = make_project()
     result = runner.invoke(main, ["update", "--check", "--project-dir", str(project)])
-    assert (result.exit_code, result.output) == (0, "Up to date: template version 2.\n")
+    assert (result.exit_code, result.output) == (0, "Up to date: template version 3.\n")
     result = runner.invoke(
         main, ["update", "--check", "--format", "json", "--project-dir", str(project)]
     )
     assert result.exit_code == 0
     report = json.loads(result.output)
     assert report["update_available"] is False
-    assert (report["current_version"], report["latest_version"]) == ("2", "2")
+    assert (report["current_version"], report["latest_version"]) == ("3", "3")
     assert report["files"] == []
     before = tree_snapshot(project)
     result = runner.invoke(main, ["update", "--project-dir", str(project)])
-    assert (result.exit_code, result.output) == (0, "Already up to date: template version 2.\n")
+    assert (result.exit_code, result.output) == (0, "Already up to date: template version 3.\n")
     assert tree_snapshot(project) == before
 
 
@@ -52,7 +52,7 @@ def test_unknown_bundled_version_is_a_usage_error(
     project = make_project()
     result = runner.invoke(main, ["update", "--to", "0.9", "--project-dir", str(project)])
     assert result.exit_code == 2
-    assert result.output == "Error: --to 0.9: the bundled template has versions 1, 2.\n"
+    assert result.output == "Error: --to 0.9: the bundled template has versions 1, 2, 3.\n"
 
 
 def test_reserved_data_is_refused(runner: CliRunner, make_project: Callable[..., Path]) -> None:
@@ -69,13 +69,13 @@ def test_project_from_a_newer_release_asks_to_upgrade(
 ) -> None:
     project = make_project()
     path = answers_path(project)
-    path.write_text(path.read_text().replace("_template_version: '2'", "_template_version: '9'"))
+    path.write_text(path.read_text().replace("_template_version: '3'", "_template_version: '9'"))
     before = tree_snapshot(project)
     result = runner.invoke(main, ["update", "--allow-dirty", "--project-dir", str(project)])
     assert result.exit_code == 1
     assert result.output == (
         "Error: Bundled template version 9 is newer than this thibaud-admin knows "
-        "(versions 1, 2): upgrade thibaud-cli to a release that has it.\n"
+        "(versions 1, 2, 3): upgrade thibaud-cli to a release that has it.\n"
     )
     assert tree_snapshot(project) == before
 

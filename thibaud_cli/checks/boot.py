@@ -109,7 +109,11 @@ def boot_variant(
                 ),
             )
         else:
-            server_checks = skipped_checks(server_names, "the settings module does not import")
+            why = {
+                "failed": "the settings module does not import",
+                "skipped": "the variant was not booted here",
+            }.get(boot_checks[0].status, "no ASGI module")
+            server_checks = skipped_checks(server_names, why)
     return VariantResult(
         variant.name, variant.answers, rendered.checks + installed + boot_checks + server_checks
     )
