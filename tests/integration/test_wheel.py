@@ -69,7 +69,7 @@ def test_startproject_from_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
         [str(env_dir / "bin" / "thibaud-admin"), "--version"], capture_output=True, text=True
     )
     assert version.stdout.startswith("thibaud-admin ")
-    # The project's own dependencies (environs, dj-database-url, servestatic...), as
+    # The project's own dependencies (environs, servestatic...), as
     # its README installs them.
     installed = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "-e", "."],
