@@ -283,56 +283,6 @@ def test_python_serves_with_that_interpreter_too(runner: CliRunner, tmp_path: Pa
     assert refused.exit_code == 2 and "uvicorn is not installed for" in refused.output
 
 
-def _with_pyproject(template: Path, dependencies: list[str]) -> Path:
-    lines = "".join(f"    {json.dumps(requirement)},\n" for requirement in dependencies)
-    (template / "pyproject.toml").write_text(
-        f'[project]\nname = "site"\nversion = "0"\ndependencies = [\n{lines}]\n', "utf-8"
-    )
-    return template
-
-
-def test_a_variant_missing_what_its_project_declares_is_skipped_not_failed(
-    runner: CliRunner, tmp_path: Path
-) -> None:
-    """The project declares a driver that thibaud-admin's interpreter lacks, and its
-    settings refuse to start without it (as the bundled template's PostgreSQL and Redis
-    variants do): the boot says nothing about the template, so it is skipped, with why."""
-    refusal = (
-        "import importlib.util, sys\n"
-        "if importlib.util.find_spec('no_such_driver_xyz') is None:\n"
-        "    print('needs no_such_driver_xyz: pip install no-such-driver-xyz', file=sys.stderr)\n"
-        "    raise SystemExit(1)\n"
-    )
-    template = django_like_template(tmp_path / "t", settings_extra=refusal)
-    _with_pyproject(template, ["no-such-driver-xyz>=1", "Thibaud>=6.0a1"])
-    result = runner.invoke(
-        main, ["validate-template", str(template), "--variant", "defaults", "--format", "json"]
-    )
-    assert result.exit_code == 0, result.output
-    checks = _report(result.output)["defaults"]
-    settings = checks["settings"]
-    assert settings["status"] == "skipped"
-    assert "the project depends on no-such-driver-xyz>=1, not installed for" in settings["message"]
-    assert "needs no_such_driver_xyz: pip install no-such-driver-xyz" in settings["message"]
-    assert "Thibaud" not in settings["message"]  # installed: not named
-    assert {checks[name]["status"] for name in ("asgi", "wsgi", "manage-check")} == {"skipped"}
-    assert any("not installed for" in note for note in json.loads(result.output)["notes"])
-
-
-def test_an_import_the_project_does_not_declare_still_fails(
-    runner: CliRunner, tmp_path: Path
-) -> None:
-    template = django_like_template(tmp_path / "t", settings_extra="import no_such_driver_xyz\n")
-    _with_pyproject(template, ["Thibaud>=6.0a1"])
-    result = runner.invoke(
-        main, ["validate-template", str(template), "--variant", "defaults", "--format", "json"]
-    )
-    assert result.exit_code == 1
-    settings = _report(result.output)["defaults"]["settings"]
-    assert settings["status"] == "failed"
-    assert "No module named 'no_such_driver_xyz'" in settings["message"]
-
-
 def test_settings_that_exit_fail_with_their_own_words(runner: CliRunner, tmp_path: Path) -> None:
     refusal = "import sys\nprint('DATABASE_URL: unknown scheme', file=sys.stderr)\nsys.exit(1)\n"
     template = django_like_template(tmp_path / "t", settings_extra=refusal)

@@ -109,11 +109,7 @@ def boot_variant(
                 ),
             )
         else:
-            why = {
-                "failed": "the settings module does not import",
-                "skipped": "the variant was not booted here",
-            }.get(boot_checks[0].status, "no ASGI module")
-            server_checks = skipped_checks(server_names, why)
+            server_checks = skipped_checks(server_names, "the settings module does not import")
     return VariantResult(
         variant.name, variant.answers, rendered.checks + installed + boot_checks + server_checks
     )

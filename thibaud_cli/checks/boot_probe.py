@@ -19,11 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import importlib.metadata
 import io
 import json
 import os
-import re
 import runpy
 import sys
 import time
@@ -482,61 +480,11 @@ def _settings_variable() -> str:
     return str(ENVIRONMENT_VARIABLE)
 
 
-# Declared dependencies -----------------------------------------------------------
-
-#: The distribution name at the start of a PEP 508 requirement.
-_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def missing_dependencies(project_dir: Path) -> list[str]:
-    """The requirements in the project's ``pyproject.toml`` (``[project] dependencies``)
-    whose distribution is not installed in this interpreter.
-
-    A requirement with an environment marker is left out: judging it needs
-    ``packaging``, which the interpreter validating may not have."""
-    try:
-        import tomllib
-
-        document = tomllib.loads((project_dir / "pyproject.toml").read_text("utf-8"))
-        requirements = document["project"]["dependencies"]
-    except (ImportError, OSError, ValueError, KeyError, TypeError):
-        return []
-    missing = []
-    for requirement in requirements if isinstance(requirements, list) else ():
-        match = _REQUIREMENT_NAME.match(requirement) if isinstance(requirement, str) else None
-        if match is None or ";" in requirement:
-            continue
-        try:
-            importlib.metadata.distribution(match[1])
-        except importlib.metadata.PackageNotFoundError:
-            missing.append(requirement.strip())
-    return missing
-
-
-def skip_for_missing(results: list[CheckResult], missing: list[str]) -> list[CheckResult]:
-    """*results* with each failure turned into a skip: the project declares *missing*, and
-    a boot without them says nothing about the template (their import fails, or the
-    project refuses to start without them)."""
-    why = (
-        f"not booted here: the project depends on {', '.join(missing)}, {MISSING_MARK} "
-        f"{sys.executable}: pass --install, or --python PATH"
-    )
-    return [
-        {**result, "status": "skipped", "message": f"{why} ({result['message']})"}
-        if result["status"] == "failed"
-        else result
-        for result in results
-    ]
-
-
 def run_job(job: dict[str, Any]) -> None:
     """Boot the job's project (in this process, a fork of the zygote) and write the results."""
     preload_framework()  # done already in the zygote, unless it failed there: say why here
     project_dir = Path(job["project_dir"]).resolve()
     os.chdir(project_dir)
     sys.path.insert(0, str(project_dir))
-    missing = missing_dependencies(project_dir)
     results = boot(project_dir, job["entry_points"])
-    if missing:
-        results = skip_for_missing(results, missing)
     Path(job["results"]).write_text(json.dumps(results), "utf-8")

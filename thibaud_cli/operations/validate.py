@@ -311,8 +311,7 @@ def _validate(
         notes.append(
             "Some of the template's imports are not installed for "
             f"{run.python or sys.executable}: the failures naming them may be the "
-            "environment's, not the template's, and a variant whose project declares them "
-            "(pyproject.toml) was not booted. Pass --install (each variant's declared "
+            "environment's, not the template's. Pass --install (each variant's declared "
             "dependencies installed for it) or --python PATH (the project's own "
             "interpreter) to validate with its packages."
         )
