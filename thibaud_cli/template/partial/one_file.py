@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.fs.walk import walk_files
+from thibaud_cli.fs.walk import walk_files_typed
 from thibaud_cli.template.engine.config import read_template_config
 from thibaud_cli.template.partial.gitcopy import GitCopyUnavailable, GitTree
 from thibaud_cli.template.partial.renders_to import (
@@ -130,8 +130,8 @@ def _plain_files(root: Path) -> list[str] | None:
     """Every file under *root*, relative; None when a symlink is met (copier follows
     it, to files this walk would not name)."""
     found = []
-    for path in walk_files(root):
-        if path.is_symlink():
+    for path, is_link in walk_files_typed(root):
+        if is_link:
             return None
         found.append(path.relative_to(root).as_posix())
     return found
