@@ -285,6 +285,37 @@ def test_a_computed_include_renders_from_copiers_clone(tmp_path: Path, form: str
     assert renderer.source.vcs_ref == "v1"  # copier's clone, at the recorded commit
 
 
+def test_both_chains_render_from_one_clone_of_copiers(tmp_path: Path, form: str) -> None:
+    """A template only copier's clone renders: add-asgi-middleware renders the old and
+    the new chain from one checkout of it, not one each."""
+    source = (copy_bundled_template(tmp_path / "read") / ASGI).read_text()
+    template = git_template(
+        tmp_path,
+        {ASGI: '{% set part = "header" %}{% include "partials/" ~ part ~ ".jinja" %}\n' + source},
+    )
+    build_file_tree(template, {"partials/header.jinja": "# {{ project_name }}\n"})
+    git_commit_all(template, "v1 with its partial", tag="v1.1")
+    project = tmp_path / "project"
+    start_project("shop", project, template=recorded(template, form))
+    env, log = logging_git(tmp_path)
+    completed = run_cli(
+        "add-asgi-middleware",
+        "--no-verify",
+        "shop.passthrough:First",
+        "--project-dir",
+        str(project),
+        cwd=project,
+        env=env,
+        module=True,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "application = First(application)" in (project / "shop" / "asgi.py").read_text()
+    runs = git_runs(log)
+    # copier's clone: a local one checked out, a remote one's cached mirror as a worktree.
+    checkouts = [run for run in runs if run[0] == "checkout" or run[:2] == ["worktree", "add"]]
+    assert len(checkouts) == 1, runs
+
+
 def test_an_include_the_copy_lacks_falls_back_to_copiers_clone(tmp_path: Path, form: str) -> None:
     # Other delimiters: the include is not seen by name, so the copy lacks it and the
     # render fails with TemplateNotFound, then renders from copier's clone.
