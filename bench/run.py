@@ -453,8 +453,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write results")
     parser.add_argument(
         "--only",
-        choices=["scaling", "validate"],
-        help="run one section only: scaling is appended to the results, validate is only printed",
+        choices=["scaling", "validate", "generation"],
+        help=(
+            "run one section only: scaling is appended to the results, validate and "
+            "generation are only printed"
+        ),
     )
     parser.add_argument(
         "--runs",
@@ -483,6 +486,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.only == "validate":
         _print_validate(settings, runs=args.runs)
+        return
+    if args.only == "generation":
+        _print_generation(settings, runs=args.runs)
         return
     sections: list[Section] = []
     targets: list[Target] = []
@@ -541,6 +547,18 @@ def _append_scaling(
         results.write(text)
     print(text)
     print_progress(f"appended to {output}")
+
+
+def _print_generation(settings: Settings, *, runs: int | None) -> None:
+    """The generation section alone, printed (RESULTS.md is left as it is)."""
+    if runs is not None:
+        settings = dataclasses.replace(settings, generation_runs=runs)
+    with tempfile.TemporaryDirectory(prefix="thibaud-bench-") as temporary:
+        section, targets = generation(settings, Path(temporary))
+    print(f"{machine()}; medians of {settings.generation_runs} runs.\n")
+    print("\n".join([*table(section), "", section.note]))
+    for target in targets:
+        print(f"- {target.what}: {target.measured} ({'met' if target.met else 'missed'})")
 
 
 def _print_validate(settings: Settings, *, runs: int | None) -> None:

@@ -7,11 +7,18 @@ files changed). Every command runs on a fresh copy where it writes; the runs are
 interleaved (run 1 of every command at every size, then run 2...), so a busy spell
 on a shared machine hits them all. copier and cookiecutter run beside the commands
 they have a peer for.
+
+The middleware and update commands also run on a project whose template is recorded
+at a ``file://`` URL, standing in for a remote one (``https://``, ``git@``, ``gh:``):
+its repository serves partial clones, as the hosts of remote templates do, and the
+clones of ours and copier's are cached in the run's own cache directory, warm from
+the first run on (the "cold cache" row starts from an empty one every run).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -61,6 +68,8 @@ class Prepared:
     #: Projects generated at v2, the newest version: nothing to update.
     ours_current: Path
     copier_current: Path
+    #: ``ours`` with its template recorded at a ``file://`` URL.
+    ours_url: Path
 
 
 @dataclass(frozen=True)
@@ -72,12 +81,15 @@ class Measured:
     copies: str | None = None
     #: Exit codes that mean success (update --check says 2: an update is available).
     ok: tuple[int, ...] = (0,)
+    #: Each run starts with an empty cache directory (no clone of the template kept).
+    cold_cache: bool = False
 
 
-def _run(argv: Sequence[str], cwd: Path, ok: tuple[int, ...]) -> float:
+def _run(argv: Sequence[str], cwd: Path, ok: tuple[int, ...], cache: Path) -> float:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     started = time.perf_counter()
     completed = subprocess.run(
-        list(argv), cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, check=False
+        list(argv), cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, check=False, env=env
     )
     elapsed = time.perf_counter() - started
     if completed.returncode not in ok:
@@ -122,10 +134,31 @@ def _generate(template: Path, root: Path, version: str, user_files: int) -> tupl
     return ours, copier
 
 
+def _generate_at_url(template: Path, root: Path, user_files: int, cache: Path) -> Path:
+    """A project by thibaud-admin from *template* given as a ``file://`` URL, edited by
+    its user and committed, as :func:`_generate` makes the others."""
+    # What GitHub and GitLab allow: a clone without blobs, the missing ones by id.
+    for setting in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
+        subprocess.run(["git", "config", setting, "true"], cwd=template, check=True)
+    ours = root / "ours-url-v1"
+    subprocess.run(
+        [TA, "startproject", "shop", str(ours), "--template", f"file://{template}"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+    )
+    (ours / "shop" / "passthrough.py").write_text(projects.PASS_THROUGH, "utf-8")
+    add_user_files(ours, user_files)
+    edit_like_a_user(ours)
+    commit_all(ours, "generated at v1, edited")
+    return ours
+
+
 def prepare(size: Size, workdir: Path) -> Prepared:
     root = workdir / f"size-{size.files}-{size.user_files}"
     template = build_template(root / "template", size.files, release_v2=False)
     ours, copier = _generate(template, root, "v1", size.user_files)
+    ours_url = _generate_at_url(template, root, size.user_files, _cache(workdir))
     release_version_2(template)
     ours_current, copier_current = _generate(template, root, "v2", size.user_files)
     cookiecutter = None
@@ -134,7 +167,12 @@ def prepare(size: Size, workdir: Path) -> Prepared:
         shutil.copytree(template, plain, ignore=shutil.ignore_patterns(".git"))
         answers = {"project_name": "shop", "secret_key": "bench"}
         cookiecutter = build_cookiecutter_template(plain, root / "cookiecutter", answers)
-    return Prepared(template, cookiecutter, ours, copier, ours_current, copier_current)
+    return Prepared(template, cookiecutter, ours, copier, ours_current, copier_current, ours_url)
+
+
+def _cache(workdir: Path) -> Path:
+    """The cache directory every run shares (warm after the first)."""
+    return workdir / "cache"
 
 
 def _matrix(workdir: Path) -> Path:
@@ -204,7 +242,46 @@ def commands(workdir: Path) -> list[Measured]:
             lambda p, cwd: [TA, "add-asgi-middleware", "shop.passthrough:First"],
             "ours",
         ),
+        Measured(
+            "add-asgi-middleware --no-verify",
+            None,
+            lambda p, cwd: [TA, "add-asgi-middleware", "--no-verify", "shop.passthrough:First"],
+            "ours",
+        ),
         Measured("regenerate-asgi", None, lambda p, cwd: [TA, "regenerate-asgi"], "ours"),
+        Measured(
+            "add-asgi-middleware --no-verify (file:// URL)",
+            None,
+            lambda p, cwd: [TA, "add-asgi-middleware", "--no-verify", "shop.passthrough:First"],
+            "ours_url",
+        ),
+        Measured(
+            "regenerate-asgi (file:// URL)",
+            None,
+            lambda p, cwd: [TA, "regenerate-asgi"],
+            "ours_url",
+        ),
+        Measured(
+            "regenerate-asgi (file:// URL, cold cache)",
+            None,
+            lambda p, cwd: [TA, "regenerate-asgi"],
+            "ours_url",
+            cold_cache=True,
+        ),
+        Measured(
+            "update --check (file:// URL)",
+            None,
+            lambda p, cwd: [TA, "update", "--check"],
+            "ours_url",
+            (3,),
+        ),
+        Measured(
+            "update (file:// URL)",
+            None,
+            lambda p, cwd: [TA, "update", "--conflict", "inline"],
+            "ours_url",
+            (0, 1),
+        ),
         Measured(
             "validate-template (1 variant)",
             None,
@@ -246,9 +323,12 @@ def measure(
                     shutil.copytree(getattr(project, command.copies), cwd, symlinks=True)
                 else:
                     cwd.mkdir(parents=True)
-                elapsed = _run(command.argv(project, cwd), cwd, command.ok)
+                cache = scratch / f"cache-{count}" if command.cold_cache else _cache(workdir)
+                elapsed = _run(command.argv(project, cwd), cwd, command.ok, cache)
                 seconds.setdefault((command.name, size), []).append(elapsed)
                 shutil.rmtree(cwd, ignore_errors=True)
+                if command.cold_cache:
+                    shutil.rmtree(cache, ignore_errors=True)
     return {key: statistics.median(values) for key, values in seconds.items()}
 
 
@@ -261,6 +341,7 @@ def section(
         "command",
         *(f"{size.label} files" for size in sizes),
         *(f"x per 10x ({a.files:,}->{b.files:,})" for a, b in zip(plain, plain[1:], strict=False)),
+        f"{plain[-1].files:,} vs {plain[0].files:,} files",
         f"vs peer at {plain[-1].files:,}",
     )
     rows = []
@@ -274,6 +355,8 @@ def section(
             low, high = medians.get((command.name, a)), medians.get((command.name, b))
             ratio = (high / low) ** (1 / max(len(str(b.files)) - len(str(a.files)), 1))
             growth.append(f"{ratio:.2f}x" if low and high else "")
+        first, last = medians.get((command.name, plain[0])), medians.get((command.name, plain[-1]))
+        overall = f"{last / first:.2f}x" if first and last and len(plain) > 1 else ""
         versus = ""
         if command.peer_of is not None:
             ours = medians.get((command.peer_of, plain[-1]))
@@ -281,7 +364,7 @@ def section(
             if ours and theirs:
                 versus = f"ours {ours / theirs:.2f}x"
         name = f"{command.name} (peer of {command.peer_of})" if command.peer_of else command.name
-        every = [*cells, *growth, versus, "", ""]
+        every = [*cells, *growth, overall, versus, "", ""]
         rows.append(Row(name, every[0], every[1], every[2], tuple(every[3:])))
     return Section(
         f"Scaling with the template's size (medians of {runs} interleaved runs)",

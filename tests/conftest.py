@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +9,16 @@ from click.testing import CliRunner
 from tests.support.large_template import LargeTemplate
 from tests.support.projects import GeneratedProjects, ProjectSpec
 from thibaud_cli.operations.startproject import start_project
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's own cache directory (our template clones and copier's), never
+    the user's: XDG_CACHE_HOME, for this process and every command it starts."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,25 @@ def test_public_surface_resolves_to_the_library_objects() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'start_projects'"):
         _ = thibaud_cli.start_projects  # type: ignore[attr-defined]
+
+
+def test_startproject_into_a_new_directory_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """The common case (the bundled template, a new directory) leaves out the modules
+    of the other cases: the transaction into an existing directory, Django-style
+    archives (tarfile)."""
+    target = tmp_path / "mysite"
+    statement = (
+        "from thibaud_cli.cli import main\n"
+        f"try:\n    main(['startproject', 'mysite', {str(target)!r}], prog_name='thibaud-admin')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code"
+    )
+    loaded = _modules_after(statement)
+    assert (target / "manage.py").is_file()
+    unused = (
+        "thibaud_cli.fs.transaction",
+        "thibaud_cli.fs.journal",
+        "thibaud_cli.project.worktree",
+        "thibaud_cli.template.classic.archive",
+        "tarfile",
+    )
+    assert sorted(name for name in unused if name in loaded) == []

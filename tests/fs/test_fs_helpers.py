@@ -18,7 +18,8 @@ from thibaud_cli.fs.journal import Journal, find_interrupted, recover, rollback
 from thibaud_cli.fs.lock import CONTROL_DIRNAME, project_lock
 from thibaud_cli.fs.scratch import find_stale, remove_stale, scratch_directory
 from thibaud_cli.fs.transaction import Transaction, change_project
-from thibaud_cli.fs.walk import walk_files, walk_tree
+from thibaud_cli.fs.walk import walk_files, walk_files_typed, walk_symlinks, walk_tree
+from thibaud_cli.template.sandbox.limits import refuse_escaping_symlinks
 
 REPO = Path(__file__).resolve().parents[2]
 DEAD_PID = 2**22 + 12345  # above pid_max on Linux: no such process
@@ -35,6 +36,34 @@ def test_the_walker_yields_symlinks_as_entries_and_never_follows_them(tmp_path: 
     assert relative == ["a/c/d.txt", "a/loop", "a/z.py", "b.txt", "link-to-dir", "link-to-file"]
     assert list(walk_files(tmp_path / "absent")) == []
     assert list(walk_files(root / "link-to-dir")) == []
+    links = [path.relative_to(root).as_posix() for path in walk_symlinks(root)]
+    assert links == ["a/loop", "link-to-dir", "link-to-file"]
+    typed = [(path.relative_to(root).as_posix(), link) for path, link in walk_files_typed(root)]
+    assert typed == [(name, name in links) for name in relative]
+
+
+def test_the_symlink_check_costs_what_the_symlinks_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rendered tree of 600 files and two links: the check stats the links (and the
+    root) as it resolves them, never each file (the real calls, counted)."""
+    files = {f"pkg/part_{n // 50}/mod_{n}.py": "x = 1\n" for n in range(600)}
+    root = build_file_tree(tmp_path / "project", files)
+    (root / "pkg" / "inside").symlink_to("part_0/mod_0.py")
+    (root / "docs").symlink_to("pkg")
+    calls: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def counted(*args: object, _real: Callable[..., object] = real, **kwargs: object) -> object:
+            calls.append(str(args[0]))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(os, name, counted)
+    refuse_escaping_symlinks(root)
+    # The one file a link leads to is stat'ed as the link is resolved; no other.
+    assert {Path(call).name for call in calls if "mod_" in call} == {"mod_0.py"}, calls
+    assert len(calls) < 3 * len(root.parts) + 20, calls
 
 
 def test_only_our_scratch_directories_of_dead_processes_are_stale(tmp_path: Path) -> None:

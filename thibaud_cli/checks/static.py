@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from thibaud_cli.checks.results import CheckResult
-from thibaud_cli.fs.walk import walk_files
+from thibaud_cli.fs.walk import walk_files, walk_files_typed
 from thibaud_cli.project.contract import EntryPoints, module_file, settings_defaults
 
 
 def _files(root: Path) -> Iterator[Path]:
     # A symlink is checked where it leads inside the project (the render refuses
     # one that leads outside), not a second time through the link.
-    return (path for path in walk_files(root) if not path.is_symlink())
+    return (path for path, is_link in walk_files_typed(root) if not is_link)
 
 
 def _summarise(

@@ -20,17 +20,14 @@ from packaging.utils import canonicalize_name
 
 from thibaud_cli.errors import DestinationError, NotACopierTemplateError, TaskError
 from thibaud_cli.fs.atomic import staging_directory
-from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.permissions import apply_umask
 from thibaud_cli.fs.scratch import remove_stale, scratch_directory
-from thibaud_cli.fs.transaction import change_project
 from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import refuse_dependency_clash, validate_project_name
 from thibaud_cli.project.requirements import declared_requirements
-from thibaud_cli.project.worktree import restored_on_failure
 from thibaud_cli.template.bundled import bundled_version_source
 from thibaud_cli.template.classic.fetch import check_classic_options, render_classic_source
 from thibaud_cli.template.classic.render import ClassicOptions, refuse_options_for_copier
@@ -169,6 +166,8 @@ def start_project(
 def _dry_run(target: Path, render: _Render) -> StartedProject:
     """What would be written, rendered aside; the target refused as a real run would."""
     if target.exists():
+        from thibaud_cli.fs.journal import refuse_interrupted  # an existing directory only
+
         refuse_interrupted(target)
     with scratch_directory("render") as scratch, render.made(scratch / "project") as made:
         kept = _kept_files(target, made.files) if target.exists() else ()
@@ -343,6 +342,10 @@ def _files(root: Path) -> tuple[Path, ...]:
 
 
 def _into_existing(target: Path, render: _Render) -> StartedProject:
+    # Imported here: a new directory (the common case) needs neither.
+    from thibaud_cli.fs.transaction import change_project
+    from thibaud_cli.project.worktree import restored_on_failure
+
     _refuse_unwritable(target)
     with scratch_directory("render") as scratch, render.made(scratch / "project") as made:
         rendered_root = scratch / "project"

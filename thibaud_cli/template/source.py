@@ -86,13 +86,19 @@ class TemplateSource:
         """Whether it is rendered as Thibaud renders templates, not by copier."""
         return self.kind in _CLASSIC_KINDS
 
-    def as_classic_git(self) -> TemplateSource:
-        """This git repository, found to have no copier.yml, as a Django-style one."""
+    @property
+    def git_url(self) -> str:
+        """What git itself is given for this git repository: copier's ``git+`` prefix
+        dropped, its ``gh:``/``gl:`` shortcuts expanded."""
         url = self.copier_source.removeprefix("git+")
         for shortcut, base in _GIT_SHORTCUTS.items():
             if url.startswith(shortcut):
                 url = base + url.removeprefix(shortcut)
-        return replace(self, kind=SourceKind.CLASSIC_GIT, copier_source=url)
+        return url
+
+    def as_classic_git(self) -> TemplateSource:
+        """This git repository, found to have no copier.yml, as a Django-style one."""
+        return replace(self, kind=SourceKind.CLASSIC_GIT, copier_source=self.git_url)
 
 
 def bundled_template_path() -> Path:

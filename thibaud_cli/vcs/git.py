@@ -203,12 +203,14 @@ def run_git(
     cwd: Path | None = None,
     check: bool = False,
     network: bool = False,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``git *args`` in *cwd* with :data:`SAFE_GIT_CONFIG`; capture its output as text.
 
     *network*: the command may reach another machine (:data:`NETWORK_TIMEOUT`, and
     never a credentials prompt: there is no terminal to answer it on); else
     :data:`LOCAL_TIMEOUT`. Past it, :class:`subprocess.TimeoutExpired` is raised.
+    *stdin*: what git reads (else nothing).
     """
     return subprocess.run(
         ["git", *args],
@@ -217,7 +219,7 @@ def run_git(
         capture_output=True,
         text=True,
         check=check,
-        stdin=subprocess.DEVNULL,
+        input=stdin if stdin is not None else "",
         timeout=NETWORK_TIMEOUT if network else LOCAL_TIMEOUT,
     )
 
@@ -229,11 +231,13 @@ def run_git_bytes(
     stdin: bytes = b"",
     env: Mapping[str, str] | None = None,
     isolated: bool = False,
+    network: bool = False,
 ) -> subprocess.CompletedProcess[bytes]:
-    """:func:`run_git` for bytes on this machine: *stdin* given, output as git wrote it
-    (blobs, ``-z`` listings); *env* adds variables. *isolated*: with
-    :func:`isolated_git_environment` (*cwd* its private directory) instead."""
-    base = isolated_git_environment(cwd) if isolated else _hardened(network=False)
+    """:func:`run_git` for bytes: *stdin* given, output as git wrote it (blobs, ``-z``
+    listings); *env* adds variables. *isolated*: with :func:`isolated_git_environment`
+    (*cwd* its private directory) instead. *network*: as for :func:`run_git` (a
+    partial clone may fetch an object it lacks)."""
+    base = isolated_git_environment(cwd) if isolated else _hardened(network)
     return subprocess.run(
         ["git", *args],
         cwd=cwd,
@@ -241,7 +245,7 @@ def run_git_bytes(
         input=stdin,
         capture_output=True,
         check=False,
-        timeout=LOCAL_TIMEOUT,
+        timeout=NETWORK_TIMEOUT if network else LOCAL_TIMEOUT,
     )
 
 

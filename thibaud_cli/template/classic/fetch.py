@@ -14,7 +14,6 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from thibaud_cli.errors import InvalidDataError, TemplateError
-from thibaud_cli.template.classic.archive import extract_archive
 from thibaud_cli.template.classic.render import (
     ClassicOptions,
     refuse_options_for_copier,
@@ -75,6 +74,8 @@ def render_classic_source(
             archive = download(source.copier_source, downloads, user_agent=user_agent)
         template_dir = scratch / "template"
         template_dir.mkdir()
+        from thibaud_cli.template.classic.archive import extract_archive  # tarfile, zipfile
+
         extract_archive(archive, template_dir)
         if has_template_config(template_dir):
             # Rendered Django-style, its .jinja files would be copied as they are.

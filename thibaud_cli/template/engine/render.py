@@ -175,6 +175,10 @@ class RenderOptions:
     skip_tasks: bool = False
     shown_destination: Path | None = None
     on_message: Callable[[str], None] | None = None
+    #: An open session of the same template at the same ``vcs_ref`` (and trust):
+    #: this render reads the template it holds (no second clone, no second parse of
+    #: ``copier.yml``). It must stay open until this render's session ends.
+    template_of: RenderSession | None = None
 
 
 @contextlib.contextmanager
@@ -262,6 +266,8 @@ def _worker(
         skip_tasks=True,
     )
     worker.shown_destination = options.shown_destination
+    if options.template_of is not None:
+        worker.shared_template = options.template_of._worker.template
     return worker
 
 

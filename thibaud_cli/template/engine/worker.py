@@ -57,12 +57,17 @@ def _copier_worker_without_waste() -> type[Any]:
     class WorkerWithoutWaste(Worker):
         _answers_relpath_cache: Path | None = None
         _rendering_tree = False
+        #: Another open render's template (its clone, its parsed copier.yml), rendered
+        #: from again rather than fetched and read a second time; its worker cleans it up.
+        shared_template: Any = None
 
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             return None
 
         @cached_property
         def template(self) -> Any:
+            if self.shared_template is not None:
+                return self.shared_template
             template = super().template
             local = Path(str(template.url)).expanduser()
             if local.is_dir() and not is_git_checkout(local):

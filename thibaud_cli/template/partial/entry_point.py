@@ -1,9 +1,11 @@
 """The project's ASGI module as its template renders it: found through the answers
 file, rendered alone (the one file the middleware commands change), from as little
-of the template as renders it the same (``one_file``), once per chain."""
+of the template as renders it the same (``one_file``), once per chain: every chain
+from one copy of the template (the first render's, kept open), its code compiled once."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,8 @@ from thibaud_cli.errors import EntryPointError, ProjectNotFoundError, TemplateEr
 from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.project.answers import Answers
 from thibaud_cli.template.data import regeneration_data
-from thibaud_cli.template.engine.render import render_template
+from thibaud_cli.template.engine.compiled import CompiledCache
+from thibaud_cli.template.engine.render import RenderOptions, RenderSession, open_render
 from thibaud_cli.template.partial.one_file import one_file_source
 
 
@@ -47,9 +50,13 @@ def only_path(relative: str) -> tuple[str, ...]:
 
 class EntryPointRenderer:
     """Renders the project's ``asgi.py`` for any chain, from one look at the template
-    (``one_file``): a command renders it once per chain from the same copy."""
+    (``one_file``): a command renders it once per chain from the same copy. The first
+    render's session stays open (*kept*) so that the next ones read its template (a
+    clone, when copier made one) rather than fetching and parsing it again."""
 
-    def __init__(self, answers: Answers, scratch: Path, *, trust: bool) -> None:
+    def __init__(
+        self, answers: Answers, scratch: Path, *, trust: bool, kept: contextlib.ExitStack
+    ) -> None:
         self.answers = answers
         self.relative = asgi_relative_path(answers)
         self.trust = trust
@@ -62,6 +69,9 @@ class EntryPointRenderer:
             trust=trust,
         )
         self._renders = 0
+        self._kept = kept
+        self._first: RenderSession | None = None
+        self._compiled = CompiledCache()
 
     def render(self, chain: Sequence[MiddlewareEntry]) -> str:
         """``asgi.py`` as the project's template renders it for *chain*."""
@@ -73,22 +83,27 @@ class EntryPointRenderer:
                 raise
         # The copy lacks a template the render includes by a name we did not see.
         self.source = fallback
+        self._first, self._compiled = None, CompiledCache()  # another template
         return self._render(chain)
 
     def _render(self, chain: Sequence[MiddlewareEntry]) -> str:
         self._renders += 1
         destination = self.scratch / f"project-{self._renders}"
-        render_template(
-            self.source.template,
-            destination,
-            data=regeneration_data(self.answers, chain),
-            # Re-rendering one file must not run the template's tasks again.
-            run_tasks=False,
+        options = RenderOptions(
             trust=self.trust,
             vcs_ref=self.source.vcs_ref,
             exclude=only_path(self.relative),
             sources=self.source.sources,
+            compiled=self._compiled,
+            # Re-rendering one file must not run the template's tasks again.
+            skip_tasks=True,
+            template_of=self._first,
         )
+        data = regeneration_data(self.answers, chain)
+        session = self._kept.enter_context(
+            open_render(self.source.template, destination, data=data, options=options)
+        )
+        self._first = self._first or session
         rendered = destination / self.relative
         if not rendered.is_file():
             raise TemplateError(
@@ -108,8 +123,8 @@ def _missing_template(error: TemplateError) -> bool:
 def asgi_renderer(answers: Answers, *, trust: bool = False) -> Iterator[EntryPointRenderer]:
     """An :class:`EntryPointRenderer` for the project of *answers*, and its scratch
     directory, removed on exit."""
-    with scratch_directory("render") as scratch:
-        yield EntryPointRenderer(answers, scratch, trust=trust)
+    with scratch_directory("render") as scratch, contextlib.ExitStack() as kept:
+        yield EntryPointRenderer(answers, scratch, trust=trust, kept=kept)
 
 
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:

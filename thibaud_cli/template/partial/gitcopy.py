@@ -1,4 +1,4 @@
-"""A few files of a local git template at one commit, copied out without a checkout.
+"""A few files of a git template at one commit, copied out without a checkout.
 
 copier renders a git template from a clone: ``git clone --filter=blob:none`` and
 ``git checkout`` of every file, which grows with the template. Re-rendering one file
@@ -9,16 +9,21 @@ blobs asked for (``git cat-file --batch``), each inside the destination.
 A blob is written as git stores it. :meth:`GitTree.checkout_converts` tells when a
 checkout could write something else (attributes, ``core.autocrlf``): callers then
 let copier check out as before. Every git process runs hardened (``vcs.git``).
+
+The repository is the template's own work tree, or, for a template at a URL, the
+cached bare clone without blobs (``vcs.partial_clone``): there the blobs asked for
+are fetched first, in one transfer.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from thibaud_cli.vcs.git import run_git, run_git_bytes
+from thibaud_cli.vcs.partial_clone import fetch_blobs, git_dir_args, missing_objects
 
 _BLOB_MODES = frozenset({"100644", "100755"})
 #: ``core.autocrlf`` values that leave a checkout's line endings alone.
@@ -31,26 +36,34 @@ class GitCopyUnavailable(Exception):
 
 @dataclass(frozen=True)
 class GitTree:
-    """The tree of commit *commit* of the repository whose work tree is *repository*."""
+    """The tree of commit *commit* of the repository whose work tree is *repository*
+    (or which is *repository*, a cached partial clone: *partial*)."""
 
     repository: Path
     commit: str
     #: Every entry by path: (mode, object id). Symlinks (120000) and submodules
     #: (160000) are listed as entries, not followed.
     entries: dict[str, tuple[str, str]]
+    #: A bare clone without blobs (``vcs.partial_clone``).
+    partial: bool = False
+    #: The blobs of the tree a partial clone does not hold yet.
+    _missing: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @classmethod
-    def at(cls, repository: Path, ref: str) -> GitTree:
+    def at(cls, repository: Path, ref: str, *, partial: bool = False) -> GitTree:
         """The tree of *ref* (a tag, a commit, ``git describe`` output)."""
         if ref.startswith("-"):
             raise GitCopyUnavailable(ref)
         resolved = run_git(
-            ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repository
+            _on(repository, partial, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"),
+            cwd=repository,
         )
         commit = resolved.stdout.strip()
         if resolved.returncode != 0 or not commit:
             raise GitCopyUnavailable(ref)
-        listing = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", commit], cwd=repository)
+        listing = run_git_bytes(
+            _on(repository, partial, "ls-tree", "-r", "-z", "--full-tree", commit), cwd=repository
+        )
         if listing.returncode != 0:
             raise GitCopyUnavailable(listing.stderr.decode("utf-8", "replace"))
         entries: dict[str, tuple[str, str]] = {}
@@ -58,7 +71,11 @@ class GitTree:
             meta, _, name = record.partition(b"\t")
             mode, _kind, sha = meta.decode("ascii").split(" ")
             entries[name.decode("utf-8", "surrogateescape")] = (mode, sha)
-        return cls(repository, commit, entries)
+        missing = set(missing_objects(repository, commit)) if partial else set()
+        return cls(repository, commit, entries, partial, missing)
+
+    def _args(self, *args: str) -> list[str]:
+        return _on(self.repository, self.partial, *args)
 
     @property
     def files(self) -> list[str]:
@@ -77,8 +94,18 @@ class GitTree:
         if not wanted:
             return {}
         # Object ids, not <commit>:<path>: a file name may hold a newline.
-        request = "".join(f"{self.entries[path][1]}\n" for path in wanted).encode("ascii")
-        batch = run_git_bytes(["cat-file", "--batch"], cwd=self.repository, stdin=request)
+        shas = [self.entries[path][1] for path in wanted]
+        if absent := self._missing.intersection(shas):
+            # All at once: a partial clone would otherwise fetch them one by one.
+            fetch_blobs(self.repository, absent)
+            self._missing.difference_update(absent)
+        request = "".join(f"{sha}\n" for sha in shas).encode("ascii")
+        batch = run_git_bytes(
+            self._args("cat-file", "--batch"),
+            cwd=self.repository,
+            stdin=request,
+            network=self.partial,
+        )
         if batch.returncode != 0:
             raise GitCopyUnavailable(batch.stderr.decode("utf-8", "replace"))
         contents: dict[str, bytes] = {}
@@ -117,19 +144,25 @@ class GitTree:
                 prefix = "" if parent == PurePosixPath(".") else f"{parent}/"
                 if f"{prefix}.gitattributes" in self.entries:
                     return True
-        autocrlf = run_git(["config", "--get", "core.autocrlf"], cwd=self.repository)
+        autocrlf = run_git(self._args("config", "--get", "core.autocrlf"), cwd=self.repository)
         if autocrlf.stdout.strip().lower() not in _NO_CRLF:
             return True
         # --cached, with an index that does not exist: the attributes of every file
         # but the work tree's (the tree's were looked at above).
         request = "".join(f"{path}\0" for path in wanted).encode("utf-8", "surrogateescape")
         attributes = run_git_bytes(
-            ["check-attr", "--cached", "--all", "-z", "--stdin"],
+            self._args("check-attr", "--cached", "--all", "-z", "--stdin"),
             cwd=self.repository,
             stdin=request,
             env={"GIT_INDEX_FILE": str(scratch / "absent-index")},
         )
         return attributes.returncode != 0 or bool(attributes.stdout.strip(b"\0"))
+
+
+def _on(repository: Path, partial: bool, *args: str) -> list[str]:
+    """``git *args`` on *repository*: found from the working directory, or, for a
+    partial clone (bare), named."""
+    return git_dir_args(repository, *args) if partial else list(args)
 
 
 def _safe_parts(path: str) -> tuple[str, ...]:

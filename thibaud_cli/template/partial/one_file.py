@@ -10,8 +10,12 @@ same bytes as rendering it whole.
   extensions, a computed include, ``_copier_conf``/``_copier_answers``, attributes
   or ``core.autocrlf`` that change a checkout), copier clones and checks out as
   before, and renders only the candidates (:attr:`OneFileSource.sources`).
+- A git template at a URL (``https://``, ``git@``, ``gh:``, ``file://``) at a recorded
+  commit: the same, from a bare clone without blobs kept in the user's cache
+  (``vcs.partial_clone``: cloned once, fetched again only when the commit is missing),
+  whose few blobs are fetched together; the same fallbacks to copier's clone.
 - A plain directory (the bundled template): rendered in place, candidates only.
-- Anything else (a remote git template): as copier renders it.
+- A local git template's work tree (no recorded commit): as copier renders it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.fs.walk import walk_files
+from thibaud_cli.fs.walk import walk_files_typed
 from thibaud_cli.template.engine.config import read_template_config
 from thibaud_cli.template.partial.gitcopy import GitCopyUnavailable, GitTree
 from thibaud_cli.template.partial.renders_to import (
@@ -34,6 +38,7 @@ from thibaud_cli.template.partial.renders_to import (
 from thibaud_cli.template.source import SourceKind, TemplateSource, resolve_template
 from thibaud_cli.template.syntax import CONFIG_FILENAMES
 from thibaud_cli.vcs.git import refuse_unvetted_config
+from thibaud_cli.vcs.partial_clone import TemplateFetchError, partial_clone
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ def one_file_source(
     resolved = resolve_template(template)
     whole = OneFileSource(resolved, commit)
     local = resolved.local_path
+    if resolved.kind is SourceKind.GIT and commit is not None:
+        return _from_url(resolved.git_url, commit, whole, target, scratch)
     if local is None or resolved.kind not in {SourceKind.BUNDLED, SourceKind.LOCAL}:
         return whole
     if "GIT_DIR" in os.environ:
@@ -76,6 +83,22 @@ def one_file_source(
     if paths is None:
         return whole
     return replace(whole, sources=layout.sources(candidates(paths, target, layout)))
+
+
+def _from_url(
+    url: str, commit: str, whole: OneFileSource, target: str, scratch: Path
+) -> OneFileSource:
+    """From the cached partial clone of *url*; git's failure to reach it is reported
+    (naming the URL), a commit it lacks left to copier to report."""
+    repository = partial_clone(url, commit)
+    if repository is None:
+        return whole
+    try:
+        return _from_git(GitTree.at(repository, commit, partial=True), whole, target, scratch)
+    except TemplateFetchError:
+        raise
+    except (GitCopyUnavailable, TemplateError, ValueError):
+        return whole
 
 
 def _from_git(tree: GitTree, whole: OneFileSource, target: str, scratch: Path) -> OneFileSource:
@@ -130,8 +153,8 @@ def _plain_files(root: Path) -> list[str] | None:
     """Every file under *root*, relative; None when a symlink is met (copier follows
     it, to files this walk would not name)."""
     found = []
-    for path in walk_files(root):
-        if path.is_symlink():
+    for path, is_link in walk_files_typed(root):
+        if is_link:
             return None
         found.append(path.relative_to(root).as_posix())
     return found

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.fs.walk import walk_files
+from thibaud_cli.fs.walk import walk_symlinks
 
 #: All one render may produce: the text of every file, path and string it renders,
 #: plus :data:`ENTRY_COST` for every file, directory and symlink it writes.
@@ -211,11 +211,14 @@ def render_deadline(seconds: float | None = None) -> Iterator[None]:
 
 
 def refuse_escaping_symlinks(root: Path) -> None:
-    """Refuse a rendered tree holding a symlink that resolves outside *root*."""
-    resolved_root = root.resolve()
-    for path in walk_files(root):
-        if not path.is_symlink():
-            continue
+    """Refuse a rendered tree holding a symlink that resolves outside *root*.
+
+    It costs what the symlinks cost: the walk tells links from files by the directory
+    listings (no ``lstat`` per file), and only a link is resolved.
+    """
+    resolved_root: Path | None = None
+    for path in walk_symlinks(root):
+        resolved_root = resolved_root or root.resolve()
         target = (path.parent / os.readlink(path)).resolve()
         if target != resolved_root and resolved_root not in target.parents:
             raise TemplateError(
