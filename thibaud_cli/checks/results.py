@@ -26,6 +26,9 @@ CHECK_NAMES = (
 SERVER_CHECK = "server"
 #: With --install, after the static checks: the variant's dependencies installed.
 INSTALL_CHECK = "install"
+#: With --update-from, after the render: the variant generated at the older release
+#: updated to this one, and compared with the fresh render.
+UPDATE_CHECK = "update"
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,14 @@ junit_xml_option = click.option(
     is_flag=True,
     help="With --install: no package index, only --find-links (offline).",
 )
+@click.option(
+    "--update-from",
+    metavar="REF",
+    help="Also generate each variant at this older release (a tag or commit of the local "
+    "git template), commit it, update it to the template under test, and report whether "
+    "the update ran and how it differs from a fresh project; the checks then run on the "
+    "updated project. Migrations and tasks run with --trust.",
+)
 @click.option("--verbose", is_flag=True, help="List every check, not only failures (as -v 2 does).")
 @click.pass_context
 def validate_template(
@@ -115,6 +123,7 @@ def validate_template(
     install: bool,
     find_links: tuple[str, ...],
     no_index: bool,
+    update_from: str | None,
     verbose: bool,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
@@ -159,6 +168,7 @@ def validate_template(
             install=install,
             find_links=find_links,
             no_index=no_index,
+            update_from=update_from,
             on_progress=on_progress,
         )
     _show(ctx, report, output_format=output_format, junit_xml=junit_xml, verbosity=verbosity)
