@@ -96,7 +96,10 @@ class ValidationReport:
         else:
             # The note on how the whole set was chosen would claim runs this one did not make.
             part = "one" if len(names) == 1 else str(len(names))
-            shown.append(f"--variant: {part} of the {len(self.planned)} variants.")
+            shown.append(
+                f"A part of the run (--variant, --shard): {part} of the {len(self.planned)} "
+                "variants; merge-reports puts the parts together."
+            )
         return (*shown, *self.notes)
 
     @property

@@ -42,6 +42,17 @@ junit_xml_option = click.option(
 )
 
 
+def _shard(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    number, slash, count = value.partition("/")
+    if not (slash and number.isdigit() and count.isdigit() and 1 <= int(number) <= int(count)):
+        raise click.BadParameter(f"{value!r}: give K/N, with 1 <= K <= N (e.g. 2/4).")
+    return int(number), int(count)
+
+
 @click.command("validate-template", cls=ThibaudCommand)
 @click.argument("template", required=False, metavar="[TEMPLATE]")
 @data_option(others="it applies to every variant")
@@ -74,6 +85,13 @@ junit_xml_option = click.option(
 @vcs_ref_option
 @list_variants_option
 @variant_option
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=_shard,
+    help="Validate only every Nth variant from the Kth: one of N CI jobs that share the "
+    "variants (merge their JSON reports with merge-reports).",
+)
 @python_option
 @skip_tasks_option
 @click.option(
@@ -118,6 +136,7 @@ def validate_template(
     vcs_ref: str | None,
     list_variants: bool,
     variant: str | None,
+    shard: tuple[int, int] | None,
     python: Path | None,
     skip_tasks: bool,
     install: bool,
@@ -163,6 +182,7 @@ def validate_template(
             boot=not no_boot,
             vcs_ref=vcs_ref,
             variant=variant,
+            shard=shard,
             python=str(python) if python is not None else None,
             skip_tasks=skip_tasks,
             install=install,

@@ -44,6 +44,7 @@ from thibaud_cli.checks.variants import (
     mask_result,
     mask_text,
     secret_questions,
+    select_shard,
     select_variant,
 )
 from thibaud_cli.checks.zygote import ZygotePool
@@ -73,6 +74,8 @@ class ValidationRun:
     boot: bool = True
     vcs_ref: str | None = None
     variant: str | None = None
+    #: (K, N): the Kth of N shares of the variants (--shard K/N).
+    shard: tuple[int, int] | None = None
     python: str | None = None
     skip_tasks: bool = False
     #: Each variant's declared dependencies installed into an environment of their own.
@@ -128,6 +131,8 @@ def _plan(run: ValidationRun) -> ValidationPlan:
     planned = tuple(variant.name for variant in variants)
     if run.variant is not None:
         variants = select_variant(variants, run.variant)
+    if run.shard is not None:
+        variants = select_shard(variants, run.shard)
     return ValidationPlan(source, config, tuple(variants), tuple(notes), problem, planned)
 
 
@@ -169,6 +174,7 @@ def validate_template(
     on_progress: Callable[[int, int, VariantResult | None], None] | None = None,
     vcs_ref: str | None = None,
     variant: str | None = None,
+    shard: tuple[int, int] | None = None,
     python: str | None = None,
     skip_tasks: bool = False,
     install: bool = False,
@@ -192,8 +198,9 @@ def validate_template(
 
     A local template is rendered as its working tree stands (a git checkout at
     ``HEAD`` with its uncommitted changes) unless *vcs_ref* names a tag or commit.
-    *variant* runs only the variant of that name. *python* boots the variants with
-    that interpreter (the project's own environment) instead of this one.
+    *variant* runs only the variant of that name; *shard* ``(K, N)`` only every Nth
+    variant from the Kth (one of N CI jobs that share the variants). *python* boots the
+    variants with that interpreter (the project's own environment) instead of this one.
     *skip_tasks* renders without the template's tasks (and needs no *trust* for them).
 
     With *install*, each variant's declared dependencies (``pyproject.toml``'s
@@ -216,6 +223,7 @@ def validate_template(
         boot=boot,
         vcs_ref=vcs_ref,
         variant=variant,
+        shard=shard,
         python=python,
         skip_tasks=skip_tasks,
         install=install,
@@ -234,6 +242,8 @@ def _refuse_usage_errors(run: ValidationRun) -> None:
         from thibaud_cli.checks.server import require_server
 
         require_server(run.server, run.python)
+    if run.variant is not None and run.shard is not None:
+        raise UsageError("--variant and --shard both choose the variants: give one.")
     if run.jobs is not None and run.jobs < 1:
         raise UsageError(f"--jobs {run.jobs}: give at least 1.")
     python = run.python

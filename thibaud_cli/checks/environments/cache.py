@@ -145,6 +145,9 @@ def _run_uv(command: list[str], env: Mapping[str, str] | None) -> None:
     environment = dict(env if env is not None else os.environ)
     # Ours, not the caller's: an active virtual environment must not be the target.
     environment.pop("VIRTUAL_ENV", None)
+    # uv gives bytecode compilation 60 s by default: a busy CI machine compiling a
+    # framework took longer. The install as a whole has its own timeout.
+    environment.setdefault("UV_COMPILE_BYTECODE_TIMEOUT", str(int(INSTALL_TIMEOUT)))
     try:
         completed = subprocess.run(
             command,
