@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.support.cli import BIN_DIR, run_cli
@@ -165,3 +166,42 @@ def test_github_matrix_is_for_listing_the_variants(tmp_path: Path) -> None:
     assert names[0] == "defaults" and len(names) == 4
     refused = run_cli("validate-template", str(template), "--format", "github-matrix", cwd=tmp_path)
     assert refused.returncode == 2 and "--list-variants" in refused.stderr
+
+
+def test_shards_merge_into_the_single_run_report(tmp_path: Path) -> None:
+    template = _broken_variant_template(tmp_path)
+    single = run_cli("validate-template", str(template), "--format", "json", cwd=tmp_path)
+    assert single.returncode == 1, single.stderr
+    reports = []
+    for number in (1, 2, 3):
+        part = run_cli(
+            *("validate-template", str(template), "--shard", f"{number}/3", "--format", "json"),
+            cwd=tmp_path,
+        )
+        assert part.returncode in (0, 1), part.stderr
+        reports.append(tmp_path / f"shard-{number}.json")
+        reports[-1].write_text(part.stdout, "utf-8")
+    # Every Nth variant from the Kth: 4 variants in shares of 2, 1 and 1.
+    sizes = [len(json.loads(path.read_text("utf-8"))["variants"]) for path in reports]
+    assert sizes == [2, 1, 1]
+    merged = run_cli("merge-reports", *map(str, reports), "--format", "json", cwd=tmp_path)
+    assert merged.returncode == 1, merged.stderr
+    assert _comparable(json.loads(merged.stdout)) == _comparable(json.loads(single.stdout))
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("--shard", "0/2"), "1 <= K <= N"),
+        (("--shard", "3/2"), "1 <= K <= N"),
+        (("--shard", "half"), "give K/N"),
+        (("--shard", "1/2", "--variant", "defaults"), "give one"),
+    ],
+)
+def test_a_shard_that_is_not_one_is_a_usage_error(
+    tmp_path: Path, args: tuple[str, ...], problem: str
+) -> None:
+    template = django_like_template(tmp_path / "t")
+    refused = run_cli("validate-template", str(template), *args, cwd=tmp_path)
+    assert refused.returncode == 2 and problem in refused.stderr, refused.stderr
+    assert refused.stdout == ""

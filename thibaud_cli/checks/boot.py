@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,9 @@ class RenderedVariant:
     checks: tuple[CheckResult, ...]
     project_dir: Path | None = None
     entry_points: EntryPoints | None = None
+    #: The static checks (leftovers, compile, entry points) run again on another copy of
+    #: the project: an updated one (--update-from).
+    static_checks: Callable[[Path], tuple[CheckResult, ...]] | None = None
 
 
 def boot_environment() -> dict[str, str]:

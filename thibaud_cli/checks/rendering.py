@@ -100,15 +100,18 @@ def render_variant(
         + _task_output(task_log),
         duration=time.perf_counter() - started,
     )
-    checks = (
-        render,
-        check_leftovers(
-            destination, TemplateSyntax.of_copier(rendered.config), questions=rendered.questions
-        ),
-        check_compiles(destination),
-        check_entry_points(destination, entry_points),
+    syntax = TemplateSyntax.of_copier(rendered.config)
+
+    def static_checks(project: Path) -> tuple[CheckResult, ...]:
+        return (
+            check_leftovers(project, syntax, questions=rendered.questions),
+            check_compiles(project),
+            check_entry_points(project, entry_points),
+        )
+
+    return RenderedVariant(
+        (render, *static_checks(destination)), destination, entry_points, static_checks
     )
-    return RenderedVariant(checks, destination, entry_points)
 
 
 def _not_rendered(error: ThibaudCliError, task_log: Path, duration: float) -> RenderedVariant:

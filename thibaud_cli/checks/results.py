@@ -26,6 +26,9 @@ CHECK_NAMES = (
 SERVER_CHECK = "server"
 #: With --install, after the static checks: the variant's dependencies installed.
 INSTALL_CHECK = "install"
+#: With --update-from, after the render: the variant generated at the older release
+#: updated to this one, and compared with the fresh render.
+UPDATE_CHECK = "update"
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,10 @@ class ValidationReport:
         else:
             # The note on how the whole set was chosen would claim runs this one did not make.
             part = "one" if len(names) == 1 else str(len(names))
-            shown.append(f"--variant: {part} of the {len(self.planned)} variants.")
+            shown.append(
+                f"A part of the run (--variant, --shard): {part} of the {len(self.planned)} "
+                "variants; merge-reports puts the parts together."
+            )
         return (*shown, *self.notes)
 
     @property

@@ -164,6 +164,15 @@ def select_variant(variants: list[Variant], name: str) -> list[Variant]:
     return chosen
 
 
+def select_shard(variants: list[Variant], shard: tuple[int, int]) -> list[Variant]:
+    """The *shard* ``(K, N)`` of *variants* (``--shard K/N``): every Nth variant from the
+    Kth, so that N jobs together run each variant once, in shares that differ by one."""
+    number, count = shard
+    if not 1 <= number <= count:
+        raise MatrixFileError(f"--shard {number}/{count}: K must be from 1 to {count}.")
+    return variants[number - 1 :: count]
+
+
 def matrix_json(variants: list[Variant]) -> str:
     """The variants as a GitHub Actions ``strategy.matrix`` (``fromJSON`` of it)."""
     import json

@@ -42,6 +42,17 @@ junit_xml_option = click.option(
 )
 
 
+def _shard(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    number, slash, count = value.partition("/")
+    if not (slash and number.isdigit() and count.isdigit() and 1 <= int(number) <= int(count)):
+        raise click.BadParameter(f"{value!r}: give K/N, with 1 <= K <= N (e.g. 2/4).")
+    return int(number), int(count)
+
+
 @click.command("validate-template", cls=ThibaudCommand)
 @click.argument("template", required=False, metavar="[TEMPLATE]")
 @data_option(others="it applies to every variant")
@@ -74,6 +85,13 @@ junit_xml_option = click.option(
 @vcs_ref_option
 @list_variants_option
 @variant_option
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=_shard,
+    help="Validate only every Nth variant from the Kth: one of N CI jobs that share the "
+    "variants (merge their JSON reports with merge-reports).",
+)
 @python_option
 @skip_tasks_option
 @click.option(
@@ -94,6 +112,14 @@ junit_xml_option = click.option(
     is_flag=True,
     help="With --install: no package index, only --find-links (offline).",
 )
+@click.option(
+    "--update-from",
+    metavar="REF",
+    help="Also generate each variant at this older release (a tag or commit of the local "
+    "git template), commit it, update it to the template under test, and report whether "
+    "the update ran and how it differs from a fresh project; the checks then run on the "
+    "updated project. Migrations and tasks run with --trust.",
+)
 @click.option("--verbose", is_flag=True, help="List every check, not only failures (as -v 2 does).")
 @click.pass_context
 def validate_template(
@@ -110,11 +136,13 @@ def validate_template(
     vcs_ref: str | None,
     list_variants: bool,
     variant: str | None,
+    shard: tuple[int, int] | None,
     python: Path | None,
     skip_tasks: bool,
     install: bool,
     find_links: tuple[str, ...],
     no_index: bool,
+    update_from: str | None,
     verbose: bool,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
@@ -154,11 +182,13 @@ def validate_template(
             boot=not no_boot,
             vcs_ref=vcs_ref,
             variant=variant,
+            shard=shard,
             python=str(python) if python is not None else None,
             skip_tasks=skip_tasks,
             install=install,
             find_links=find_links,
             no_index=no_index,
+            update_from=update_from,
             on_progress=on_progress,
         )
     _show(ctx, report, output_format=output_format, junit_xml=junit_xml, verbosity=verbosity)

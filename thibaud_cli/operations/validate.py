@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,12 @@ from thibaud_cli.checks.results import (
     VariantResult,
     skipped_checks,
 )
+from thibaud_cli.checks.upgrade.path import (
+    UpgradeFrom,
+    new_questions_with_default,
+    refuse_unusable,
+    upgrade_variant,
+)
 from thibaud_cli.checks.variants import (
     Variant,
     default_variants,
@@ -38,6 +44,7 @@ from thibaud_cli.checks.variants import (
     mask_result,
     mask_text,
     secret_questions,
+    select_shard,
     select_variant,
 )
 from thibaud_cli.checks.zygote import ZygotePool
@@ -67,11 +74,15 @@ class ValidationRun:
     boot: bool = True
     vcs_ref: str | None = None
     variant: str | None = None
+    #: (K, N): the Kth of N shares of the variants (--shard K/N).
+    shard: tuple[int, int] | None = None
     python: str | None = None
     skip_tasks: bool = False
     #: Each variant's declared dependencies installed into an environment of their own.
     install: bool = False
     install_options: InstallOptions = field(default_factory=InstallOptions)
+    #: The older release each variant is generated at, then updated from.
+    update_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,8 @@ def _plan(run: ValidationRun) -> ValidationPlan:
     planned = tuple(variant.name for variant in variants)
     if run.variant is not None:
         variants = select_variant(variants, run.variant)
+    if run.shard is not None:
+        variants = select_shard(variants, run.shard)
     return ValidationPlan(source, config, tuple(variants), tuple(notes), problem, planned)
 
 
@@ -161,11 +174,13 @@ def validate_template(
     on_progress: Callable[[int, int, VariantResult | None], None] | None = None,
     vcs_ref: str | None = None,
     variant: str | None = None,
+    shard: tuple[int, int] | None = None,
     python: str | None = None,
     skip_tasks: bool = False,
     install: bool = False,
     find_links: tuple[str, ...] = (),
     no_index: bool = False,
+    update_from: str | None = None,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
 
@@ -183,14 +198,20 @@ def validate_template(
 
     A local template is rendered as its working tree stands (a git checkout at
     ``HEAD`` with its uncommitted changes) unless *vcs_ref* names a tag or commit.
-    *variant* runs only the variant of that name. *python* boots the variants with
-    that interpreter (the project's own environment) instead of this one.
+    *variant* runs only the variant of that name; *shard* ``(K, N)`` only every Nth
+    variant from the Kth (one of N CI jobs that share the variants). *python* boots the
+    variants with that interpreter (the project's own environment) instead of this one.
     *skip_tasks* renders without the template's tasks (and needs no *trust* for them).
 
     With *install*, each variant's declared dependencies (``pyproject.toml``'s
     ``[project].dependencies``, else ``requirements.txt``) and the framework are
     installed with uv into an environment cached by the exact set, and the variant boots
     there; *find_links* and *no_index* go to uv (installs from a local wheel directory).
+
+    With *update_from* (a tag or commit of a local git template), each variant is also
+    generated at that release, committed, and updated to the template under test by
+    ``startproject`` and ``update``; the ``update`` check says whether it ran and how the
+    result differs from the fresh render, and the later checks run on the updated project.
     """
     run = ValidationRun(
         template=template,
@@ -202,10 +223,12 @@ def validate_template(
         boot=boot,
         vcs_ref=vcs_ref,
         variant=variant,
+        shard=shard,
         python=python,
         skip_tasks=skip_tasks,
         install=install,
         install_options=InstallOptions(tuple(find_links), no_index),
+        update_from=update_from,
     )
     _refuse_usage_errors(run)
     with scratch_directory("validate") as root, _zygotes(run, root) as zygotes:
@@ -219,6 +242,8 @@ def _refuse_usage_errors(run: ValidationRun) -> None:
         from thibaud_cli.checks.server import require_server
 
         require_server(run.server, run.python)
+    if run.variant is not None and run.shard is not None:
+        raise UsageError("--variant and --shard both choose the variants: give one.")
     if run.jobs is not None and run.jobs < 1:
         raise UsageError(f"--jobs {run.jobs}: give at least 1.")
     python = run.python
@@ -229,6 +254,8 @@ def _refuse_usage_errors(run: ValidationRun) -> None:
     if run.install and not run.boot:
         raise UsageError("--install installs what the boot needs: not with --no-boot.")
     options = run.install_options
+    if run.update_from is not None and not run.boot:
+        raise UsageError("--update-from checks the updated project booted: not with --no-boot.")
     if (options.find_links or options.no_index) and not run.install:
         raise UsageError("--find-links and --no-index say where --install installs from: add it.")
 
@@ -282,12 +309,13 @@ def _validate(
             *skipped_checks(later, "the template's copier.yml is invalid"),
         )
         return masked((VariantResult("defaults", dict(run.data), checks),))
+    vcs_ref = _default_vcs_ref(plan.source, run.vcs_ref)
+    upgrade = _upgrade(run, plan, vcs_ref, root, secret_keys)
     progress = on_progress or (lambda done, total, variant: None)
     progress(0, len(variants), None)
     # Every variant renders the same template files with the same options: Jinja
     # compiles each once for the run.
     compiled = CompiledCache()
-    vcs_ref = _default_vcs_ref(plan.source, run.vcs_ref)
 
     def render(index: int) -> RenderedVariant:
         workdir = root / f"variant-{index}"
@@ -306,7 +334,7 @@ def _validate(
 
     if zygotes is None:
         return masked(_render_only(variants, render, progress))
-    ordered = _render_and_boot(run, plan, render, progress, root, zygotes)
+    ordered = _render_and_boot(run, plan, render, progress, root, zygotes, upgrade)
     if any(_MISSING in check.message for result in ordered for check in result.checks):
         notes.append(
             "Some of the template's imports are not installed for "
@@ -340,8 +368,10 @@ def _render_and_boot(
     progress: Callable[[int, int, VariantResult | None], None],
     root: Path,
     zygotes: ZygotePool,
+    upgrade: Upgrade | None,
 ) -> tuple[VariantResult, ...]:
-    """Each variant rendered, then booted in a fork of a zygote, side by side."""
+    """Each variant rendered (and updated, with *upgrade*), then booted in a fork of a
+    zygote, side by side."""
     workers = run.jobs or os.cpu_count() or 1
     # Renders share nothing, each has its own deadline: they run side by side, beside
     # the boots. A git template is cloned by copier, which changes the process's
@@ -357,7 +387,7 @@ def _render_and_boot(
         for index, each in enumerate(plan.variants):
             rendering = render_pool.submit(render, index)
             booted = boot_pool.submit(
-                _boot, run, each, rendering, root / f"variant-{index}", zygotes
+                _boot, run, each, rendering, root / f"variant-{index}", zygotes, upgrade
             )
             boots[booted] = index
         for future in as_completed(boots):
@@ -372,10 +402,13 @@ def _boot(
     rendering: Future[RenderedVariant],
     workdir: Path,
     zygotes: ZygotePool,
+    upgrade: Upgrade | None,
 ) -> VariantResult:
     """One variant, once rendered: with --install, its environment first; then booted in
     a fork of that environment's zygote."""
     rendered = rendering.result()
+    if upgrade is not None:
+        rendered = _upgraded(variant, rendered, upgrade, workdir)
     python = run.python
     installed: tuple[CheckResult, ...] = ()
     if run.install and rendered.project_dir is not None and rendered.entry_points is not None:
@@ -398,4 +431,58 @@ def _boot(
         server=run.server,
         python=python,
         installed=installed,
+    )
+
+
+def _upgrade(
+    run: ValidationRun, plan: ValidationPlan, to: str | None, root: Path, keys: list[str]
+) -> Upgrade | None:
+    """--update-from made ready (its usage errors raised before any render)."""
+    if run.update_from is None:
+        return None
+    then = refuse_unusable(plan.source.local_path, run.update_from)
+    assert plan.source.local_path is not None  # refuse_unusable refuses anything else
+    path = UpgradeFrom(
+        plan.source.local_path,
+        run.update_from,
+        to,
+        run.trust,
+        run.skip_tasks,
+        questions_then=then,
+        new_with_default=new_questions_with_default(plan.config, then),
+    )
+    return Upgrade(path, {root / f"variant-{i}": key for i, key in enumerate(keys)})
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """--update-from, resolved: what to update, and the older release's questions."""
+
+    path: UpgradeFrom
+    #: Each variant's fresh render's SECRET_KEY, by its work directory.
+    secret_keys: Mapping[Path, str]
+
+
+def _upgraded(
+    variant: Variant, rendered: RenderedVariant, upgrade: Upgrade, workdir: Path
+) -> RenderedVariant:
+    """*rendered* with the update check after its render, and the later checks on the
+    updated project (skipped if the update did not run)."""
+    if rendered.project_dir is None or rendered.static_checks is None:
+        return rendered
+    check, project = upgrade_variant(
+        variant,
+        upgrade.path,
+        workdir,
+        rendered.project_dir,
+        upgrade.secret_keys[workdir],
+    )
+    render = rendered.checks[0]
+    if project is None:
+        later = skipped_checks(CHECK_NAMES[1:], "the update did not run")
+        return RenderedVariant((render, check, *later))
+    return replace(
+        rendered,
+        checks=(render, check, *rendered.static_checks(project)),
+        project_dir=project,
     )
