@@ -7,7 +7,9 @@ autoescaping off, its context, ``project_name`` replaced in file and directory
 names, ``.py-tpl`` renamed ``.py``, only files with a rendered extension (``.py``
 and ``-e``) or name (``-n``) rendered and the others copied, hidden directories
 and ``__pycache__`` skipped unless ``-x`` is given, compiled files skipped, modes
-kept less the umask.
+kept less the umask. Stricter than Thibaud: version-control metadata (a ``.git``
+file or directory in any case, ``.hg``, ``.svn``, ``.bzr``...) is never copied,
+whatever ``-x`` says, and a template that renders ``.thibaud-admin`` is refused.
 
 We reuse Thibaud's pieces (``Engine``, ``Context``, ``handle_extensions``, its
 suffix rewrites, its secret-key and docs-version helpers) but not
@@ -32,6 +34,7 @@ from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.fs.permissions import current_umask
 from thibaud_cli.fs.walk import walk_tree
 from thibaud_cli.template.source import CLASSIC_BASE_NAME
+from thibaud_cli.vcs.metadata import is_vcs_metadata, refuse_foreign_metadata
 
 #: Files Thibaud never copies: they break imports of the new project.
 _COMPILED_SUFFIXES = (".pyo", ".pyc", ".py.class")
@@ -80,6 +83,10 @@ def render_classic(
     destination.mkdir(exist_ok=True)
     # Thibaud's walk (os.walk): a link to a directory is neither entered nor copied.
     for source in walk_tree(Path(root), prune=lambda path: _excluded(path.name, options.exclude)):
+        if is_vcs_metadata(source.name):
+            # A .git file (a gitfile naming a git directory whose config runs programs)
+            # or .hg/.svn/.bzr, in any case: never the project's, whatever -x says.
+            continue
         relative_dir = str(source.parent)[len(root) + 1 :].replace(CLASSIC_BASE_NAME, name)
         filename = source.name
         if source.is_dir():
@@ -98,6 +105,7 @@ def render_classic(
             shutil.copyfile(source, target)
         mode = stat.S_IMODE(source.stat().st_mode) & ~umask
         os.chmod(target, mode | stat.S_IWUSR)
+    refuse_foreign_metadata(destination)
     if black:
         _format(black, destination)
 
@@ -136,6 +144,8 @@ def _context(
 
 
 def _excluded(dirname: str, exclude: tuple[str, ...] | None) -> bool:
+    if is_vcs_metadata(dirname):
+        return True
     if exclude is None:
         return dirname.startswith(".") or dirname == "__pycache__"
     return dirname in (*_ALWAYS_EXCLUDED, *(entry.strip() for entry in exclude))

@@ -47,7 +47,7 @@ from thibaud_cli.template.sandbox.limits import (
 )
 from thibaud_cli.template.sandbox.memory import memory_ceiling
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
-from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
+from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_foreign_metadata
 
 
 class CopierSource(Protocol):
@@ -233,7 +233,7 @@ def open_render(
                 rendered = _run(worker, options, question)
         refuse_escaping_symlinks(destination)
         # What the render wrote; version-control metadata a task makes is the project's.
-        refuse_vcs_metadata(destination)
+        refuse_foreign_metadata(destination)
         yield RenderSession(rendered, worker, site)
 
 
