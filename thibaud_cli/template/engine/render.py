@@ -43,9 +43,8 @@ from thibaud_cli.template.sandbox.limits import (
     RenderBudget,
     contain,
     refuse_escaping_symlinks,
-    render_deadline,
+    render_bounds,
 )
-from thibaud_cli.template.sandbox.memory import memory_ceiling
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
 from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_foreign_metadata
 
@@ -318,13 +317,13 @@ def _run(worker: Any, options: RenderOptions, question: str | None) -> RenderedT
     messages: dict[Literal["before", "after"], str] = {}
     if operation is not None:
         # copier renders and shows it before the questions are asked (or answered).
-        with render_deadline(), memory_ceiling():
+        with render_bounds():
             messages["before"] = _message(worker, f"message_before_{operation}")
         if options.on_message is not None and messages["before"]:
             options.on_message(messages["before"])
     if options.interactive:
         worker.ask_questions()  # before the deadline starts
-    with render_deadline(), memory_ceiling():
+    with render_bounds():
         worker.run_copy()
         if operation is not None:
             messages["after"] = _message(worker, f"message_after_{operation}")
