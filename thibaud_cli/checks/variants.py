@@ -14,6 +14,7 @@ from typing import Any
 from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
 from thibaud_cli.formats.yaml import MAX_VALUES, YamlError, describe_error, load, too_large
+from thibaud_cli.fs.regular import read_regular_bytes
 
 #: Without --matrix: at most this many combinations, else a pairwise set.
 MAX_DEFAULT_VARIANTS = 12
@@ -185,7 +186,7 @@ def load_matrix(
     """The answer sets of a ``--matrix`` file (YAML or JSON: a list of mappings), each
     over *data*. Variants are named with the answers to *secrets* masked."""
     try:
-        entries = load(path.read_text("utf-8"))
+        entries = load(read_regular_bytes(path).decode("utf-8"))
     except OSError as error:
         raise MatrixFileError(f"--matrix {path}: cannot be read: {error.strerror}") from error
     except (UnicodeDecodeError, YamlError) as error:
