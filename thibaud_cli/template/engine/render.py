@@ -86,6 +86,9 @@ class RenderedTemplate:
     #: The template's messages for the operation, rendered as copier renders them
     #: (``before``: before the questions are answered, ``after``: with the answers).
     messages: Mapping[Literal["before", "after"], str] = field(default_factory=dict)
+    #: The answers to the secret questions as the render had them (given, defaults,
+    #: defaults generated at render time): what reports must never show.
+    secret_values: tuple[str, ...] = ()
 
 
 #: The copier operation a render is for: it decides which of the template's
@@ -350,6 +353,11 @@ def _rendered(worker: Any) -> RenderedTemplate:
         and key not in worker.answers.hidden
     }
     version = template_info.version
+    secret_values = tuple(
+        str(value)
+        for key, value in worker.answers.combined.items()
+        if key in secret and value is not None and str(value)
+    )
     return RenderedTemplate(
         answers=answers,
         version=str(version) if version is not None else None,
@@ -357,4 +365,5 @@ def _rendered(worker: Any) -> RenderedTemplate:
         questions=frozenset(map(str, template_info.questions_data)),
         secret_questions=frozenset(map(str, secret)),
         config=dict(template_info.config_data),
+        secret_values=secret_values,
     )
