@@ -60,3 +60,19 @@ def test_a_device_as_matrix_is_refused(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert "not a regular file" in done.stderr
+
+
+def test_a_fifo_or_a_device_as_a_report_to_merge_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "report.json")
+    for path in (str(tmp_path / "report.json"), "/dev/zero"):
+        done = run_cli("merge-reports", path, cwd=tmp_path, timeout=TIMEOUT)
+        assert done.returncode == 2, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "not a regular file" in done.stderr
+
+
+def test_a_report_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    done = run_cli("merge-reports", str(tmp_path / "deep.json"), cwd=tmp_path, timeout=TIMEOUT)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
