@@ -272,24 +272,8 @@ def _validate(
         values = {
             str(value) for each in variants for key, value in each.answers.items() if key in secrets
         }
-        values.update(secret_keys)
-        values.update(rendered_values)
-        shown = tuple(mask_result(result, secrets, values) for result in results)
-        # The notes name the variants: a remote template's secrets are known only now.
-        shown_notes = [mask_text(note, values) for note in notes]
-        if any(len(value) < MIN_MASKED_LENGTH for value in values if value):
-            shown_notes.append(
-                f"A secret answer is shorter than {MIN_MASKED_LENGTH} characters: it is masked "
-                "in answers and variant names, not inside messages, where masking it would "
-                "garble every word that holds it."
-            )
-        return ValidationReport(
-            plan.source.copier_source,
-            shown,
-            tuple(shown_notes),
-            planned=tuple(mask_text(name, values) for name in plan.planned),
-            plan_notes=tuple(mask_text(note, values) for note in plan.notes),
-        )
+        values.update(secret_keys, rendered_values)
+        return _masked_report(plan, results, notes, secrets=secrets, values=values)
 
     if plan.config_problem is not None:
         later = (*CHECK_NAMES[1:], *((SERVER_CHECK,) if run.server else ()))
@@ -333,6 +317,33 @@ def _validate(
             "interpreter) to validate with its packages."
         )
     return masked(ordered)
+
+
+def _masked_report(
+    plan: ValidationPlan,
+    results: tuple[VariantResult, ...],
+    notes: list[str],
+    *,
+    secrets: set[str],
+    values: set[str],
+) -> ValidationReport:
+    """The report of *results*, every secret *value* masked wherever it could show."""
+    shown = tuple(mask_result(result, secrets, values) for result in results)
+    # The notes name the variants: a remote template's secrets are known only now.
+    shown_notes = [mask_text(note, values) for note in notes]
+    if any(len(value) < MIN_MASKED_LENGTH for value in values if value):
+        shown_notes.append(
+            f"A secret answer is shorter than {MIN_MASKED_LENGTH} characters: it is masked "
+            "in answers and variant names, not inside messages, where masking it would "
+            "garble every word that holds it."
+        )
+    return ValidationReport(
+        plan.source.copier_source,
+        shown,
+        tuple(shown_notes),
+        planned=tuple(mask_text(name, values) for name in plan.planned),
+        plan_notes=tuple(mask_text(note, values) for note in plan.notes),
+    )
 
 
 def _render_only(
