@@ -251,8 +251,36 @@ def test_an_option_too_deep_for_the_parser_is_refused(
         before = tree_snapshot(project)
         result = run(runner, project, "add-asgi-middleware", PROXY, "-o", f"trusted_hosts={deep}")
         assert result.exit_code == 2, result.output
-        assert result.output.count("\n") == 1 and "too many nested parentheses" in result.output
+        assert result.output.count("\n") == 1 and "nests more than 50 levels" in result.output
         assert tree_snapshot(project) == before
+
+
+@pytest.mark.parametrize("depth", [51, 199])
+def test_an_option_too_deep_for_later_edits_is_refused(
+    runner: CliRunner, layouts: dict[str, Path], tmp_path: Path, depth: int
+) -> None:
+    """Issue 25: 199 levels parsed, were written, and the next add-asgi-middleware hit
+    libcst's recursion limit (an internal error)."""
+    project = copy_of(layouts, "stock", tmp_path)
+    before = tree_snapshot(project)
+    deep = "[" * depth + "]" * depth
+    result = run(runner, project, "add-asgi-middleware", PROXY, "--no-verify", "-o", f"x={deep}")
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and "nests more than 50 levels" in result.output
+    assert tree_snapshot(project) == before
+
+
+def test_an_asgi_module_nested_too_deep_to_edit_is_one_line(
+    runner: CliRunner, layouts: dict[str, Path], tmp_path: Path
+) -> None:
+    project = copy_of(layouts, "stock", tmp_path)
+    asgi = next(project.glob("*/asgi.py"))
+    asgi.write_text(asgi.read_text() + "\nDEEP = " + "[" * 199 + "]" * 199 + "\n")
+    before = tree_snapshot(project)
+    result = run(runner, project, "add-asgi-middleware", PROXY, "--no-verify")
+    assert result.exit_code == 1, result.output
+    assert result.output.count("\n") == 1 and "too deeply" in result.output, result.output
+    assert tree_snapshot(project) == before
 
 
 def test_list_tells_a_wrap_changed_by_hand_and_regenerate_puts_it_back(

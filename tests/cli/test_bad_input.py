@@ -296,7 +296,7 @@ MATRIX = [
             "{root}/project",
         ],
         2,
-        "too many nested parentheses",
+        "nests more than 50 levels",
     ),
     (
         "project-dir-missing",

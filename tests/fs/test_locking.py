@@ -94,3 +94,39 @@ def test_a_lock_left_by_a_killed_command_does_not_block_the_next(
     assert time.monotonic() - started < LOCK_WAIT_SECONDS
     assert chain_is_consistent(project) == ["ProxyHeadersMiddleware"]
     assert not (project / CONTROL_DIRNAME).exists()
+
+
+def test_thousands_of_concurrent_acquisitions_all_wait(tmp_path: Path) -> None:
+    """Issue 25: 25 of 12,000 acquisitions failed with 'File exists: .thibaud-admin' when
+    a holder removed the control directory between another's mkdir and its check."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from thibaud_cli.fs.lock import project_lock\n"
+        "failed = 0\n"
+        "for _ in range(int(sys.argv[2])):\n"
+        "    try:\n"
+        "        with project_lock(Path(sys.argv[1]), wait=600):\n"
+        "            pass\n"
+        "    except Exception as error:\n"
+        "        failed += 1\n"
+        "        print(type(error).__name__, error, file=sys.stderr)\n"
+        "print(failed)\n"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path), "500"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+        assert out.strip() == "0", err
+    assert not (tmp_path / CONTROL_DIRNAME).exists()

@@ -63,3 +63,38 @@ def cli_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def _program(module: bool) -> list[str]:
     return [sys.executable, "-m", "thibaud_cli"] if module else [str(BIN_DIR / "thibaud-admin")]
+
+
+def run_cli_measured(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120.0
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """:func:`run_cli` (``python -m thibaud_cli``), and the peak resident size of that one
+    process in MiB (``wait4``'s own usage: no other child of the test counts)."""
+    import tempfile
+    import time
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [*_program(True), *args],
+            cwd=cwd,
+            env=cli_environment(env),
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                raise subprocess.TimeoutExpired(process.args, timeout)
+            time.sleep(0.05)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(process.args, process.returncode, out.read(), err.read())
+    return done, usage.ru_maxrss / 1024

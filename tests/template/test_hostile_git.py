@@ -107,6 +107,74 @@ def test_vcs_metadata_in_a_template_is_never_rendered(
         assert not (tmp_path / "shop").exists()
 
 
+def classic_gitfile_template(tmp_path: Path, marker: Path) -> Path:
+    """A Django-style template (no copier.yml) shipping a ``.git`` *file* that names a git
+    directory of its own, whose configuration runs a program on ``git status``."""
+    template = build_file_tree(
+        tmp_path / "classic",
+        {"manage.py-tpl": "# {{ project_name }}\n", "project_name/__init__.py-tpl": ""},
+    )
+    gitdir = tmp_path / "classic" / "project_name" / "hidden.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(gitdir))
+    git(gitdir, "config", "core.bare", "false")
+    git(gitdir, "config", "core.fsmonitor", str(program(tmp_path, marker)))
+    (template / ".git").write_text(f"gitdir: {gitdir}\n")
+    (template / "project_name" / ".git").write_text(f"gitdir: {gitdir}\n")
+    return template
+
+
+def plain_git_status(directory: Path) -> None:
+    """What the user types first in a new project: their own git, none of our overrides."""
+    import subprocess
+
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(directory.parent)}
+    subprocess.run(["git", "status"], cwd=directory, env=env, capture_output=True, check=False)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [(), ("-x", "nothing"), ("-x", ".git"), ("-n", ".git")],
+    ids=["no options", "-x", "-x .git", "-n .git"],
+)
+def test_a_django_style_gitfile_is_never_rendered(
+    runner: CliRunner, tmp_path: Path, marker: Path, extra: tuple[str, ...]
+) -> None:
+    template = classic_gitfile_template(tmp_path, marker)
+    # The control: plain git in the template itself does run the program.
+    plain_git_status(template)
+    assert marker.exists()
+    marker.unlink()
+    code, output = start(runner, template, tmp_path / "shop", *extra)
+    assert code == 0, output
+    assert vcs_paths(tmp_path / "shop") == []
+    plain_git_status(tmp_path / "shop")
+    plain_git_status(tmp_path / "shop" / "shop")
+    assert not marker.exists(), marker.read_text()
+
+
+@pytest.mark.parametrize("extra", [(), ("-x", "nothing")], ids=["no options", "-x"])
+def test_django_style_vcs_metadata_is_never_rendered_whatever_x_says(
+    runner: CliRunner, tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    template = build_file_tree(
+        tmp_path / "classic",
+        {
+            "manage.py-tpl": "# {{ project_name }}\n",
+            ".hg/hgrc": "[hooks]\nupdate = touch pwned\n",
+            ".svn/entries": "12\n",
+            ".GIT/config": "[core]\n",
+            ".bzr/branch-format": "x\n",
+            ".Hg": "x\n",
+            "project_name/.git/config": "[core]\n",
+            "project_name/.svn": "x\n",
+        },
+    )
+    code, output = start(runner, template, tmp_path / "shop", *extra)
+    assert code == 0, output
+    assert (tmp_path / "shop" / "manage.py").is_file()
+    assert vcs_paths(tmp_path / "shop") == []
+
+
 def test_update_never_touches_the_projects_git(runner: CliRunner, tmp_path: Path) -> None:
     repo = build_file_tree(tmp_path / "template", TEMPLATE)
     git(repo, "init", "-q", "-b", "master")

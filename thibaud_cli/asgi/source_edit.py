@@ -59,12 +59,18 @@ class ModuleSource:
         self.relative = relative
         try:
             self.module = cst.parse_module(source)
+            self._lines = _statement_lines(self.module)
         except cst.ParserSyntaxError as error:
             raise EntryPointError(
                 f"{relative} is not valid Python (line {error.raw_line}): {error.message}. "
                 "Nothing was written; fix it, then run the command again."
             ) from None
-        self._lines = _statement_lines(self.module)
+        except RecursionError:
+            # libcst walks the tree recursively: brackets nested a couple of hundred deep.
+            raise EntryPointError(
+                f"{relative} nests its code too deeply to be edited safely. Nothing was "
+                "written; flatten the deepest expression, then run the command again."
+            ) from None
 
     @property
     def code(self) -> str:

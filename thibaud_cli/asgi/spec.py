@@ -136,10 +136,23 @@ def python_literal(value: Any) -> str:
     return repr(value)
 
 
+#: How deeply an option value may nest (lists in lists...): far past any real
+#: middleware's options, and far below what Python's parser (200 brackets in a whole
+#: statement) and libcst's recursion (which a later command's edit of ``asgi.py`` needs)
+#: can take once the value sits in the file.
+MAX_OPTION_NESTING = 50
+
+
 def _check_literal(value: Any, *, key: str, text: str) -> None:
-    stack = [value]
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if depth > MAX_OPTION_NESTING:
+            raise MiddlewareSpecError(
+                f"--option {key}: the value nests more than {MAX_OPTION_NESTING} levels deep, "
+                "more than asgi.py can carry for later edits; give a flatter value. Nothing "
+                "was written."
+            )
         if not isinstance(item, _LITERAL_TYPES):
             raise MiddlewareSpecError(
                 f"--option {key}={text}: {type(item).__name__} values are not supported; "
@@ -151,10 +164,9 @@ def _check_literal(value: Any, *, key: str, text: str) -> None:
                 "Python literals."
             )
         if isinstance(item, list | tuple):
-            stack.extend(item)
+            stack.extend((child, depth + 1) for child in item)
         elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            stack.extend((child, depth + 1) for child in (*item.keys(), *item.values()))
 
 
 def parse_option(text: str) -> tuple[str, OptionValue]:

@@ -8,12 +8,13 @@ compile, entry points) run on the result.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from thibaud_cli.checks.boot import RenderedVariant
 from thibaud_cli.checks.results import CHECK_NAMES, CheckResult, skipped_checks
-from thibaud_cli.checks.variants import Variant
+from thibaud_cli.checks.variants import Variant, mask_text
 from thibaud_cli.errors import TemplateError, ThibaudCliError
 from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.source import TemplateSource
@@ -35,8 +36,10 @@ def _without_location(check: CheckResult) -> CheckResult:
 _TASK_OUTPUT_LIMIT = 4000
 
 
-def _task_output(log: Path) -> str:
+def _task_output(log: Path, secret_values: Iterable[str]) -> str:
     text = log.read_text("utf-8", errors="replace").strip() if log.is_file() else ""
+    # Masked before it is cut short: a secret across the cut would show its tail.
+    text = mask_text(text, secret_values)
     if len(text) > _TASK_OUTPUT_LIMIT:
         text = "...\n" + text[-_TASK_OUTPUT_LIMIT:]
     return f"; the template's tasks printed:\n{text}" if text else ""
@@ -53,9 +56,11 @@ def render_variant(
     vcs_ref: str | None,
     run_tasks: bool = True,
     compiled: CompiledCache | None = None,
+    secret_values_seen: set[str] | None = None,
 ) -> RenderedVariant:
     """Render *variant* and run the static checks. The template's secret questions
-    are added to *secrets_seen* (a remote template's are known only once rendered).
+    are added to *secrets_seen* (a remote template's are known only once rendered),
+    and their answers as rendered (defaults, generated ones) to *secret_values_seen*.
     The variants of one run share the *compiled* Jinja code."""
     from thibaud_cli.checks.leftovers import check_leftovers
     from thibaud_cli.checks.static import check_compiles, check_entry_points
@@ -83,8 +88,12 @@ def render_variant(
             compiled=compiled,
         )
     except ThibaudCliError as error:
-        return _not_rendered(error, task_log, time.perf_counter() - started)
+        known = _secret_values(variant, secrets_seen, secret_key, ())
+        return _not_rendered(error, task_log, time.perf_counter() - started, known)
     secrets_seen.update(rendered.secret_questions)
+    values = _secret_values(variant, secrets_seen, secret_key, rendered.secret_values)
+    if secret_values_seen is not None:
+        secret_values_seen.update(values)
     try:
         declared = declared_entry_points(rendered.config, rendered.answers)
     except TemplateError as error:
@@ -97,7 +106,7 @@ def render_variant(
         "render",
         "passed",
         f"rendered (settings {entry_points.settings}, ASGI {entry_points.asgi})"
-        + _task_output(task_log),
+        + _task_output(task_log, values),
         duration=time.perf_counter() - started,
     )
     syntax = TemplateSyntax.of_copier(rendered.config)
@@ -114,13 +123,23 @@ def render_variant(
     )
 
 
-def _not_rendered(error: ThibaudCliError, task_log: Path, duration: float) -> RenderedVariant:
+def _secret_values(
+    variant: Variant, secrets: Collection[str], secret_key: str, rendered: Iterable[str]
+) -> set[str]:
+    """Every value of this variant's that no report may show."""
+    given = {str(value) for key, value in variant.answers.items() if key in secrets}
+    return {secret_key, *given, *rendered}
+
+
+def _not_rendered(
+    error: ThibaudCliError, task_log: Path, duration: float, secret_values: Iterable[str]
+) -> RenderedVariant:
     """A variant that failed to render: what went wrong, and every later check skipped."""
     failed = _without_location(
         CheckResult(
             "render",
             "failed",
-            str(error) + _task_output(task_log),
+            str(error) + _task_output(task_log, secret_values),
             file=getattr(error, "template_file", None),
             line=getattr(error, "line", None),
             duration=duration,

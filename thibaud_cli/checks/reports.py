@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
@@ -103,6 +104,16 @@ def json_report(report: ValidationReport) -> str:
     return json.dumps(document, indent=2, default=str) + "\n"
 
 
+#: What XML 1.0 cannot hold, escaped or not (NUL, most control characters, lone
+#: surrogates, U+FFFE and U+FFFF): a message holding one would make the file unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """*text* as XML can carry it: each character XML forbids written as ``\\xNN``."""
+    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def junit_xml(report: ValidationReport) -> str:
     """JUnit XML: a testsuite per variant, a testcase per check (what CI systems display)."""
     import xml.etree.ElementTree as ElementTree
@@ -119,7 +130,7 @@ def junit_xml(report: ValidationReport) -> str:
         suite = ElementTree.SubElement(
             root,
             "testsuite",
-            name=variant.name,
+            name=_xml_text(variant.name),
             tests=str(len(variant.checks)),
             failures=str(len(variant.failed)),
             skipped=str(sum(1 for check in variant.checks if check.status == "skipped")),
@@ -130,20 +141,20 @@ def junit_xml(report: ValidationReport) -> str:
             case = ElementTree.SubElement(
                 suite,
                 "testcase",
-                classname=f"validate-template.{variant.name}",
-                name=check.name,
+                classname=_xml_text(f"validate-template.{variant.name}"),
+                name=_xml_text(check.name),
                 time=f"{check.duration:.3f}",
             )
             if check.file is not None:
-                case.set("file", check.file)
+                case.set("file", _xml_text(check.file))
             if check.line is not None:
                 case.set("line", str(check.line))
             if check.status == "failed":
-                failure = ElementTree.SubElement(case, "failure", message=check.message)
-                failure.text = (
-                    f"{check.location}: {check.message}" if check.location else (check.message)
+                failure = ElementTree.SubElement(case, "failure", message=_xml_text(check.message))
+                failure.text = _xml_text(
+                    f"{check.location}: {check.message}" if check.location else check.message
                 )
             elif check.status == "skipped":
-                ElementTree.SubElement(case, "skipped", message=check.message)
+                ElementTree.SubElement(case, "skipped", message=_xml_text(check.message))
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -14,6 +14,7 @@ from typing import Any
 from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
 from thibaud_cli.formats.yaml import MAX_VALUES, YamlError, describe_error, load, too_large
+from thibaud_cli.fs.regular import read_regular_bytes
 
 #: Without --matrix: at most this many combinations, else a pairwise set.
 MAX_DEFAULT_VARIANTS = 12
@@ -54,14 +55,41 @@ def secret_questions(config: Mapping[str, Any]) -> frozenset[str]:
     )
 
 
+def secret_defaults(config: Mapping[str, Any]) -> frozenset[str]:
+    """The literal defaults of the secret questions (a default with Jinja in it is
+    known once rendered: :attr:`RenderedTemplate.secret_values`)."""
+    return frozenset(
+        str(spec["default"])
+        for name, spec in config.items()
+        if name in secret_questions(config)
+        and isinstance(spec, Mapping)
+        and spec.get("default") not in (None, "")
+        and "{" not in str(spec["default"])
+    )
+
+
 def mask_answers(answers: Mapping[str, Any], secrets: Collection[str]) -> dict[str, Any]:
     """*answers* with the answer to every secret question replaced by :data:`MASK`."""
     return {key: MASK if key in secrets else value for key, value in answers.items()}
 
 
+#: Secret values shorter than this are masked in answers and names (by key), not inside
+#: free text: a one-letter secret replaced there would garble every word holding it,
+#: and a value that short is no secret from anyone who can guess.
+MIN_MASKED_LENGTH = 4
+
+
+def maskable(values: Iterable[str]) -> list[str]:
+    """The *values* masked inside text, longest first (a secret holding another goes whole)."""
+    return sorted(
+        {value for value in values if len(value) >= MIN_MASKED_LENGTH}, key=len, reverse=True
+    )
+
+
 def mask_text(text: str, values: Iterable[str]) -> str:
-    """*text* with every one of the secret *values* in it replaced by :data:`MASK`."""
-    for value in sorted({value for value in values if value}, key=len, reverse=True):
+    """*text* with every secret value in it (:func:`maskable`) replaced by :data:`MASK`.
+    Mask before cutting a text short: a cut secret's tail would no longer match."""
+    for value in maskable(values):
         text = text.replace(value, MASK)
     return text
 
@@ -71,9 +99,10 @@ def mask_result(
 ) -> VariantResult:
     """*result* as reports may show it: secret answers masked in its answers, and
     secret *values* masked wherever they appear (its name, every check's message)."""
+    ordered = maskable(values)
 
     def masked(text: str) -> str:
-        return mask_text(text, values)
+        return mask_text(text, ordered)
 
     return VariantResult(
         masked(result.name),
@@ -104,7 +133,7 @@ def _varied_values(spec: Mapping[str, Any]) -> list[Any]:
 
 
 def default_variants(
-    config: Mapping[str, Any], data: Mapping[str, Any]
+    config: Mapping[str, Any], data: Mapping[str, Any], secrets: Collection[str] | None = None
 ) -> tuple[list[Variant], list[str]]:
     """Every combination of the values of the questions with ``choices`` and the
     ``bool`` questions (questions answered by *data* stay fixed), the defaults first;
@@ -116,7 +145,8 @@ def default_variants(
 
     from thibaud_cli.checks.pairwise import pairwise
 
-    secrets = secret_questions(config)
+    if secrets is None:
+        secrets = secret_questions(config)
     parameters = {
         question: values
         for question, spec in config.items()
@@ -194,7 +224,7 @@ def load_matrix(
     """The answer sets of a ``--matrix`` file (YAML or JSON: a list of mappings), each
     over *data*. Variants are named with the answers to *secrets* masked."""
     try:
-        entries = load(path.read_text("utf-8"))
+        entries = load(read_regular_bytes(path).decode("utf-8"))
     except OSError as error:
         raise MatrixFileError(f"--matrix {path}: cannot be read: {error.strerror}") from error
     except (UnicodeDecodeError, YamlError) as error:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from thibaud_cli.fs.regular import is_special
+
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
@@ -44,6 +46,14 @@ def version_option() -> Callable[[FC], FC]:
     )
 
 
+def _not_special(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Any:
+    # click refuses a regular file here, not a FIFO or a device: importing from one
+    # (Python tries it as a zip archive) would block for ever.
+    if value is not None and is_special(value):
+        raise click.BadParameter(f"'{value}' is a FIFO, a device or a socket, not a directory.")
+    return value
+
+
 def common_options() -> Callable[[FC], FC]:
     """The options every Thibaud management command takes, as Thibaud names them.
 
@@ -72,6 +82,7 @@ def common_options() -> Callable[[FC], FC]:
             "--pythonpath",
             metavar="DIRECTORY",
             type=click.Path(file_okay=False, path_type=Path),
+            callback=_not_special,
             help="A directory to put first on the Python path; startproject refuses a "
             "name that a module there already has.",
         ),

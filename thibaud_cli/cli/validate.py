@@ -204,10 +204,10 @@ def _show(
 ) -> None:
     """The report on standard output (and in *junit_xml*); exit 1 if a check failed."""
     from thibaud_cli.checks.reports import junit_xml as junit_report
-    from thibaud_cli.fs.atomic import write_text_atomic
+    from thibaud_cli.fs.atomic import write_text_where_named
 
     if junit_xml is not None:
-        write_text_atomic(junit_xml, junit_report(report))
+        write_text_where_named(junit_xml, junit_report(report))
     output.show_validation(report, output_format=output_format, verbosity=verbosity)
     ctx.exit(0 if report.ok else 1)
 

@@ -17,6 +17,15 @@ The journal is removed once every rename is durable: that is the commit. While i
 exists the change can be rolled back, from any point, any number of times: a saved
 path gets its old file back (by a rename), a created one is removed if it is still
 the file this change put there, and the created directories are removed if empty.
+
+A journal is read as untrusted input (:func:`load_journal`): one can be planted (a
+template shipping ``.thibaud-admin/``, a directory someone else prepared), and a
+rollback renames and removes what it names. So before anything is restored or
+removed, every path it names must lie inside the project without following a
+symlink (``..``, absolute paths, a symlinked parent, the control directory itself
+are refused), the staging area must be real directories, and a saved file must be a
+regular file or a symlink that stays inside the project. A journal that fails is
+refused in one line and left where it is, for the user to look at.
 """
 
 from __future__ import annotations
@@ -25,13 +34,14 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from thibaud_cli.errors import InterruptedChangeError
 from thibaud_cli.fs.atomic import fsync_directory
-from thibaud_cli.fs.lock import control_directory, lock_held
+from thibaud_cli.fs.lock import CONTROL_DIRNAME, control_directory, lock_held, refuse_linked_control
 
 TRANSACTION_DIRNAME = "transaction"
 JOURNAL_FILENAME = "journal.json"
@@ -83,7 +93,7 @@ class Journal:
     @classmethod
     def read(cls, path: Path) -> Journal:
         try:
-            document: Any = json.loads(path.read_bytes())
+            document: Any = json.loads(_read_journal_bytes(path))
             if document["format"] != _FORMAT:
                 raise ValueError(f"unknown format {document['format']!r}")
             return cls(
@@ -102,7 +112,7 @@ class Journal:
                     for item in document["entries"]
                 ),
             )
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
             raise InterruptedChangeError(
                 f"{path}, the journal of an interrupted change, cannot be read ({error}): "
                 f"restore the project from version control, then remove "
@@ -113,11 +123,106 @@ class Journal:
         return f"thibaud-admin {self.operation} (process {self.pid}, started {self.started})"
 
 
+#: A journal names paths, never contents: far more than any project's worth of paths.
+_JOURNAL_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _read_journal_bytes(path: Path) -> bytes:
+    # Never through a symlink, never a FIFO or a device, never without end.
+    descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = handle.read(_JOURNAL_MAX_BYTES + 1)
+    if len(data) > _JOURNAL_MAX_BYTES:
+        raise ValueError("larger than any journal thibaud-admin writes")
+    return data
+
+
 def _pair(value: Any) -> tuple[int, int] | None:
     if value is None:
         return None
     first, second = value
     return int(first), int(second)
+
+
+def load_journal(root: Path) -> Journal:
+    """The journal left in *root*, read and checked (see the module's docstring)."""
+    transaction = transaction_directory(root)
+    journal_path = transaction / JOURNAL_FILENAME
+    journal = Journal.read(journal_path)
+    problem = _outside_problem(root, journal)
+    if problem is not None:
+        raise InterruptedChangeError(
+            f"{journal_path} is not a journal thibaud-admin wrote ({problem}): nothing was "
+            f"restored or removed. Look at it, then remove {transaction.parent} yourself."
+        )
+    return journal
+
+
+def _outside_problem(root: Path, journal: Journal) -> str | None:
+    """Why *journal* could make a rollback touch something outside *root* (None: it cannot)."""
+    transaction = transaction_directory(root)
+    for directory in (transaction, transaction / "old", transaction / "new"):
+        if os.path.lexists(directory) and not _real_directory(directory):
+            return f"{directory.relative_to(root)} is not a directory"
+    for entry in journal.entries:
+        if entry.action not in ("write", "remove"):
+            return f"unknown action {entry.action!r}"
+    named = [entry.path for entry in journal.entries] + list(journal.created_directories)
+    for relative in named:
+        problem = _path_problem(root, relative)
+        if problem is not None:
+            return f"it names {relative!r}, {problem}"
+    for relative in journal.created_directories:
+        if os.path.lexists(root / relative) and not _real_directory(root / relative):
+            return f"it names {relative!r} as a directory it created, which is not one"
+    for index, entry in enumerate(journal.entries):
+        problem = _saved_problem(root, entry, transaction / "old" / str(index))
+        if problem is not None:
+            return problem
+    return None
+
+
+def _path_problem(root: Path, relative: str) -> str | None:
+    path = PurePosixPath(relative)
+    if not path.parts or path.is_absolute() or ".." in path.parts or "\x00" in relative:
+        return "which is not a path inside the project"
+    if path.parts[0].casefold() == CONTROL_DIRNAME:
+        return "thibaud-admin's own directory"
+    parent = root
+    for part in path.parts[:-1]:
+        parent = parent / part
+        try:
+            status = parent.lstat()
+        except FileNotFoundError:
+            return None  # made by the rollback, a real directory
+        if not stat.S_ISDIR(status.st_mode):
+            return f"whose parent {parent.relative_to(root)} is not a directory (a symlink?)"
+    return None
+
+
+def _saved_problem(root: Path, entry: JournalEntry, saved: Path) -> str | None:
+    try:
+        status = saved.lstat()
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(status.st_mode):
+        target = os.readlink(saved)
+        where = PurePosixPath(entry.path).parent / target
+        if os.path.isabs(target) or ".." in PurePosixPath(os.path.normpath(where)).parts:
+            return f"the saved copy of {entry.path!r} is a symlink leading out of the project"
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return f"the saved copy of {entry.path!r} is not a file"
+    return None
+
+
+def _real_directory(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def rollback(root: Path, journal: Journal) -> None:
@@ -157,13 +262,19 @@ def recover(root: Path) -> str | None:
     transaction = transaction_directory(root)
     if not os.path.lexists(transaction):
         return None
+    if not _real_directory(transaction):
+        raise InterruptedChangeError(
+            f"{transaction} is not a directory (a symbolic link?), so not thibaud-admin's: "
+            f"nothing was restored or removed. Look at it, then remove {transaction.parent} "
+            "yourself."
+        )
     journal_path = transaction / JOURNAL_FILENAME
-    if not journal_path.exists():
+    if not os.path.lexists(journal_path):
         # Killed while staging (nothing in the project was touched yet), or after
         # the commit (everything was): either way only the staging area is left.
         shutil.rmtree(transaction)
         return None
-    journal = Journal.read(journal_path)
+    journal = load_journal(root)
     rollback(root, journal)
     journal_path.unlink()
     shutil.rmtree(transaction)
@@ -201,10 +312,11 @@ def find_interrupted(root: Path) -> InterruptedChange | None:
     A journal whose command still holds the lock is a change in progress, not one
     that was interrupted.
     """
+    refuse_linked_control(root)
     journal_path = transaction_directory(root) / JOURNAL_FILENAME
-    if not journal_path.is_file() or lock_held(root):
+    if not os.path.lexists(journal_path) or lock_held(root):
         return None
-    return InterruptedChange(root, Journal.read(journal_path))
+    return InterruptedChange(root, load_journal(root))
 
 
 def refuse_interrupted(root: Path) -> None:

@@ -7,6 +7,10 @@ transaction's journal and staged files (``fs.transaction``). It carries its own
 it is removed when the command ends: a project only has one while a command runs,
 or after a command was killed, until the next one rolls the change back.
 
+The control directory must be a directory of the project's own, never a symlink:
+one planted to point elsewhere would have the lock, the journal and its staged files
+written (and rolled back) through it (:func:`refuse_linked_control`).
+
 Removing the lock file is safe: a process that locked a file since unlinked sees
 that the path no longer names what it holds, and tries again.
 """
@@ -17,11 +21,12 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from thibaud_cli.errors import ProjectLockedError, ProjectNotFoundError
+from thibaud_cli.errors import InterruptedChangeError, ProjectLockedError, ProjectNotFoundError
 
 CONTROL_DIRNAME = ".thibaud-admin"
 LOCK_FILENAME = "lock"
@@ -38,12 +43,31 @@ def control_directory(root: Path) -> Path:
     return root / CONTROL_DIRNAME
 
 
+def refuse_linked_control(root: Path) -> None:
+    """Raise if *root*'s control directory exists and is not a plain directory (a symlink)."""
+    control = control_directory(root)
+    try:
+        status = control.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise InterruptedChangeError(f"{control} cannot be read: {error.strerror}.") from error
+    if not stat.S_ISDIR(status.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(status.st_mode) else "not a directory"
+        raise InterruptedChangeError(
+            f"{control} is {kind}, not thibaud-admin's own directory: nothing was done. "
+            "Look at it, then remove it yourself."
+        )
+
+
 def lock_held(root: Path) -> bool:
     """Whether a process (this one included) holds *root*'s lock. Writes nothing."""
     if root.absolute() in _held:
         return True
     try:
-        descriptor = os.open(control_directory(root) / LOCK_FILENAME, os.O_RDONLY | os.O_CLOEXEC)
+        descriptor = os.open(
+            control_directory(root) / LOCK_FILENAME, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
+        )
     except OSError:
         return False
     try:
@@ -81,12 +105,21 @@ def _acquire(root: Path, deadline: float) -> int:
     if not root.is_dir():
         raise ProjectNotFoundError(f"'{root}' is not a directory.")
     while True:
-        control.mkdir(exist_ok=True)
+        refuse_linked_control(root)
+        with contextlib.suppress(FileExistsError):
+            control.mkdir()
         try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            # Never through a planted symlink: the lock file is truncated once held.
+            flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+            descriptor = os.open(path, flags, 0o644)
         except FileNotFoundError:
             continue  # the holder removed the directory between the two calls
-        except OSError:
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise InterruptedChangeError(
+                    f"{path} is a symbolic link, not thibaud-admin's lock: nothing was done. "
+                    f"Look at it, then remove {control} yourself."
+                ) from error
             with contextlib.suppress(OSError):
                 control.rmdir()
             raise

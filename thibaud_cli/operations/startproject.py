@@ -46,7 +46,6 @@ from thibaud_cli.template.engine.render import (
     open_render,
 )
 from thibaud_cli.template.naming import find_name_question, split_config
-from thibaud_cli.template.sandbox.limits import render_deadline
 from thibaud_cli.template.source import (
     SourceKind,
     TemplateSource,
@@ -293,7 +292,6 @@ class _Render:
             options=self.classic_options,
             scratch=root.parent / "template",
             user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
-            render_guard=render_deadline,
         )
         requirements = declared_requirements(root)
         refuse_dependency_clash(self.name, requirements)

@@ -38,11 +38,13 @@ from thibaud_cli.checks.upgrade.path import (
     upgrade_variant,
 )
 from thibaud_cli.checks.variants import (
+    MIN_MASKED_LENGTH,
     Variant,
     default_variants,
     load_matrix,
     mask_result,
     mask_text,
+    secret_defaults,
     secret_questions,
     select_shard,
     select_variant,
@@ -122,10 +124,13 @@ def _plan(run: ValidationRun) -> ValidationPlan:
                 "render", "failed", str(error), file=error.template_file, line=error.line
             )
     notes: list[str] = []
+    # A remote template's secret questions are known only once it renders: until then
+    # every --data answer may be one, and is masked in the variants' names.
+    named_secrets = secret_questions(config) if source.local_path else frozenset(run.data)
     if run.matrix is not None:
-        variants = load_matrix(run.matrix, run.data, secret_questions(config))
+        variants = load_matrix(run.matrix, run.data, named_secrets)
     else:
-        variants, notes = default_variants(config, run.data)
+        variants, notes = default_variants(config, run.data, named_secrets)
         if source.local_path is None:
             notes.append("A remote template's choices are not read: only its defaults were run.")
     planned = tuple(variant.name for variant in variants)
@@ -287,20 +292,15 @@ def _validate(
     # nor the SECRET_KEY each variant is given, wherever they would appear.
     secrets = set(secret_questions(plan.config)) | {"secret_key"}
     secret_keys = [generate_secret_key() for _ in variants]
+    # The answers the renders had: defaults and those generated at render time too.
+    rendered_values: set[str] = set(secret_defaults(plan.config))
 
     def masked(results: tuple[VariantResult, ...]) -> ValidationReport:
         values = {
             str(value) for each in variants for key, value in each.answers.items() if key in secrets
         }
-        values.update(secret_keys)
-        shown = tuple(mask_result(result, secrets, values) for result in results)
-        return ValidationReport(
-            plan.source.copier_source,
-            shown,
-            tuple(notes),
-            planned=tuple(mask_text(name, values) for name in plan.planned),
-            plan_notes=plan.notes,
-        )
+        values.update(secret_keys, rendered_values)
+        return _masked_report(plan, results, notes, secrets=secrets, values=values)
 
     if plan.config_problem is not None:
         later = (*CHECK_NAMES[1:], *((SERVER_CHECK,) if run.server else ()))
@@ -327,6 +327,7 @@ def _validate(
             trust=run.trust,
             secret_key=secret_keys[index],
             secrets_seen=secrets,
+            secret_values_seen=rendered_values,
             vcs_ref=vcs_ref,
             run_tasks=not run.skip_tasks,
             compiled=compiled,
@@ -344,6 +345,33 @@ def _validate(
             "interpreter) to validate with its packages."
         )
     return masked(ordered)
+
+
+def _masked_report(
+    plan: ValidationPlan,
+    results: tuple[VariantResult, ...],
+    notes: list[str],
+    *,
+    secrets: set[str],
+    values: set[str],
+) -> ValidationReport:
+    """The report of *results*, every secret *value* masked wherever it could show."""
+    shown = tuple(mask_result(result, secrets, values) for result in results)
+    # The notes name the variants: a remote template's secrets are known only now.
+    shown_notes = [mask_text(note, values) for note in notes]
+    if any(len(value) < MIN_MASKED_LENGTH for value in values if value):
+        shown_notes.append(
+            f"A secret answer is shorter than {MIN_MASKED_LENGTH} characters: it is masked "
+            "in answers and variant names, not inside messages, where masking it would "
+            "garble every word that holds it."
+        )
+    return ValidationReport(
+        plan.source.copier_source,
+        shown,
+        tuple(shown_notes),
+        planned=tuple(mask_text(name, values) for name in plan.planned),
+        plan_notes=tuple(mask_text(note, values) for note in plan.notes),
+    )
 
 
 def _render_only(

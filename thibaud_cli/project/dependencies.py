@@ -68,7 +68,12 @@ def with_dependency(pyproject: str | None, name: str, version: str) -> Dependenc
     project = document.get("project")
     if not isinstance(project, dict):
         return DependencyChange(requirement, not_added=f"{PYPROJECT} has no [project] table")
-    if "dependencies" in project.get("dynamic", []):
+    dynamic = project.get("dynamic", [])
+    if not isinstance(dynamic, list):
+        return DependencyChange(
+            requirement, not_added=f"[project].dynamic in {PYPROJECT} is not a list"
+        )
+    if "dependencies" in dynamic:
         return DependencyChange(
             requirement, not_added=f"{PYPROJECT} declares its dependencies dynamic"
         )

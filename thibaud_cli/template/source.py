@@ -164,6 +164,12 @@ def resolve_template(template: str | None, *, read_config: bool = True) -> Templ
     if template is None or template == BUNDLED_TEMPLATE:
         path = bundled_template_path()
         return TemplateSource(SourceKind.BUNDLED, str(path), BUNDLED_TEMPLATE, path)
+    try:
+        urllib.parse.urlsplit(template)
+    except ValueError as error:  # "http://[::1/x.zip": a malformed IPv6 host
+        raise TemplateError(
+            f"Template '{template}' is not a valid URL ({error}): check it, or give a directory."
+        ) from error
     if is_archive_url(template):
         return TemplateSource(SourceKind.ARCHIVE_URL, template, template)
     local = template

@@ -5,7 +5,9 @@ replaces that list, and its ``.git`` (a clone of the template repository, with i
 history and ``origin``) would then be rendered into the project, and merged three
 ways into the project's own ``.git`` by ``update``. So the exclusions below are
 appended to every render's, whatever the template says (:data:`VCS_EXCLUDES`), and
-the rendered tree is checked again (:func:`refuse_vcs_metadata`).
+the rendered tree is checked again (:func:`refuse_foreign_metadata`), for them and for
+thibaud-admin's own control directory (``.thibaud-admin``), which no template may
+render at all.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import unicodedata
 from pathlib import Path, PurePath
 
 from thibaud_cli.errors import TemplateError
+from thibaud_cli.fs.lock import CONTROL_DIRNAME
 from thibaud_cli.fs.walk import walk_tree
 
 #: Directory (or file) names that hold a version-control system's own data.
@@ -50,11 +53,23 @@ def is_vcs_metadata(path: str | PurePath) -> bool:
     return any(part in _EXACT or _folded(part) in _FOLDED for part in PurePath(path).parts)
 
 
-def refuse_vcs_metadata(root: Path) -> None:
-    """Raise :class:`TemplateError` if the rendered tree under *root* holds VCS metadata."""
+def is_control_directory(name: str) -> bool:
+    """Whether *name* (one path part) is thibaud-admin's control directory, in any case."""
+    return _folded(name) == CONTROL_DIRNAME
+
+
+def refuse_foreign_metadata(root: Path) -> None:
+    """Raise :class:`TemplateError` if the rendered tree under *root* holds VCS metadata,
+    or thibaud-admin's own control directory (whose journal a later command would roll
+    back: a template must never be able to write one)."""
     for path in walk_tree(root):
+        relative = path.relative_to(root)
+        if is_control_directory(path.name):
+            raise TemplateError(
+                f"The template renders {relative}, thibaud-admin's own directory (its lock "
+                "and journal), which no template may write: refused, nothing was written."
+            )
         if is_vcs_metadata(path.name):
-            relative = path.relative_to(root)
             raise TemplateError(
                 f"The template renders {relative}, version-control metadata that a "
                 "template may never write into a project: refused, nothing was written."

@@ -15,6 +15,7 @@ from typing import Any
 from thibaud_cli.checks.reports import JSON_REPORT_KIND, JSON_REPORT_VERSION
 from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
 from thibaud_cli.errors import ReportFileError
+from thibaud_cli.fs.regular import read_regular_bytes
 
 #: The largest report read: a report of hundreds of variants is well under it.
 MAX_REPORT_BYTES = 64 * 1024 * 1024
@@ -40,7 +41,7 @@ def read_report(path: Path) -> ReportFile:
     try:
         if path.stat().st_size > MAX_REPORT_BYTES:
             raise ReportFileError(f"{path}: more than {MAX_REPORT_BYTES} bytes: not a report.")
-        text = path.read_text("utf-8")
+        text = read_regular_bytes(path).decode("utf-8")  # never a FIFO, never a device
     except FileNotFoundError as error:
         raise ReportFileError(f"{path}: no such file (did the job that writes it run?).") from error
     except OSError as error:
@@ -55,6 +56,8 @@ def read_report(path: Path) -> ReportFile:
         raise ReportFileError(
             f"{path}: not JSON (line {error.lineno}: {error.msg}): {_HOW}."
         ) from error
+    except RecursionError as error:
+        raise ReportFileError(f"{path}: nested too deeply to be a report: {_HOW}.") from error
     if not isinstance(document, dict) or document.get("report") != JSON_REPORT_KIND:
         raise ReportFileError(f"{path}: not a validate-template JSON report: {_HOW}.")
     version = document.get("report_version")

@@ -5,6 +5,14 @@ and strips the one directory every member shares (GitHub's ``repo-main/``). We
 keep those semantics and add what it lacks: a member may not be absolute, climb
 out with ``..``, or be a link leading out; devices are refused; the download and
 the extracted size are bounded, and a failure is one line.
+
+The bounds hold while the archive is read, not after: a tar archive's members are
+counted, and their declared sizes summed, as each header arrives (a stream of tiny
+headers, or one member declaring gigabytes that would be decompressed to be
+skipped, stops at the limit); a zip's entry count is read from its end record before
+its central directory is parsed; a link member is refused past a path's length
+before its target is read; and the whole extraction runs under the render's memory
+ceiling.
 """
 
 from __future__ import annotations
@@ -19,12 +27,18 @@ from pathlib import Path
 from typing import IO
 
 from thibaud_cli.errors import TemplateArchiveError
+from thibaud_cli.template.sandbox.memory import MEMORY_CEILING, memory_ceiling
 from thibaud_cli.template.source import ARCHIVE_SUFFIXES, archive_suffix
 
 #: A project template is source text: far below these, a larger one is a mistake or a bomb.
 MAX_EXTRACTED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 20_000
+#: The longest link target a member may have (Linux's PATH_MAX).
+MAX_LINK_BYTES = 4096
 _CHUNK = 64 * 1024
+#: A zip's end-of-central-directory record: its signature, and how far from the end.
+_ZIP_END = b"PK\x05\x06"
+_ZIP_END_SEARCH = 22 + 65535
 
 
 @dataclass(frozen=True)
@@ -54,12 +68,19 @@ def extract_archive(
             f"'{archive}' is not a template archive: expected one of {', '.join(ARCHIVE_SUFFIXES)}."
         )
     try:
-        if suffix == ".zip":
-            with zipfile.ZipFile(archive) as bundle:
-                _extract_zip(bundle, destination, max_bytes, max_members, archive)
-        else:
-            with tarfile.open(archive) as bundle:
-                _extract_tar(bundle, destination, max_bytes, max_members, archive)
+        with memory_ceiling():
+            if suffix == ".zip":
+                _refuse_many_zip_entries(archive, max_members)
+                with zipfile.ZipFile(archive) as bundle:
+                    _extract_zip(bundle, destination, max_bytes, max_members, archive)
+            else:
+                with tarfile.open(archive) as bundle:
+                    _extract_tar(bundle, destination, max_bytes, max_members, archive)
+    except MemoryError as error:
+        raise TemplateArchiveError(
+            f"The archive '{archive}' needs more than {MEMORY_CEILING // (1024 * 1024)} MiB "
+            "of memory to read, too much for a project template: refused."
+        ) from error
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
         if isinstance(error, OSError) and error.filename is not None:
             raise
@@ -67,10 +88,49 @@ def extract_archive(
         raise TemplateArchiveError(f"Cannot read the archive '{archive}': {reason}.") from error
 
 
+def _refuse_many_zip_entries(archive: Path, max_members: int) -> None:
+    """Read the entry count from the zip's end record, before zipfile parses them all."""
+    with open(archive, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - _ZIP_END_SEARCH))
+        tail = handle.read()
+    at = tail.rfind(_ZIP_END)
+    if at < 0 or len(tail) < at + 12:
+        return  # not a zip: zipfile says so in its own words
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")  # 0xFFFF: zip64, more
+    if entries > max_members:
+        raise _too_many(origin=archive, max_members=max_members)
+
+
+def _too_many(*, origin: Path, max_members: int) -> TemplateArchiveError:
+    return TemplateArchiveError(
+        f"The archive '{origin}' has more than the {max_members} members a project "
+        "template may have: refused."
+    )
+
+
+def _too_big(origin: Path, max_bytes: int) -> TemplateArchiveError:
+    return TemplateArchiveError(
+        f"The archive '{origin}' extracts to more than {max_bytes // (1024 * 1024)} MiB, "
+        "too large for a project template: refused."
+    )
+
+
+def _link_too_long(name: str, origin: Path) -> TemplateArchiveError:
+    return TemplateArchiveError(
+        f"The archive '{origin}' holds a link '{name[:200]}' whose target is longer than "
+        f"{MAX_LINK_BYTES} bytes, longer than any path: refused."
+    )
+
+
 def _extract_zip(
     bundle: zipfile.ZipFile, destination: Path, max_bytes: int, max_members: int, origin: Path
 ) -> None:
     infos = bundle.infolist()
+    if len(infos) > max_members:
+        raise _too_many(origin=origin, max_members=max_members)
+    if sum(info.file_size for info in infos) > max_bytes:
+        raise _too_big(origin, max_bytes)
     members = []
     for info in infos:
         mode = info.external_attr >> 16
@@ -80,7 +140,16 @@ def _extract_zip(
             kind = "link"
         else:
             kind = "file"
-        link = bundle.read(info).decode("utf-8", "replace") if kind == "link" else ""
+        link = ""
+        if kind == "link":
+            # Its target is its content: never read past a path's length.
+            if info.file_size > MAX_LINK_BYTES:
+                raise _link_too_long(info.filename, origin)
+            with bundle.open(info) as handle:
+                target = handle.read(MAX_LINK_BYTES + 1)
+            if len(target) > MAX_LINK_BYTES:
+                raise _link_too_long(info.filename, origin)
+            link = target.decode("utf-8", "replace")
         members.append(_Member(info.filename, kind, info.file_size, mode & 0o777, link))
     opened = {info.filename: info for info in infos}
     _write_members(
@@ -91,10 +160,19 @@ def _extract_zip(
 def _extract_tar(
     bundle: tarfile.TarFile, destination: Path, max_bytes: int, max_members: int, origin: Path
 ) -> None:
-    infos = bundle.getmembers()
-    members = []
-    by_name = {}
-    for info in infos:
+    members: list[_Member] = []
+    by_name: dict[str, tarfile.TarInfo] = {}
+    declared = 0
+    # One header at a time (tarfile.getmembers would read them all first), counted and
+    # summed as it arrives.
+    for info in bundle:
+        if len(members) >= max_members:
+            raise _too_many(origin=origin, max_members=max_members)
+        declared += info.size
+        if declared > max_bytes:
+            raise _too_big(origin, max_bytes)
+        if len(info.linkname) > MAX_LINK_BYTES:
+            raise _link_too_long(info.name, origin)
         if info.isdir():
             member = _Member(info.name, "dir", 0, info.mode)
         elif info.issym():
@@ -133,10 +211,7 @@ def _write_members(
     open_member: Callable[[_Member], IO[bytes]],
 ) -> None:
     if len(members) > max_members:
-        raise TemplateArchiveError(
-            f"The archive '{origin}' has {len(members)} members, more than the "
-            f"{max_members} a project template may have: refused."
-        )
+        raise _too_many(origin=origin, max_members=max_members)
     names = [_safe_name(member.name, origin) for member in members]
     strip = _leading_directory(names, members)
     root = os.path.realpath(destination)
@@ -164,11 +239,7 @@ def _write_members(
             while chunk := source.read(_CHUNK):
                 written += len(chunk)
                 if written > max_bytes:
-                    raise TemplateArchiveError(
-                        f"The archive '{origin}' extracts to more than "
-                        f"{max_bytes // (1024 * 1024)} MiB, too large for a project "
-                        "template: refused."
-                    )
+                    raise _too_big(origin, max_bytes)
                 output.write(chunk)
         if member.mode & stat.S_IROTH:
             # As Thibaud's extraction: the archive's mode when it is a plain one.
@@ -222,6 +293,6 @@ def _refuse_outside(
 
 def _link_out(member: _Member, origin: Path) -> str:
     return (
-        f"The archive '{origin}' holds a link '{member.name}' -> '{member.link}' leading "
-        "out of its directory: refused."
+        f"The archive '{origin}' holds a link '{member.name[:200]}' -> '{member.link[:200]}' "
+        "leading out of its directory: refused."
     )

@@ -9,8 +9,7 @@ within bounds, and rendered with :func:`~thibaud_cli.template.classic.render.ren
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Mapping
 from pathlib import Path
 
 from thibaud_cli.errors import InvalidDataError, TemplateError
@@ -53,7 +52,6 @@ def render_classic_source(
     options: ClassicOptions,
     scratch: Path,
     user_agent: str,
-    render_guard: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> None:
     """Fetch and extract *source* under *scratch* if need be, then render it into *destination*."""
     template_dir = Path(source.copier_source)
@@ -83,16 +81,15 @@ def render_classic_source(
                 f"'{source.recorded_as}' holds a copier template (copier.yml): give its "
                 "directory once extracted, or its git URL, to --template."
             )
-    # Fetching has its own bounds; the guard (a deadline) is for the render alone.
-    with render_guard():
-        render_classic(
-            template_dir,
-            destination,
-            name=name,
-            project_directory=project_directory,
-            template=source.recorded_as,
-            options=options,
-        )
+    # Fetching has its own bounds; the render's (deadline, memory, output) are its own.
+    render_classic(
+        template_dir,
+        destination,
+        name=name,
+        project_directory=project_directory,
+        template=source.recorded_as,
+        options=options,
+    )
 
 
 def _git_checkout(url: str, directory: Path) -> None:

@@ -7,7 +7,9 @@ autoescaping off, its context, ``project_name`` replaced in file and directory
 names, ``.py-tpl`` renamed ``.py``, only files with a rendered extension (``.py``
 and ``-e``) or name (``-n``) rendered and the others copied, hidden directories
 and ``__pycache__`` skipped unless ``-x`` is given, compiled files skipped, modes
-kept less the umask.
+kept less the umask. Stricter than Thibaud: version-control metadata (a ``.git``
+file or directory in any case, ``.hg``, ``.svn``, ``.bzr``...) is never copied,
+whatever ``-x`` says, and a template that renders ``.thibaud-admin`` is refused.
 
 We reuse Thibaud's pieces (``Engine``, ``Context``, ``handle_extensions``, its
 suffix rewrites, its secret-key and docs-version helpers) but not
@@ -19,19 +21,23 @@ read only if it stays inside the template.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import stat
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.errors import TemplateError, UsageError
+from thibaud_cli.errors import TemplateError, ThibaudCliError, UsageError
 from thibaud_cli.fs.permissions import current_umask
 from thibaud_cli.fs.walk import walk_tree
+from thibaud_cli.template.messages import one_line
+from thibaud_cli.template.sandbox.limits import RenderBudget, RenderTimeout, render_bounds
 from thibaud_cli.template.source import CLASSIC_BASE_NAME
+from thibaud_cli.vcs.metadata import is_vcs_metadata, refuse_foreign_metadata
 
 #: Files Thibaud never copies: they break imports of the new project.
 _COMPILED_SUFFIXES = (".pyo", ".pyc", ".py.class")
@@ -75,29 +81,25 @@ def render_classic(
     extensions = tuple(handle_extensions(["py", *options.extensions]))
     extra_files = [part.strip() for value in options.files for part in value.split(",")]
     context = _context(name, project_directory, template, options)
-    umask = current_umask()
-    root = os.path.realpath(template_dir)
+    walk = _Walk(os.path.realpath(template_dir), destination, name, current_umask())
     destination.mkdir(exist_ok=True)
-    # Thibaud's walk (os.walk): a link to a directory is neither entered nor copied.
-    for source in walk_tree(Path(root), prune=lambda path: _excluded(path.name, options.exclude)):
-        relative_dir = str(source.parent)[len(root) + 1 :].replace(CLASSIC_BASE_NAME, name)
-        filename = source.name
-        if source.is_dir():
-            if not source.is_symlink():
-                target_dir = destination / relative_dir / filename.replace(CLASSIC_BASE_NAME, name)
-                target_dir.mkdir(exist_ok=True)
-            continue
-        if filename.endswith(_COMPILED_SUFFIXES):
-            continue
-        new_name = _rewrite_suffix(filename.replace(CLASSIC_BASE_NAME, name))
-        target = destination / relative_dir / new_name
-        _refuse_link_out(source, root)
-        if str(target).endswith(extensions) or filename in extra_files:
-            _render_file(source, target, context, root)
-        else:
-            shutil.copyfile(source, target)
-        mode = stat.S_IMODE(source.stat().st_mode) & ~umask
-        os.chmod(target, mode | stat.S_IWUSR)
+    # The bounds copier renders get: deadline, memory ceiling, output budget.
+    with render_bounds():
+        # Thibaud's walk (os.walk): a link to a directory is neither entered nor copied.
+        prune = functools.partial(_excluded_path, exclude=options.exclude)
+        for source in walk_tree(Path(walk.root), prune=prune):
+            if is_vcs_metadata(source.name):
+                # A .git file (a gitfile naming a git directory whose config runs
+                # programs) or .hg/.svn/.bzr, any case: never the project's, whatever -x says.
+                continue
+            target = walk.target(source)
+            if target is None:
+                continue
+            if str(target).endswith(extensions) or source.name in extra_files:
+                walk.render(source, target, context)
+            else:
+                walk.copy(source, target)
+    refuse_foreign_metadata(destination)
     if black:
         _format(black, destination)
 
@@ -135,7 +137,66 @@ def _context(
     }
 
 
+@dataclass
+class _Walk:
+    """One render's walk of the template: where each file goes, and what it costs."""
+
+    root: str
+    destination: Path
+    name: str
+    umask: int
+    budget: RenderBudget = field(default_factory=RenderBudget)
+
+    def target(self, source: Path) -> Path | None:
+        """Where *source* goes (a directory is made there now); None: left out."""
+        relative_dir = str(source.parent)[len(self.root) + 1 :]
+        relative_dir = relative_dir.replace(CLASSIC_BASE_NAME, self.name)
+        filename = source.name
+        if source.is_dir():
+            if not source.is_symlink():
+                self.budget.charge_entry()
+                renamed = filename.replace(CLASSIC_BASE_NAME, self.name)
+                (self.destination / relative_dir / renamed).mkdir(exist_ok=True)
+            return None
+        if filename.endswith(_COMPILED_SUFFIXES):
+            return None
+        _refuse_link_out(source, self.root)
+        if not _regular_file(source):
+            return None  # a link to a FIFO or a device: reading it would block
+        self.budget.charge_entry()
+        new_name = _rewrite_suffix(filename.replace(CLASSIC_BASE_NAME, self.name))
+        return self.destination / relative_dir / new_name
+
+    def render(self, source: Path, target: Path, context: Mapping[str, Any]) -> None:
+        rendered = _rendered(source, context, self.root)
+        self.budget.spend(len(rendered))
+        target.write_text(rendered, "utf-8")
+        self._set_mode(source, target)
+
+    def copy(self, source: Path, target: Path) -> None:
+        self.budget.spend(source.stat().st_size)
+        shutil.copyfile(source, target)
+        self._set_mode(source, target)
+
+    def _set_mode(self, source: Path, target: Path) -> None:
+        mode = stat.S_IMODE(source.stat().st_mode) & ~self.umask
+        os.chmod(target, mode | stat.S_IWUSR)
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _excluded_path(path: Path, *, exclude: tuple[str, ...] | None) -> bool:
+    return _excluded(path.name, exclude)
+
+
 def _excluded(dirname: str, exclude: tuple[str, ...] | None) -> bool:
+    if is_vcs_metadata(dirname):
+        return True
     if exclude is None:
         return dirname.startswith(".") or dirname == "__pycache__"
     return dirname in (*_ALWAYS_EXCLUDED, *(entry.strip() for entry in exclude))
@@ -159,8 +220,8 @@ def _refuse_link_out(source: Path, root: str) -> None:
         )
 
 
-def _render_file(source: Path, target: Path, context: Mapping[str, Any], root: str) -> None:
-    from thibaud.template import Context, Engine, TemplateSyntaxError
+def _rendered(source: Path, context: Mapping[str, Any], root: str) -> str:
+    from thibaud.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 
     _configure_thibaud()
     where = os.path.relpath(source, root)
@@ -173,14 +234,32 @@ def _render_file(source: Path, target: Path, context: Mapping[str, Any], root: s
             template_file=where,
         ) from error
     try:
-        rendered = Engine().from_string(content).render(Context(dict(context), autoescape=False))
+        rendered: str = (
+            Engine().from_string(content).render(Context(dict(context), autoescape=False))
+        )
+        return rendered
     except TemplateSyntaxError as error:
         line = _error_line(error)
         location = f"{where}:{line}" if line else where
         raise TemplateError(
-            f"{location}: template syntax error: {error}", template_file=where, line=line
+            f"{location}: template syntax error: {one_line(error)}", template_file=where, line=line
         ) from error
-    target.write_text(rendered, "utf-8")
+    except TemplateDoesNotExist as error:
+        # Thibaud's engine here has no template directories: nothing can be included.
+        raise TemplateError(
+            f"{where}: {{% include %}} and {{% extends %}} find nothing here "
+            f"({one_line(error)}): a Django-style project template renders each file alone.",
+            template_file=where,
+        ) from error
+    except (MemoryError, ThibaudCliError, RenderTimeout):
+        raise
+    except Exception as error:
+        # Everything the engine runs is the template's: {% url %} without URLs,
+        # {% querystring %} without a request, a computed include...
+        raise TemplateError(
+            f"{where}: the template failed to render ({type(error).__name__}: {one_line(error)}).",
+            template_file=where,
+        ) from error
 
 
 def _error_line(error: Exception) -> int | None:

@@ -43,11 +43,10 @@ from thibaud_cli.template.sandbox.limits import (
     RenderBudget,
     contain,
     refuse_escaping_symlinks,
-    render_deadline,
+    render_bounds,
 )
-from thibaud_cli.template.sandbox.memory import memory_ceiling
 from thibaud_cli.vcs.git import hardened_git_environment, refuse_unvetted_config
-from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_vcs_metadata
+from thibaud_cli.vcs.metadata import VCS_EXCLUDES, refuse_foreign_metadata
 
 
 class CopierSource(Protocol):
@@ -87,6 +86,9 @@ class RenderedTemplate:
     #: The template's messages for the operation, rendered as copier renders them
     #: (``before``: before the questions are answered, ``after``: with the answers).
     messages: Mapping[Literal["before", "after"], str] = field(default_factory=dict)
+    #: The answers to the secret questions as the render had them (given, defaults,
+    #: defaults generated at render time): what reports must never show.
+    secret_values: tuple[str, ...] = ()
 
 
 #: The copier operation a render is for: it decides which of the template's
@@ -237,7 +239,7 @@ def open_render(
                 rendered = _run(worker, options, question)
         refuse_escaping_symlinks(destination)
         # What the render wrote; version-control metadata a task makes is the project's.
-        refuse_vcs_metadata(destination)
+        refuse_foreign_metadata(destination)
         yield RenderSession(rendered, worker, site)
 
 
@@ -324,13 +326,13 @@ def _run(worker: Any, options: RenderOptions, question: str | None) -> RenderedT
     messages: dict[Literal["before", "after"], str] = {}
     if operation is not None:
         # copier renders and shows it before the questions are asked (or answered).
-        with render_deadline(), memory_ceiling():
+        with render_bounds():
             messages["before"] = _message(worker, f"message_before_{operation}")
         if options.on_message is not None and messages["before"]:
             options.on_message(messages["before"])
     if options.interactive:
         worker.ask_questions()  # before the deadline starts
-    with render_deadline(), memory_ceiling():
+    with render_bounds():
         worker.run_copy()
         if operation is not None:
             messages["after"] = _message(worker, f"message_after_{operation}")
@@ -357,6 +359,11 @@ def _rendered(worker: Any) -> RenderedTemplate:
         and key not in worker.answers.hidden
     }
     version = template_info.version
+    secret_values = tuple(
+        str(value)
+        for key, value in worker.answers.combined.items()
+        if key in secret and value is not None and str(value)
+    )
     return RenderedTemplate(
         answers=answers,
         version=str(version) if version is not None else None,
@@ -364,4 +371,5 @@ def _rendered(worker: Any) -> RenderedTemplate:
         questions=frozenset(map(str, template_info.questions_data)),
         secret_questions=frozenset(map(str, secret)),
         config=dict(template_info.config_data),
+        secret_values=secret_values,
     )

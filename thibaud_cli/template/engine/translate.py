@@ -30,7 +30,7 @@ from thibaud_cli.template.messages import (
     where,
 )
 from thibaud_cli.template.sandbox.limits import RenderTimeout, timeout_error
-from thibaud_cli.template.sandbox.memory import MEMORY_CEILING
+from thibaud_cli.template.sandbox.memory import memory_error
 
 
 @dataclass
@@ -89,10 +89,7 @@ def translated_errors(site: RenderSite) -> Iterator[None]:
     except (jinja2.TemplateError, CopierError, ValueError) as error:
         raise _render_failed(error) from error
     except MemoryError as error:
-        raise TemplateError(
-            f"The template needs more than {MEMORY_CEILING // (1024 * 1024)} MiB of memory to "
-            "render: refused, nothing was written."
-        ) from error
+        raise memory_error() from error
     except (OverflowError, RecursionError) as error:
         # The sandbox's range() limit, or a computation too big for memory.
         raise TemplateError(

@@ -23,6 +23,7 @@ from typing import Any
 
 from thibaud_cli.errors import TemplateError
 from thibaud_cli.fs.walk import walk_symlinks
+from thibaud_cli.template.sandbox.memory import memory_ceiling, memory_error
 
 #: All one render may produce: the text of every file, path and string it renders,
 #: plus :data:`ENTRY_COST` for every file, directory and symlink it writes.
@@ -208,6 +209,19 @@ def render_deadline(seconds: float | None = None) -> Iterator[None]:
             state["running"] = False
             if state["fired"]:
                 _raise_in_thread(thread_id, None)
+
+
+@contextlib.contextmanager
+def render_bounds(seconds: float | None = None) -> Iterator[None]:
+    """The bounds every render runs within, copier's and Django-style alike: its
+    deadline (:func:`render_deadline`) and the memory ceiling (``sandbox.memory``),
+    whose ``MemoryError`` is told in one line. The output budget is the render's own
+    :class:`RenderBudget`, charged as it writes."""
+    with render_deadline(seconds), memory_ceiling():
+        try:
+            yield
+        except MemoryError as error:
+            raise memory_error() from error
 
 
 def refuse_escaping_symlinks(root: Path) -> None:

@@ -19,12 +19,22 @@ import resource
 import threading
 from collections.abc import Iterator
 
+from thibaud_cli.errors import TemplateError
+
 #: How much a render may grow the process's address space.
 MEMORY_CEILING = 512 * 1024 * 1024
 
 _lock = threading.Lock()
 _users = 0
 _saved: tuple[int, int] | None = None
+
+
+def memory_error() -> TemplateError:
+    """What a render that ran into the ceiling says."""
+    return TemplateError(
+        f"The template needs more than {MEMORY_CEILING // (1024 * 1024)} MiB of memory to "
+        "render: refused, nothing was written."
+    )
 
 
 def address_space() -> int:
