@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -158,70 +157,31 @@ def test_the_default_project_serves(
     assert statuses == {"/": 200, "ready": 200, "css": 200}
 
 
-@pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What the bundled template's variants declare, as wheels: validate-template
-    --install builds their environments from them, offline."""
-    directory = tmp_path_factory.mktemp("wheels")
-    requirements = ["Thibaud", "uvicorn", "environs", "servestatic"]
-    requirements += ["psycopg[binary,pool]", "redis"]
-    downloaded = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "-d", str(directory), *requirements],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert downloaded.returncode == 0, downloaded.stderr
-    return directory
-
-
-def variant_checks(output: str) -> dict[str, dict[str, dict[str, str]]]:
-    return {
+def test_validate_template_on_the_bundled_template(plain: PlainEnvironment, tmp_path: Path) -> None:
+    """The default variants pass; the PostgreSQL and Redis ones, whose drivers are not
+    installed here, fail with the one line that says what to install (``--install``
+    gives each variant its declared dependencies)."""
+    validated = plain.run("thibaud-admin", "validate-template", "--format", "json", cwd=tmp_path)
+    assert validated.returncode == 1, validated.stderr
+    checks = {
         variant["name"]: {check["name"]: check for check in variant["checks"]}
-        for variant in json.loads(output)["variants"]
+        for variant in json.loads(validated.stdout)["variants"]
     }
-
-
-def test_validate_template_passes_on_the_bundled_template(
-    plain: PlainEnvironment, tmp_path: Path, wheels: Path
-) -> None:
-    """Without --install, the default variants pass and the PostgreSQL and Redis ones fail
-    with the one line that says what to install; with --install (each variant's declared
-    dependencies in an environment of its own, the venv itself untouched), all pass."""
-    plain_env = {
-        **plain.env(),
-        "THIBAUD_CLI_CACHE_DIR": str(tmp_path / "cache"),
-        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
-        "UV_PYTHON_DOWNLOADS": "never",
-    }
-
-    def validate(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(plain.bin / "thibaud-admin"), "validate-template", "--format", "json", *args],
-            cwd=tmp_path,
-            env=plain_env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-
-    without = validate()
-    assert without.returncode == 1, without.stderr
-    checks = variant_checks(without.stdout)
-    assert {check["status"] for check in checks["defaults"].values()} == {"passed"}
-    for name, line in (("database=postgresql", PSYCOPG_LINE), ("cache=redis", REDIS_LINE)):
-        settings = checks[name]["settings"]
-        assert settings["status"] == "failed"
-        assert settings["message"] == f"settings module mysite.settings exits: {line}"
-
-    installed = validate("--install", "--find-links", str(wheels), "--no-index")
-    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
-    checks = variant_checks(installed.stdout)
     assert len(checks) == 7
-    for variant in checks.values():
-        assert {check["status"] for check in variant.values()} == {"passed"}
+    for name, variant in checks.items():
+        needs = [
+            line
+            for answer, line in (("postgresql", PSYCOPG_LINE), ("redis", REDIS_LINE))
+            if answer in name
+        ]
+        if not needs:
+            assert {check["status"] for check in variant.values()} == {"passed"}, name
+        else:
+            expected = f"settings module mysite.settings exits: {needs[0]}"
+            assert (variant["settings"]["status"], variant["settings"]["message"]) == (
+                "failed",
+                expected,
+            )
 
 
 @pytest.fixture(scope="module")
