@@ -119,6 +119,23 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> tuple[str, Path
     return modules.settings, root
 
 
+def _with_app_template(argv: Sequence[str], cwd: Path) -> list[str]:
+    """``startapp`` at the root of a project we generated, without ``--template``:
+    with our app template, which the project's CI (ruff check, ruff format --check)
+    accepts as it is. Anywhere else, or with a template given, Thibaud's own."""
+    if not argv or argv[0] != "startapp":
+        return list(argv)
+    if any(arg == "--template" or arg.startswith("--template=") for arg in argv):
+        return list(argv)
+    from thibaud_cli.project.answers import ANSWERS_FILENAME
+
+    if not (cwd / ANSWERS_FILENAME).is_file():
+        return list(argv)
+    from thibaud_cli.template.source import app_template_path
+
+    return [argv[0], "--template", str(app_template_path()), *argv[1:]]
+
+
 def forward_to_thibaud(
     argv: Sequence[str], *, prog_name: str = "thibaud-admin", own_commands: Collection[str] = ()
 ) -> int:
@@ -135,6 +152,7 @@ def forward_to_thibaud(
         # As the generated manage.py does: a deployment configured with Django's
         # name for the variable must not silently run the default settings.
         os.environ[SETTINGS_VARIABLE] = django_settings
+    argv = _with_app_template(argv, cwd)
     settings_default = _project_settings_default(argv, cwd)
     if settings_default is not None:
         os.environ[SETTINGS_VARIABLE] = settings_default[0]

@@ -104,6 +104,12 @@ def bundled_template_path() -> Path:
     return package_dir.parent / "templates" / "project"
 
 
+def app_template_path() -> Path:
+    """The app template ``startapp`` renders in a project we generated (Thibaud's own,
+    less what the project's ruff refuses): beside the bundled project template."""
+    return bundled_template_path().parent / "app"
+
+
 def is_git_url(source: str) -> bool:
     """Whether *source* names a git repository rather than a local directory."""
     return source.startswith(_GIT_URL_PREFIXES) or source.endswith(".git")
