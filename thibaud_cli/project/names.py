@@ -8,10 +8,14 @@ import os
 import re
 import site
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thibaud_cli.errors import InvalidProjectName
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 _NOT_IDENTIFIER_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 
@@ -105,3 +109,28 @@ def validate_project_name(name: str, *, python_path: Sequence[Path] = ()) -> Non
             f"'{name}' conflicts with the name of an existing Python module: "
             f"please try another name, such as '{name}_project'."
         )
+
+
+def refuse_dependency_clash(name: str, requirements: Iterable[Requirement]) -> None:
+    """Raise :class:`InvalidProjectName` if *name* is a distribution or a top-level
+    module a project with *requirements* (what the rendered project declares) depends
+    on, directly or through what is installed here: its first ``pip install -e .``
+    would fail, or its package would shadow the dependency's."""
+    from thibaud_cli.project.requirements import dependencies_of
+
+    dependencies = dependencies_of(requirements)
+    clash = dependencies.clash(name)
+    if clash is None:
+        return
+    suggestion = next(
+        (
+            candidate
+            for candidate in (f"{name}_site", f"{name}_project", f"my_{name}_site")
+            if dependencies.clash(candidate) is None and not _is_importable(candidate)
+        ),
+        f"my_{name}_site",
+    )
+    raise InvalidProjectName(
+        f"'{name}' is taken: the project depends on '{clash}', and a project of that name "
+        f"could not be installed beside it. Try '{suggestion}'."
+    )

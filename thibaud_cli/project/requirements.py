@@ -1,0 +1,138 @@
+"""What a rendered project depends on: the names it must not take for itself.
+
+A project named like one of its own dependencies breaks at its first install: pip
+cannot install a distribution that depends on itself (``ResolutionImpossible``), and
+a package named like a dependency's module shadows it (or is shadowed). The rendered
+project says what it needs, for the answers given: ``pyproject.toml``'s dependencies
+and optional dependencies, and any ``requirements*.txt`` at its root. What those
+need in turn is known only for what is installed here (importlib.metadata): their
+whole closure, with the top-level modules each installs.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+if TYPE_CHECKING:
+    from importlib.metadata import Distribution
+
+#: Options and references in a requirements file, which name no distribution.
+_NOT_A_REQUIREMENT = re.compile(r"^\s*(?:#|-|$|[a-z+]+://|\.{0,2}/)")
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """The distributions a project depends on, directly or not, and their modules."""
+
+    #: Canonical distribution names (``dj-database-url``).
+    distributions: frozenset[str]
+    #: Top-level module names the installed ones provide (``dj_database_url``).
+    modules: frozenset[str]
+
+    def clash(self, name: str) -> str | None:
+        """The distribution or module *name* would collide with, if any."""
+        canonical = canonicalize_name(name)
+        if canonical in self.distributions:
+            return canonical
+        if name in self.modules:
+            return name
+        return None
+
+
+def declared_requirements(root: Path) -> list[Requirement]:
+    """The requirements the project at *root* declares (unreadable entries skipped:
+    the project's own install will say what is wrong with them)."""
+    found: list[Requirement] = []
+    for line in _declared_lines(root):
+        try:
+            found.append(Requirement(line))
+        except InvalidRequirement:
+            continue
+    return found
+
+
+def _declared_lines(root: Path) -> Iterator[str]:
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            project = tomllib.loads(pyproject.read_text("utf-8")).get("project", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            project = {}
+        if isinstance(project, dict):
+            yield from _strings(project.get("dependencies"))
+            optional = project.get("optional-dependencies")
+            if isinstance(optional, dict):
+                for group in optional.values():
+                    yield from _strings(group)
+    for requirements in sorted(root.glob("requirements*.txt")):
+        if not requirements.is_file():
+            continue
+        for line in requirements.read_text("utf-8", errors="replace").splitlines():
+            if not _NOT_A_REQUIREMENT.match(line):
+                yield line.split(" #", 1)[0].strip()
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, list):
+        yield from (item for item in value if isinstance(item, str))
+
+
+def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
+    """*requirements* and, for those installed here, everything they require in turn
+    (markers evaluated for this interpreter and the extras asked), with the
+    top-level modules of every installed one."""
+    from importlib import metadata
+
+    distributions: set[str] = set()
+    modules: set[str] = set()
+    pending = [(requirement, frozenset(requirement.extras)) for requirement in requirements]
+    while pending:
+        requirement, extras = pending.pop()
+        name = canonicalize_name(requirement.name)
+        if name in distributions:
+            continue
+        distributions.add(name)
+        try:
+            installed = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        modules.update(_top_level_modules(installed))
+        for text in installed.requires or ():
+            try:
+                needed = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if needed.marker is None or any(
+                needed.marker.evaluate({"extra": extra}) for extra in (extras or {""})
+            ):
+                pending.append((needed, frozenset(needed.extras)))
+    return Dependencies(frozenset(distributions), frozenset(modules))
+
+
+def _top_level_modules(distribution: Distribution) -> set[str]:
+    """The modules a distribution installs at the top level: its ``top_level.txt``,
+    else the first part of each Python file or package it records."""
+    listed = distribution.read_text("top_level.txt")
+    if listed:
+        return {line.strip() for line in listed.splitlines() if line.strip()}
+    found: set[str] = set()
+    for file in distribution.files or ():
+        parts = file.parts
+        if not parts or parts[0].endswith((".dist-info", ".data")) or parts[0] == "..":
+            continue
+        if len(parts) == 1:
+            if parts[0].endswith(".py"):
+                found.add(parts[0].removesuffix(".py"))
+            elif parts[0].endswith(".so"):
+                found.add(parts[0].split(".", 1)[0])
+        elif parts[0].isidentifier():
+            found.add(parts[0])
+    return found
