@@ -95,7 +95,7 @@ def test_a_missing_asgi_py_says_how_to_get_it_back(runner: CliRunner, make_proje
     (project / "mysite" / "asgi.py").unlink()
     code, out, err = listing(runner, project)
     assert code == 0 and PROXY in out
-    assert "mysite/asgi.py is missing: 'thibaud-admin regenerate-asgi'" in err
+    assert "mysite/asgi.py is missing: 'thibaud-cli regenerate-asgi'" in err
 
 
 def test_a_template_that_cannot_be_rendered_says_so_and_still_lists(

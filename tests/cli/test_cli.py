@@ -30,7 +30,7 @@ def test_help_lists_our_commands_and_mentions_thibauds(runner: CliRunner) -> Non
         "regenerate-asgi",
     ):
         assert command in result.output
-    assert "thibaud-admin help" in result.output
+    assert "thibaud-cli help" in result.output
     assert "_THIBAUD_ADMIN_COMPLETE" in result.output
 
 

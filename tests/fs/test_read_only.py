@@ -51,7 +51,7 @@ def test_read_only_commands_report_a_killed_change_and_write_nothing(
 ) -> None:
     project, before = half_changed
     frozen = with_times(project)
-    repair = f"Run 'thibaud-admin regenerate-asgi --project-dir {project}'"
+    repair = f"Run 'thibaud-cli regenerate-asgi --project-dir {project}'"
     listing = run_without_fault(["list-asgi-middleware", "--project-dir", str(project)], tmp_path)
     assert listing.returncode == 0, listing.stderr
     # The chain the project had before the killed command: what rolling it back restores.

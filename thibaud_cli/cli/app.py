@@ -66,6 +66,17 @@ class ThibaudAdmin(click.Group):
             return command
         return forwarded_command(cmd_name)
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(output.SCRIPT_NAMES_NOTE)
+        warning = _taken_back_warning()
+        if warning is not None:
+            # Unwrapped: the command in it is copied and pasted whole.
+            formatter.write_paragraph()
+            formatter.write(f"{'':>{formatter.current_indent + 2}}{warning}\n")
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -76,6 +87,12 @@ class ThibaudAdmin(click.Group):
         except ThibaudCliError as error:
             _traceback_if_asked(ctx, error, error.exit_code)
             raise failure(str(error), error.exit_code) from error
+        except BrokenPipeError as error:
+            if not _output_closed():
+                raise CommandFailed(f"{error.strerror or error}.") from error
+            # The reader went away (`| head`): nothing to say, and nowhere to say it.
+            # click's own handler exits 1 quietly, as Python's documentation advises.
+            raise
         except OSError as error:
             _traceback_if_asked(ctx, error, 1)
             # The file system said no (disk full, permission...): not a bug of ours.
@@ -89,6 +106,21 @@ class ThibaudAdmin(click.Group):
         except Exception as error:  # noqa: BLE001 - the one place that reports bugs
             _traceback_if_asked(ctx, error, 1)
             _internal_error(error)
+
+
+def _output_closed() -> bool:
+    """Whether standard output or error is a pipe whose reader has gone: poll reports
+    an error condition on the write end (a broken pipe to git, say, is not that)."""
+    import select
+    import sys
+
+    poller = select.poll()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poller.register(stream.fileno(), 0)
+        except (AttributeError, OSError, ValueError):
+            continue
+    return any(events & select.POLLERR for _fd, events in poller.poll(0))
 
 
 def _traceback_if_asked(ctx: click.Context, error: BaseException, exit_code: int) -> None:
@@ -110,19 +142,30 @@ def _traceback_if_asked(ctx: click.Context, error: BaseException, exit_code: int
     context_settings=CONTEXT_SETTINGS,
     epilog=(
         "Every Thibaud management command works too (startapp, runserver, check, migrate, "
-        "shell, ...): 'thibaud-admin help' lists them. Shell completion: "
+        "shell, ...): 'thibaud-cli help' lists them. Shell completion: "
         'eval "$(_THIBAUD_ADMIN_COMPLETE=bash_source thibaud-admin)" (zsh_source, fish_source).'
     ),
 )
 @version_option()
 def main() -> None:
     """Create Thibaud projects and manage their ASGI entry point."""
-    # Run through `thibaud-cli` or `python -m thibaud_cli`: say so if the
-    # `thibaud-admin` name went back to Thibaud (see script_check).
-    if not script_check.invoked_as_thibaud_admin():
-        taken = script_check.script_taken_back()
-        if taken is not None:
-            click.echo(output.script_taken_back(taken), err=True)
+    warning = _taken_back_warning()
+    if warning is not None:
+        click.echo(warning, err=True)
+
+
+def _taken_back_warning() -> str | None:
+    """Run through `thibaud-cli` or `python -m thibaud_cli`: the warning that the
+    `thibaud-admin` name went back to Thibaud (see script_check), if it did."""
+    if script_check.invoked_as_thibaud_admin():
+        return None
+    taken = script_check.script_taken_back()
+    if taken is None:
+        return None
+    # Only now: reading the install record imports importlib.metadata.
+    from thibaud_cli.project.installed import reinstall_command
+
+    return output.script_taken_back(taken, reinstall_command())
 
 
 for _command in (

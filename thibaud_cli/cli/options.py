@@ -204,7 +204,8 @@ vcs_ref_option = click.option(
     "--vcs-ref",
     metavar="REF",
     help="The git tag or commit of the template to use (default: startproject and update, "
-    "the newest tag; validate-template, the working tree, uncommitted changes included).",
+    "the newest tag; validate-template, the working tree, uncommitted changes included). "
+    "startproject with the bundled template: one of its released versions (e.g. 1).",
 )
 
 skip_tasks_option = click.option(

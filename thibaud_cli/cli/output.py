@@ -57,6 +57,7 @@ def show_started_project(result: StartedProject, *, verbosity: int = 1) -> None:
         click.echo(f"Would create project '{result.name}' in {result.directory}:")
         for path in result.files:
             click.echo(f"  {path}")
+        _show_kept(result, would=True)
         return
     if verbosity >= 2:
         # Thibaud's startproject says the same of each file, at the same verbosity.
@@ -67,6 +68,7 @@ def show_started_project(result: StartedProject, *, verbosity: int = 1) -> None:
     click.echo(
         f"Created project '{result.name}' in {result.directory} ({len(result.files)} files)."
     )
+    _show_kept(result, would=False)
     if not result.named_package:
         click.echo(
             f"Note: no question of the template names its package, so '{result.name}' "
@@ -75,10 +77,41 @@ def show_started_project(result: StartedProject, *, verbosity: int = 1) -> None:
             "_thibaud: {name_question: QUESTION} in its copier.yml.",
             err=True,
         )
+    hint = serve_hint(result)
+    if hint:
+        click.echo(f"Serve it: {hint}")
+
+
+def _show_kept(result: StartedProject, *, would: bool) -> None:
+    if result.kept:
+        names = ", ".join(path.as_posix() for path in result.kept)
+        if would:
+            click.echo(f"Would keep your own {names}: the template's version would not be written.")
+        else:
+            click.echo(f"Kept your own {names}: the template's version was not written.")
+
+
+def serve_hint(result: StartedProject) -> str | None:
+    """The shell command that serves a new project, from where the user is: into its
+    directory (unless it is this one), a virtual environment with the project and a
+    server installed, then Uvicorn."""
+    import shlex
+    from pathlib import Path
+
     entry_points = result.entry_points
-    if entry_points is not None and entry_points.asgi is not None:
-        where = entry_points.root_dir(result.directory)
-        click.echo(f"Serve it: cd {where} && uvicorn {entry_points.asgi}:application")
+    if entry_points is None or entry_points.asgi is None:
+        return None
+    steps = []
+    if result.directory.resolve() != Path.cwd().resolve():
+        steps.append(f"cd {shlex.quote(str(result.directory))}")
+    steps.append("python3 -m venv .venv")
+    install = ["-e", "."] if result.installable else ["Thibaud"]
+    if "uvicorn" not in result.requirements:
+        install.append("uvicorn")
+    steps.append(shlex.join([".venv/bin/pip", "install", *install]))
+    app_dir = [] if entry_points.root == "." else ["--app-dir", entry_points.root]
+    steps.append(shlex.join([".venv/bin/uvicorn", *app_dir, f"{entry_points.asgi}:application"]))
+    return " && ".join(steps)
 
 
 def template_message_sink(verbosity: int) -> Callable[[str], None]:
@@ -231,7 +264,8 @@ def show_update(plan: UpdatePlan, *, dry_run: bool, verbosity: int = 1) -> None:
         if verbosity >= 2:
             click.echo(plan.diff(), nl=False)
     if plan.conflicts:
-        click.echo(plan.describe_conflicts(), err=True, nl=False)
+        # Only an inline update gets here: the markers are (or would be) in the files.
+        click.echo(plan.describe_conflicts(with_markers=True), err=True, nl=False)
 
 
 def update_conflicts_left(plan: UpdatePlan, *, dry_run: bool) -> str:
@@ -314,12 +348,29 @@ def unknown_command(name: str, suggestion: str | None, *, prog_name: str) -> str
     return f"Unknown command: {name!r}{did_you_mean}\nType '{prog_name} help' for usage.\n"
 
 
-def script_taken_back(script: Path) -> str:
-    """The warning shown when Thibaud's own ``thibaud-admin`` replaced ours."""
+def script_taken_back(script: Path, restore: str | None) -> str:
+    """The warning shown when Thibaud's own ``thibaud-admin`` replaced ours, with the
+    command that reinstalls thibaud-cli from where it came (*restore*), if known."""
+    how = (
+        f"Restore it: {restore}"
+        if restore
+        else "Restore it by reinstalling thibaud-cli from where you installed it "
+        "(a checkout or its git URL) with --force-reinstall --no-deps."
+    )
     return (
         f"Note: {script} is Thibaud's own script again (reinstalling or upgrading Thibaud "
         "replaces it), so 'thibaud-admin startproject', 'add-asgi-middleware' and the other "
         "thibaud-cli commands are not available under that name; 'thibaud-cli' and "
-        "'python -m thibaud_cli' still are. Restore it: "
-        "pip install --force-reinstall --no-deps thibaud-cli"
+        f"'python -m thibaud_cli' still are. {how}"
     )
+
+
+#: Part of ``--help``: why both names exist, and which one to type in a project's venv.
+SCRIPT_NAMES_NOTE = (
+    "thibaud-cli and thibaud-admin are the same program. A project's own virtual "
+    "environment has Thibaud's thibaud-admin, and reinstalling or upgrading Thibaud "
+    "takes the name back wherever both are installed: type thibaud-cli for these "
+    "commands (install it with pipx or 'uv tool install', outside the project's venv), "
+    "'python manage.py' for Thibaud's. thibaud-cli says when the name was taken back, "
+    "with the command that restores it."
+)

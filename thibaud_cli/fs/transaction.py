@@ -191,7 +191,7 @@ class Transaction:
         except BaseException as undo_error:
             raise InterruptedChangeError(
                 f"{str(error) or type(error).__name__}; undoing the writes already made "
-                f"failed too ({undo_error}): the next thibaud-admin command that changes "
+                f"failed too ({undo_error}): the next thibaud-cli command that changes "
                 f"'{self.root}' rolls them back."
             ) from undo_error
         shutil.rmtree(transaction_directory(self.root), ignore_errors=True)

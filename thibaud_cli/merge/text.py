@@ -30,13 +30,23 @@ class Conflict:
     base: tuple[str, ...]
     ours: tuple[str, ...]
     theirs: tuple[str, ...]
+    #: 1-based line of its ``<<<<<<<`` marker in the merge with markers: where the
+    #: user finds it once that is written (the changes above it moved it from *line*).
+    marker_line: int = 0
 
     def describe(
-        self, path: str, *, ours_label: str = "ours", theirs_label: str = "template"
+        self,
+        path: str,
+        *,
+        ours_label: str = "ours",
+        theirs_label: str = "template",
+        with_markers: bool = False,
     ) -> str:
-        """The hunk in git's conflict style, headed by where it is."""
+        """The hunk in git's conflict style, headed by where it is: in *ours* as it is,
+        or, *with_markers*, in the file written with the conflict markers."""
+        line = self.marker_line if with_markers and self.marker_line else self.line
         return (
-            f"{path}:{self.line}:\n"
+            f"{path}:{line}:\n"
             f"<<<<<<< {ours_label}\n{''.join(_ended(self.ours))}"
             f"=======\n{''.join(_ended(self.theirs))}"
             f">>>>>>> {theirs_label}\n"
@@ -101,6 +111,7 @@ def merge_texts(
                     base=tuple(decode_line(line) for line in region.base),
                     ours=tuple(our_part),
                     theirs=tuple(their_part),
+                    marker_line=len(marked) + 1,  # one entry of *marked* is one line
                 )
             )
             merged.extend(our_part)
@@ -149,7 +160,11 @@ def _whole_file_conflict(
 
     our_lines, their_lines = lines(ours), lines(theirs)
     conflict = Conflict(
-        line=1, base=tuple(lines(base)), ours=tuple(our_lines), theirs=tuple(their_lines)
+        line=1,
+        base=tuple(lines(base)),
+        ours=tuple(our_lines),
+        theirs=tuple(their_lines),
+        marker_line=1,
     )
     marked = (
         f"<<<<<<< {ours_label}\n{''.join(_ended(our_lines))}"

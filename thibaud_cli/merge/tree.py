@@ -78,12 +78,14 @@ class FileChange:
             diff = diff.replace(f"+++ b/{self.path}\n", "+++ /dev/null\n", 1)
         return diff
 
-    def describe_conflicts(self, *, ours_label: str = "ours") -> str:
-        """Each conflicting hunk, headed by file and line, as git shows them."""
+    def describe_conflicts(self, *, ours_label: str = "ours", with_markers: bool = False) -> str:
+        """Each conflicting hunk, headed by file and line, as git shows them: the line
+        in the file as it is, or, *with_markers*, in the file written with markers."""
         if not self.conflicts:
             return f"{self.path}: binary file changed both by you and by the template\n"
         return "".join(
-            conflict.describe(self.path, ours_label=ours_label) for conflict in self.conflicts
+            conflict.describe(self.path, ours_label=ours_label, with_markers=with_markers)
+            for conflict in self.conflicts
         )
 
 

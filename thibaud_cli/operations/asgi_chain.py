@@ -96,7 +96,7 @@ def _read_entry_point(home: ChainHome) -> tuple[Path, str]:
     path = home.project_dir / home.relative
     if not path.is_file():
         how = (
-            "or run 'thibaud-admin regenerate-asgi' to render it again"
+            "or run 'thibaud-cli regenerate-asgi' to render it again"
             if home.answers is not None
             else "then run the command again"
         )
@@ -246,7 +246,7 @@ def _checked_home(project_dir: Path, asgi_module: str | None) -> ChainHome | Non
 def repair_hint(project_dir: Path) -> str:
     """How to roll back a middleware change or an update that was killed."""
     return (
-        f"Run 'thibaud-admin regenerate-asgi --project-dir {project_dir}' (or any command "
+        f"Run 'thibaud-cli regenerate-asgi --project-dir {project_dir}' (or any command "
         "that changes the project) to roll it back."
     )
 
@@ -303,7 +303,7 @@ def add_asgi_middleware(
             if verified.framework:
                 raise OtherKindOfMiddleware(
                     f"{target} is a Thibaud middleware (it takes get_response), not an ASGI "
-                    "one: it goes in the MIDDLEWARE setting, with 'thibaud-admin "
+                    "one: it goes in the MIDDLEWARE setting, with 'thibaud-cli "
                     f"add-middleware {target.module}.{target.attribute}'.",
                     command="add-middleware",
                 )
@@ -371,13 +371,13 @@ def _refuse_absent(home: ChainHome, target: ObjectPath) -> None:
     if setting is not None and dotted in setting.entries:
         raise OtherKindOfMiddleware(
             f"{target} is not an ASGI middleware of the chain but in MIDDLEWARE "
-            f"({setting.relative}): 'thibaud-admin remove-middleware {dotted}' takes it out.",
+            f"({setting.relative}): 'thibaud-cli remove-middleware {dotted}' takes it out.",
             command="remove-middleware",
         )
     listing = "; ".join(describe_chain(home.chain)) or "it is empty"
     raise MiddlewareChainError(
         f"{target} is not in the chain ({listing}): nothing to remove. "
-        "'thibaud-admin list-asgi-middleware' shows it."
+        "'thibaud-cli list-asgi-middleware' shows it."
     )
 
 

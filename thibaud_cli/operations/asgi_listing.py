@@ -67,7 +67,7 @@ def _drift(home: ChainHome, trust: bool) -> str | None:
     path = home.project_dir / relative
     if not path.is_file():
         how = "renders it again" if home.answers is not None else "cannot: restore it, then"
-        return f"{relative} is missing: 'thibaud-admin regenerate-asgi' {how} with this chain."
+        return f"{relative} is missing: 'thibaud-cli regenerate-asgi' {how} with this chain."
     try:
         found = _compare(home, read_utf8(path, relative), trust)
     except ThibaudCliError as error:  # the template moved, went offline, needs --trust...

@@ -130,7 +130,7 @@ def _add(
             raise OtherKindOfMiddleware(
                 f"{target} is an ASGI middleware (it takes the application, not "
                 "get_response): it wraps application in the ASGI module, with "
-                f"'thibaud-admin add-asgi-middleware {target}'.",
+                f"'thibaud-cli add-asgi-middleware {target}'.",
                 command="add-asgi-middleware",
             )
         distributions = verified.distributions
@@ -202,7 +202,7 @@ def _remove(
     if dotted not in setting.entries:
         if find_in_chain(home.chain, target):
             raise OtherKindOfMiddleware(
-                f"{target} is not in MIDDLEWARE but in the ASGI chain: 'thibaud-admin "
+                f"{target} is not in MIDDLEWARE but in the ASGI chain: 'thibaud-cli "
                 f"remove-asgi-middleware {target}' takes it out.",
                 command="remove-asgi-middleware",
             )
@@ -242,6 +242,6 @@ def _check_home(project_dir: Path, asgi_module: str | None) -> None:
 
 def _repair(project_dir: Path) -> str:
     return (
-        f"Run 'thibaud-admin regenerate-asgi --project-dir {project_dir}' (or any command "
+        f"Run 'thibaud-cli regenerate-asgi --project-dir {project_dir}' (or any command "
         "that changes the project) to roll it back."
     )

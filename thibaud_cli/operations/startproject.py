@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from thibaud_cli.errors import DestinationError, NotACopierTemplateError, TaskError
 from thibaud_cli.fs.atomic import staging_directory
 from thibaud_cli.fs.journal import refuse_interrupted
@@ -25,9 +28,10 @@ from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
-from thibaud_cli.project.names import validate_project_name
+from thibaud_cli.project.names import refuse_dependency_clash, validate_project_name
+from thibaud_cli.project.requirements import declared_requirements
 from thibaud_cli.project.worktree import restored_on_failure
-from thibaud_cli.template.bundled import bundled_template_version
+from thibaud_cli.template.bundled import bundled_version_source
 from thibaud_cli.template.classic.fetch import check_classic_options, render_classic_source
 from thibaud_cli.template.classic.render import ClassicOptions, refuse_options_for_copier
 from thibaud_cli.template.contract import declared_entry_points
@@ -37,7 +41,7 @@ from thibaud_cli.template.data import (
     refuse_unknown_questions,
     render_data,
 )
-from thibaud_cli.template.engine.config import read_template_config
+from thibaud_cli.template.engine.config import read_template_config, template_version
 from thibaud_cli.template.engine.render import (
     RenderedTemplate,
     RenderOptions,
@@ -72,6 +76,13 @@ class StartedProject:
     name_question: str | None = None
     #: Whether the name answered a question (always, for Django-style templates).
     named_package: bool = True
+    #: The distributions the project declares (canonical names, for the answers
+    #: given), and whether it installs itself (a ``pyproject.toml`` or ``setup.py``).
+    requirements: frozenset[str] = frozenset()
+    installable: bool = False
+    #: The directory's own files the template also has, kept instead of the template's
+    #: (a new repository's README.md, LICENSE, .gitignore; see ``REPOSITORY_FILES``).
+    kept: tuple[Path, ...] = ()
 
 
 #: Where the template's messages go (``_message_before_copy``, ``_message_after_copy``).
@@ -118,6 +129,9 @@ def start_project(
     validate_project_name(name, python_path=python_path)
     user_data = dict(data or {})
     source = resolve_template(template)
+    if source.kind is SourceKind.BUNDLED and vcs_ref is not None:
+        # The bundled template's versions are its snapshots, not git refs.
+        source, vcs_ref = bundled_version_source(vcs_ref), None
     refuse_vcs_ref_without_git(source, vcs_ref)
     # A local template's name question is known now: refuse before anything runs.
     local_question = None
@@ -157,9 +171,10 @@ def _dry_run(target: Path, render: _Render) -> StartedProject:
     if target.exists():
         refuse_interrupted(target)
     with scratch_directory("render") as scratch, render.made(scratch / "project") as made:
+        kept = _kept_files(target, made.files) if target.exists() else ()
         if target.exists():
-            _refuse_clashes(target, made.files)
-        return made.started(target, dry_run=True)
+            _refuse_clashes(target, made.files, kept)
+        return made.started(target, dry_run=True, kept=kept)
 
 
 def _into_new(target: Path, render: _Render) -> StartedProject:
@@ -200,6 +215,7 @@ class _Made:
     entry_points: EntryPoints | None
     session: RenderSession | None
     name_question: str | None
+    requirements: frozenset[str] = frozenset()
 
     @property
     def runs_tasks(self) -> bool:
@@ -217,17 +233,25 @@ class _Made:
             self.render.on_message(after)
 
     def started(
-        self, target: Path, *, dry_run: bool, recovery: str | None = None
+        self,
+        target: Path,
+        *,
+        dry_run: bool,
+        recovery: str | None = None,
+        kept: tuple[Path, ...] = (),
     ) -> StartedProject:
         return StartedProject(
             self.render.name,
             target,
-            self.files,
+            tuple(path for path in self.files if path not in kept),
             dry_run=dry_run,
             entry_points=self.entry_points,
             recovery=recovery,
             name_question=self.name_question,
             named_package=self.session is None or self.name_question is not None,
+            requirements=self.requirements,
+            installable=any(str(path) in ("pyproject.toml", "setup.py") for path in self.files),
+            kept=kept,
         )
 
 
@@ -272,7 +296,9 @@ class _Render:
             user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
             render_guard=render_deadline,
         )
-        yield _Made(self, _files(root), None, None, None)
+        requirements = declared_requirements(root)
+        refuse_dependency_clash(self.name, requirements)
+        yield _Made(self, _files(root), None, None, None, _names(requirements))
 
     @contextlib.contextmanager
     def _copier_into(self, root: Path) -> Iterator[_Made]:
@@ -292,6 +318,9 @@ class _Render:
             question = rendered.name_question
             refuse_reserved_keys(self.user_data, name_question=question)
             refuse_unknown_questions(self.user_data, rendered.questions - {question or ""})
+            requirements = declared_requirements(root)
+            if question is not None:  # the name names the package, and so the project
+                refuse_dependency_clash(self.name, requirements)
             named = {question: self.name} if question else {}
             declared = declared_entry_points(rendered.config, {**rendered.answers, **named})
             entry_points = discover_entry_points(root, declared)
@@ -302,7 +331,11 @@ class _Render:
             root.mkdir(exist_ok=True)  # a template may render no file at all
             apply_umask(root)  # copier keeps the template's modes
             (root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
-            yield _Made(self, _files(root), entry_points, session, question)
+            yield _Made(self, _files(root), entry_points, session, question, _names(requirements))
+
+
+def _names(requirements: Sequence[Requirement]) -> frozenset[str]:
+    return frozenset(canonicalize_name(requirement.name) for requirement in requirements)
 
 
 def _files(root: Path) -> tuple[Path, ...]:
@@ -314,7 +347,7 @@ def _into_existing(target: Path, render: _Render) -> StartedProject:
     with scratch_directory("render") as scratch, render.made(scratch / "project") as made:
         rendered_root = scratch / "project"
         repair = (
-            f"Run 'thibaud-admin startproject {render.name} {target}' again: it rolls the "
+            f"Run 'thibaud-cli startproject {render.name} {target}' again: it rolls the "
             "interrupted run back first."
         )
         # If a task fails, the directory is put back as it was: the project's files
@@ -326,8 +359,11 @@ def _into_existing(target: Path, render: _Render) -> StartedProject:
         )
         with guard:
             with change_project(target, operation="startproject", repair=repair) as change:
-                _refuse_clashes(target, made.files)
+                kept = _kept_files(target, made.files)
+                _refuse_clashes(target, made.files, kept)
                 for relative in made.files:
+                    if relative in kept:
+                        continue
                     rendered = rendered_root / relative
                     if rendered.is_symlink():
                         # A symlink (to a directory too) is written as the link itself.
@@ -344,7 +380,7 @@ def _into_existing(target: Path, render: _Render) -> StartedProject:
                     "startproject again, or pass --skip-tasks to create the project without "
                     "running its tasks."
                 ) from error
-        return made.started(target, dry_run=False, recovery=change.recovered)
+        return made.started(target, dry_run=False, recovery=change.recovered, kept=kept)
 
 
 def _refuse_unwritable(directory: Path) -> None:
@@ -355,11 +391,17 @@ def _refuse_unwritable(directory: Path) -> None:
 def _answers_for(
     name: str, source: TemplateSource, rendered: RenderedTemplate, question: str | None
 ) -> Answers:
-    bundled = source.kind is SourceKind.BUNDLED
+    # The bundled template's version is the one its copier.yml declares (the current
+    # template, or the snapshot --vcs-ref picked).
+    bundled = source.kind is SourceKind.BUNDLED and source.local_path is not None
     return Answers(
         template=source.recorded_as,
         project_name=name,
-        template_version=bundled_template_version() if bundled else rendered.version,
+        template_version=(
+            template_version(source.local_path)
+            if bundled and source.local_path is not None
+            else rendered.version
+        ),
         template_commit=rendered.commit,
         thibaud_cli_version=thibaud_cli_version(),
         thibaud_version=thibaud_version(),
@@ -378,7 +420,7 @@ def _check_target(target: Path, *, explicit: bool) -> None:
     if not explicit:
         raise DestinationError(
             f"'{target}' already exists: choose another name, remove it, or give a "
-            "directory to render into (thibaud-admin startproject NAME DIRECTORY)."
+            "directory to render into (thibaud-cli startproject NAME DIRECTORY)."
         )
     if not target.is_dir():
         raise DestinationError(
@@ -386,8 +428,31 @@ def _check_target(target: Path, *, explicit: bool) -> None:
         )
 
 
-def _refuse_clashes(target: Path, files: tuple[Path, ...]) -> None:
-    clashes = [path for path in files if os.path.lexists(target / path)]
+#: What a hosting service puts in a new repository (GitHub's "Add a README file", "Add
+#: .gitignore", "Choose a license"): in the directory already, the user's copy is kept
+#: and the template's is not written, so `startproject NAME .` works in a new clone.
+REPOSITORY_FILES = frozenset(
+    {
+        "README.md", "README.rst", "README.txt", "README",
+        "LICENSE", "LICENSE.md", "LICENSE.txt", "COPYING",
+        ".gitignore", ".gitattributes",
+    }
+)  # fmt: skip
+
+
+def _kept_files(target: Path, files: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The project's files of ``REPOSITORY_FILES`` that *target* already has as files."""
+    return tuple(
+        path
+        for path in files
+        if path.as_posix() in REPOSITORY_FILES
+        and (target / path).is_file()
+        and not (target / path).is_symlink()
+    )
+
+
+def _refuse_clashes(target: Path, files: tuple[Path, ...], kept: tuple[Path, ...] = ()) -> None:
+    clashes = [path for path in files if path not in kept and os.path.lexists(target / path)]
     if clashes:
         shown = ", ".join(str(path) for path in clashes[:5])
         more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""

@@ -82,8 +82,12 @@ class UpdatePlan:
     def diff(self) -> str:
         return "".join(change.diff() for change in self.changes)
 
-    def describe_conflicts(self) -> str:
-        return "".join(change.describe_conflicts() for change in self.conflicts)
+    def describe_conflicts(self, *, with_markers: bool = False) -> str:
+        """The conflicts, each at its line in the file as it is or, *with_markers* (an
+        update with ``conflict="inline"``), at its ``<<<<<<<`` in the file written."""
+        return "".join(
+            change.describe_conflicts(with_markers=with_markers) for change in self.conflicts
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The drift report of ``update --check --format json``."""
@@ -264,7 +268,7 @@ def _refuse_conflicts(plan: UpdatePlan, conflict: ConflictMode) -> None:
 
 def _repair(project_dir: Path) -> str:
     return (
-        f"Run 'thibaud-admin update --project-dir {project_dir}' again (it rolls the "
+        f"Run 'thibaud-cli update --project-dir {project_dir}' again (it rolls the "
         "interrupted one back first), or any other command that changes the project."
     )
 

@@ -51,7 +51,7 @@ class ChainHome:
             raise ProjectNotFoundError(
                 "The project has no ASGI module: when it was generated, no module bound "
                 "`application` with get_asgi_application(). Declare it in the template's "
-                "copier.yml (_thibaud: {asgi: package.asgi}) and run 'thibaud-admin update'."
+                "copier.yml (_thibaud: {asgi: package.asgi}) and run 'thibaud-cli update'."
             )
         return module
 

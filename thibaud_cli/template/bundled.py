@@ -20,9 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.errors import TemplateError
+from thibaud_cli.errors import TemplateError, UsageError
 from thibaud_cli.template.engine.config import template_version
-from thibaud_cli.template.source import bundled_template_path
+from thibaud_cli.template.source import (
+    BUNDLED_TEMPLATE,
+    SourceKind,
+    TemplateSource,
+    bundled_template_path,
+)
 
 
 def version_sort_key(version: str) -> tuple[int, ...] | tuple[float, str]:
@@ -89,3 +94,19 @@ class BundledTemplates:
 def bundled_template_version() -> str:
     """The version of the bundled template, recorded in the answers of every project."""
     return template_version(bundled_template_path())
+
+
+def bundled_version_source(
+    version: str, *, bundled: BundledTemplates | None = None
+) -> TemplateSource:
+    """The bundled template at an older (or the current) released *version*, as
+    ``startproject --vcs-ref VERSION`` renders it: its snapshot, recorded as the
+    bundled template at that version, so that ``update`` takes the project on."""
+    bundled = bundled or BundledTemplates.installed()
+    known = bundled.versions()
+    if version not in known:
+        raise UsageError(
+            f"--vcs-ref {version}: the bundled template has versions {', '.join(known)}."
+        )
+    path = bundled.path_for(version)
+    return TemplateSource(SourceKind.BUNDLED, str(path), BUNDLED_TEMPLATE, path)

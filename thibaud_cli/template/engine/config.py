@@ -57,6 +57,6 @@ def refuse_git_classic_template(template_root: Path, template: str | None) -> No
     if not has_template_config(template_root):
         raise NotACopierTemplateError(
             f"'{template}' has no copier.yml: it is a Django-style template, which only "
-            "'thibaud-admin startproject --template' renders (as Thibaud's startproject "
+            "'thibaud-cli startproject --template' renders (as Thibaud's startproject "
             "does); this command needs a copier template."
         )

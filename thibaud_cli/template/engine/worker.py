@@ -139,14 +139,40 @@ class _ShownDestination:
         return context
 
 
+#: What copier reads as a yes/no answer (``copier._tools.cast_to_bool``), besides
+#: numbers (0 is false, any other true) and the empty string (false).
+_COPIER_TRUE = frozenset({"y", "yes", "t", "true", "on"})
+_COPIER_FALSE = frozenset({"n", "no", "f", "false", "off", "~", "null", "none"})
+
+
+def refuse_unreadable_booleans(questions: dict[str, Any], given: dict[str, Any]) -> None:
+    """Raise :class:`InvalidDataError` for a given answer to a ``bool`` question that
+    copier could read only by Python's truth of a string (``nope`` is true to it)."""
+    for name, question in questions.items():
+        value = given.get(name)
+        if not isinstance(question, dict) or question.get("type") != "bool":
+            continue
+        if not isinstance(value, str):
+            continue
+        text = value.strip().lower()
+        if not text or text in _COPIER_TRUE or text in _COPIER_FALSE:
+            continue
+        try:
+            float(text)
+        except ValueError:
+            raise InvalidDataError(
+                f"--data {name}={value}: '{name}' is a yes/no question; give true or false "
+                "(also yes/no, y/n, on/off, 1/0). Nothing was written."
+            ) from None
+
+
 @cache
 def fresh_destination_worker() -> type[Any]:
     """The Worker we render with: :func:`_copier_worker_without_waste`, never prompting
-    (an answer that does not fit its question is a usage error), every file, directory
-    and symlink written charged to the render's budget, and with ``sources`` only those
-    template files (and their directories) rendered. A copier whose methods were renamed
-    is refused (:mod:`.copier_private`): an override no longer called would leave files
-    uncharged to the budget."""
+    (an answer that does not fit its question is a usage error), every file, directory and
+    symlink written charged to the render's budget, only ``sources`` (and their directories)
+    rendered when given. A copier whose methods were renamed is refused
+    (:mod:`.copier_private`): an override no longer called would leave files uncharged."""
     from copier.errors import CopierError, InvalidTypeError
 
     class FreshDestinationWorker(_ShownDestination, _copier_worker_without_waste()):  # type: ignore[misc]
@@ -158,6 +184,7 @@ def fresh_destination_worker() -> type[Any]:
             # not offered, a failed validator, a value of the wrong type) was given on the
             # command line or in the answers file, and a required question without a
             # default needs one there: usage errors. A default that fails is the template's.
+            refuse_unreadable_booleans(self.template.questions_data, self.data)
             try:
                 super()._ask()
             except (ValueError, InvalidTypeError) as error:

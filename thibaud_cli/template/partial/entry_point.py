@@ -24,7 +24,7 @@ def asgi_relative_path(answers: Answers) -> str:
         raise ProjectNotFoundError(
             "The project has no ASGI module: when it was generated, no module bound "
             "`application` with get_asgi_application(). Declare it in the template's "
-            "copier.yml (_thibaud: {asgi: package.asgi}) and run 'thibaud-admin update'."
+            "copier.yml (_thibaud: {asgi: package.asgi}) and run 'thibaud-cli update'."
         )
     return answers.modules.relpath(module)
 
