@@ -213,7 +213,11 @@ def test_a_project_rendered_into_a_subdirectory_runs_from_where_manage_py_is(
         main, ["startproject", "shop", str(project), "--template", str(template)]
     )
     assert result.exit_code == 0, result.output
-    assert f"cd {project / 'site'} && uvicorn config.asgi:application" in result.output
+    # No pyproject.toml to install: the framework and a server, then the app from site/.
+    assert (
+        f"Serve it: cd {project} && python3 -m venv .venv && .venv/bin/pip install Thibaud "
+        "uvicorn && .venv/bin/uvicorn --app-dir site config.asgi:application\n"
+    ) in result.output
     assert _answers(project)["_entry_points"] == {
         "settings": "config.settings",
         "asgi": "config.asgi",
