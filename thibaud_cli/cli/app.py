@@ -120,7 +120,8 @@ def _output_closed() -> bool:
             poller.register(stream.fileno(), 0)
         except (AttributeError, OSError, ValueError):
             continue
-    return any(events & select.POLLERR for _fd, events in poller.poll(0))
+    gone = select.POLLERR | select.POLLHUP  # Linux says ERR, some systems HUP
+    return any(events & gone for _fd, events in poller.poll(0))
 
 
 def _traceback_if_asked(ctx: click.Context, error: BaseException, exit_code: int) -> None:
