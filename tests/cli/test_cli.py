@@ -31,6 +31,9 @@ def test_help_lists_our_commands_and_mentions_thibauds(runner: CliRunner) -> Non
     ):
         assert command in result.output
     assert "thibaud-cli help" in result.output
+    # Which name to type where (a project's venv has Thibaud's thibaud-admin).
+    note = " ".join(result.output.split())
+    assert "type thibaud-cli for these commands (install it with pipx or 'uv tool install'" in note
     assert "_THIBAUD_ADMIN_COMPLETE" in result.output
 
 
