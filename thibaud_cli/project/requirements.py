@@ -11,11 +11,12 @@ whole closure, with the top-level modules each installs.
 
 from __future__ import annotations
 
+import csv
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -91,6 +92,14 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     top-level modules of every installed one."""
     from importlib import metadata
 
+    # One walk of the installed distributions: asking for each by name walks them again.
+    installed_by_name: dict[str, metadata.Distribution] = {}
+    for found in metadata.distributions():
+        # The name the directory gives (``uvicorn-0.30.0.dist-info``) where it can: the
+        # METADATA of every installed distribution parsed would cost most of the check.
+        name = getattr(found, "_normalized_name", None) or found.metadata["Name"]
+        if name:
+            installed_by_name.setdefault(canonicalize_name(name), found)
     distributions: set[str] = set()
     modules: set[str] = set()
     pending = [(requirement, frozenset(requirement.extras)) for requirement in requirements]
@@ -100,9 +109,8 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
         if name in distributions:
             continue
         distributions.add(name)
-        try:
-            installed = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
+        installed = installed_by_name.get(name)
+        if installed is None:
             continue
         modules.update(_top_level_modules(installed))
         for text in installed.requires or ():
@@ -124,8 +132,9 @@ def _top_level_modules(distribution: Distribution) -> set[str]:
     if listed:
         return {line.strip() for line in listed.splitlines() if line.strip()}
     found: set[str] = set()
-    for file in distribution.files or ():
-        parts = file.parts
+    # RECORD read as it is: ``Distribution.files`` checks that each file exists.
+    for row in csv.reader((distribution.read_text("RECORD") or "").splitlines()):
+        parts = PurePosixPath(row[0]).parts if row else ()
         if not parts or parts[0].endswith((".dist-info", ".data")) or parts[0] == "..":
             continue
         if len(parts) == 1:
