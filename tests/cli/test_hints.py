@@ -17,8 +17,13 @@ from thibaud_cli.cli import main
 PACKAGE = Path(thibaud_cli.__file__).parent
 #: Texts that name a command under that name on purpose, and tell nobody to run it: the
 #: note that our commands are *not* available as ``thibaud-admin`` any more, and the
-#: name of validate-template's JUnit report (what CI pages have shown it as so far).
-ABOUT_THE_NAME = {("cli/output.py", "script_taken_back"), ("checks/reports.py", "junit_xml")}
+#: names validate-template's JUnit and JSON reports carry (what CI pages and
+#: merge-reports already read). ``""``: at module level.
+ABOUT_THE_NAME = {
+    ("cli/output.py", "script_taken_back"),
+    ("checks/reports.py", "junit_xml"),
+    ("checks/reports.py", ""),
+}
 
 
 def _messages(path: Path) -> list[tuple[str, int, str]]:
