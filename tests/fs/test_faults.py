@@ -145,7 +145,7 @@ def test_startproject_killed_at_its_6th_rename_leaves_nothing_once_another_comma
         assert found.returncode == 1, found.stderr
         assert len(found.stderr.strip().splitlines()) == 1, found.stderr
         assert "startproject (process" in found.stderr and "was interrupted" in found.stderr
-        assert f"thibaud-admin startproject mysite {target}' again" in found.stderr
+        assert f"thibaud-cli startproject mysite {target}' again" in found.stderr
         assert tree_snapshot(target) == frozen
     # The next command that writes there (of any kind) rolls it back first.
     other = run_without_fault(

@@ -65,36 +65,61 @@ def _program(module: bool) -> list[str]:
     return [sys.executable, "-m", "thibaud_cli"] if module else [str(BIN_DIR / "thibaud-admin")]
 
 
+#: Run by :func:`run_cli_measured` between the test and the command: a fork of this
+#: small process, not of the test's, is what execs the command. On exec, Linux keeps the
+#: peak resident size the process had before it (``ru_maxrss`` survives exec), so a
+#: command forked straight from a test worker that has grown to hundreds of MiB would
+#: report the worker's size, not its own.
+_MEASURING_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+os.write(int(os.environ["THIBAUD_TEST_RSS_FD"]), str(usage.ru_maxrss).encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_cli_measured(
     *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120.0
 ) -> tuple[subprocess.CompletedProcess[str], float]:
     """:func:`run_cli` (``python -m thibaud_cli``), and the peak resident size of that one
-    process in MiB (``wait4``'s own usage: no other child of the test counts)."""
+    process in MiB (``wait4``'s own usage, taken by a small launcher: no other process of
+    the test counts)."""
+    import signal
     import tempfile
-    import time
 
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(
-            [*_program(True), *args],
-            cwd=cwd,
-            env=cli_environment(env),
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                os.wait4(process.pid, 0)
-                raise subprocess.TimeoutExpired(process.args, timeout)
-            time.sleep(0.05)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(process.args, process.returncode, out.read(), err.read())
-    return done, usage.ru_maxrss / 1024
+    read_end, write_end = os.pipe()
+    try:
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            process = subprocess.Popen(
+                [sys.executable, "-S", "-c", _MEASURING_LAUNCHER, *_program(True), *args],
+                cwd=cwd,
+                env={**cli_environment(env), "THIBAUD_TEST_RSS_FD": str(write_end)},
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                pass_fds=(write_end,),
+                start_new_session=True,
+            )
+            os.close(write_end)
+            write_end = -1
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                raise
+            out.seek(0)
+            err.seek(0)
+            done = subprocess.CompletedProcess(
+                process.args, process.returncode, out.read(), err.read()
+            )
+        peak_kib = int(os.read(read_end, 64) or b"0")
+    finally:
+        os.close(read_end)
+        if write_end != -1:
+            os.close(write_end)
+    return done, peak_kib / 1024
