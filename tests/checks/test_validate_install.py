@@ -156,3 +156,49 @@ def test_install_options_that_contradict_are_usage_errors(
     refused = _validate(_template(tmp_path), tmp_path, tmp_path / "cache", *args)
     assert refused.returncode == 2 and problem in refused.stderr, refused.stderr
     assert refused.stdout == ""
+
+
+def test_an_install_started_while_variants_render_is_not_under_their_memory_ceiling(
+    tmp_path: Path, wheels: Path
+) -> None:
+    """Renders cap the process's address space (RLIMIT_AS), which a child inherits: uv
+    started by one variant while another renders must not run under that cap."""
+    import os
+
+    from thibaud_cli.checks.environments.cache import InstallOptions, ensure_environment
+    from thibaud_cli.template.sandbox.memory import memory_ceiling
+
+    env = {**os.environ, "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never"}
+    options = InstallOptions(find_links=(str(wheels),), no_index=True)
+    with memory_ceiling():
+        environment = ensure_environment(
+            ("humanize", "thibaud"), options, root=tmp_path / "cache", env=env
+        )
+    assert environment.built and environment.python.is_file()
+
+
+def test_a_child_started_with_the_ceiling_lifted_does_not_inherit_it() -> None:
+    import resource
+
+    from thibaud_cli.template.sandbox.memory import ceiling_lifted, memory_ceiling
+
+    script = "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"
+
+    def child_limit() -> int:
+        process = subprocess.Popen(
+            [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+        )
+        output, _ = process.communicate(timeout=60)
+        return int(output)
+
+    before = resource.getrlimit(resource.RLIMIT_AS)[0]
+    with memory_ceiling():
+        inherited = child_limit()
+        with ceiling_lifted():
+            lifted = subprocess.Popen(
+                [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+            )
+        # The renders' ceiling is back for this process once the child has started.
+        assert resource.getrlimit(resource.RLIMIT_AS)[0] == inherited
+        output, _ = lifted.communicate(timeout=60)
+    assert inherited != before and int(output) == before

@@ -45,7 +45,11 @@ class Zygote:
     ) -> None:
         #: What the zygote itself printed (its own failures; each variant has a log).
         self.log_path = workdir / f"{name}.log"
-        with open(self.log_path, "w", encoding="utf-8") as log:
+        from thibaud_cli.template.sandbox.memory import ceiling_lifted
+
+        # Started while variants render (--install: a zygote per environment, when its
+        # first variant is ready): not under the renders' memory ceiling.
+        with open(self.log_path, "w", encoding="utf-8") as log, ceiling_lifted():
             # -P: the script's directory (our package) must not shadow the project's modules.
             self._process = subprocess.Popen(
                 [python or sys.executable, "-P", str(_SCRIPT)],

@@ -148,19 +148,27 @@ def _run_uv(command: list[str], env: Mapping[str, str] | None) -> None:
     # uv gives bytecode compilation 60 s by default: a busy CI machine compiling a
     # framework took longer. The install as a whole has its own timeout.
     environment.setdefault("UV_COMPILE_BYTECODE_TIMEOUT", str(int(INSTALL_TIMEOUT)))
+    from thibaud_cli.template.sandbox.memory import ceiling_lifted
+
     try:
-        completed = subprocess.run(
-            command,
-            env=environment,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=INSTALL_TIMEOUT,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise InstallError(f"uv did not finish in {INSTALL_TIMEOUT:.0f} s") from error
+        with ceiling_lifted():
+            process = subprocess.Popen(
+                command,
+                env=environment,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
     except OSError as error:
         raise InstallError(f"uv cannot be run: {error}") from error
+    try:
+        _, stderr = process.communicate(timeout=INSTALL_TIMEOUT)
+    except subprocess.TimeoutExpired as error:
+        process.kill()
+        process.communicate()
+        raise InstallError(f"uv did not finish in {INSTALL_TIMEOUT:.0f} s") from error
+    completed = subprocess.CompletedProcess(command, process.returncode, "", stderr)
     if completed.returncode != 0:
         # The resolver's own words, less uv's line on which environment it used.
         lines = [

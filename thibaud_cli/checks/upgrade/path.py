@@ -103,23 +103,30 @@ def _thibaud_admin(*args: str, cwd: Path) -> tuple[bool, str]:
         for key, value in os.environ.items()
         if key not in ("THIBAUD_SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE")
     }
-    try:
-        completed = subprocess.run(
+    from thibaud_cli.template.sandbox.memory import ceiling_lifted
+
+    # Started while other variants render: not under the renders' memory ceiling.
+    with ceiling_lifted():
+        process = subprocess.Popen(
             [sys.executable, "-m", "thibaud_cli", *args],
             cwd=cwd,
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             stdin=subprocess.DEVNULL,
-            timeout=COMMAND_TIMEOUT,
         )
+    try:
+        _, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
     except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
         return False, f"did not finish in {COMMAND_TIMEOUT:.0f} s"
-    if completed.returncode == 0:
+    if process.returncode == 0:
         return True, ""
-    lines = [line for line in completed.stderr.splitlines() if line.strip()]
+    lines = [line for line in stderr.splitlines() if line.strip()]
     said = lines[-1].removeprefix("Error: ").strip() if lines else ""
-    return False, said or f"exited with {completed.returncode}"
+    return False, said or f"exited with {process.returncode}"
 
 
 def _commit(project: Path) -> str | None:

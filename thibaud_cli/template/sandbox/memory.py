@@ -72,3 +72,26 @@ def memory_ceiling(ceiling: int = MEMORY_CEILING) -> Iterator[None]:
             if _users == 0 and _saved is not None:
                 with contextlib.suppress(ValueError, OSError):
                     resource.setrlimit(resource.RLIMIT_AS, _saved)
+
+
+@contextlib.contextmanager
+def ceiling_lifted() -> Iterator[None]:
+    """The ceiling lifted while a child process is started (``Popen``, not its whole run).
+
+    ``RLIMIT_AS`` is the process's, and a child inherits it when it forks: an installer or
+    an interpreter started while variants render in other threads would run under the
+    renders' ceiling (uv, which reserves address space freely, fails at once). Renders
+    wait on the lock for the few milliseconds of the start.
+    """
+    with _lock:
+        if _users == 0 or _saved is None:
+            yield
+            return
+        current = resource.getrlimit(resource.RLIMIT_AS)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, _saved)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_AS, current)
