@@ -124,13 +124,15 @@ def _machine_jobs(names: list[str], matrix: Path, reports: Path, machine_index: 
 
 
 def spread(matrix: Path, workdir: Path, runs: int) -> tuple[list[Row], float]:
-    """One machine against four, side by side and one after another."""
+    """One machine against four: a job per variant side by side and one after another,
+    and a job per shard (--shard K/4) one after another."""
     names = _variant_names(matrix, workdir)
     single: list[float] = []
     side_by_side: list[float] = []
     projected: list[float] = []
     alone_figures: list[list[float]] = []
     merge: list[float] = []
+    shard_figures: list[list[float]] = []
     everything = ("validate-template", str(TEMPLATE), "--matrix", str(matrix), "--format", "json")
     for run in range(runs):
         seconds, whole = _timed(lambda: _cli(*everything, cwd=workdir))
@@ -145,6 +147,16 @@ def spread(matrix: Path, workdir: Path, runs: int) -> tuple[list[Row], float]:
         alone = _machines(names, matrix, alone_dir, side_by_side=False)
         alone_figures.append(alone)
         files = sorted(str(path) for path in reports.glob("report-*.json"))
+        shards = []
+        for number in range(1, MACHINES + 1):
+            seconds, part = _timed(
+                lambda number=number: _cli(
+                    *everything, "--shard", f"{number}/{MACHINES}", cwd=workdir
+                )
+            )
+            shards.append(seconds)
+            (workdir / f"shard-{run}-{number}.json").write_text(part.stdout, "utf-8")
+        shard_figures.append(shards)
         seconds, merged = _timed(
             lambda files=files: _cli("merge-reports", *files, "--format", "json", cwd=workdir)
         )
@@ -175,6 +187,19 @@ def spread(matrix: Path, workdir: Path, runs: int) -> tuple[list[Row], float]:
             f"{real / one:.2f}x",
         ),
     ]
+    sharded = [statistics.median(column) for column in zip(*shard_figures, strict=True)]
+    best = max(sharded) + statistics.median(merge)
+    rows += [
+        Row(
+            f"{MACHINES} machines, a --shard K/{MACHINES} job each, each alone",
+            " / ".join(f"{figure:.1f}" for figure in sharded) + " s",
+        ),
+        Row(
+            f"{MACHINES} real machines with shards: the slowest + merge",
+            f"{best:.1f} s",
+            f"{best / one:.2f}x",
+        ),
+    ]
     return rows, one
 
 
@@ -202,7 +227,14 @@ def install(matrix: Path, workdir: Path, runs: int, one_machine: float) -> list[
         for figures in (cold, warm):
             seconds, report = _timed(lambda args=args, env=env: _cli(*args, cwd=workdir, env=env))
             figures.append(seconds)
-            assert json.loads(report.stdout)["ok"], report.stdout[:2000]
+            failed = [
+                f"{variant['name']}: {check['name']}: {check['message']}"
+                for variant in json.loads(report.stdout)["variants"]
+                for check in variant["checks"]
+                if check["status"] == "failed"
+            ]
+            if failed:
+                raise SystemExit("--install failed:\n" + "\n".join(failed))
         built = workdir / f"cache-{run}" / "environments"
         environments = sum(1 for path in built.iterdir() if path.is_dir())
     return [
