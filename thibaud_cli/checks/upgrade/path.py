@@ -139,6 +139,9 @@ def _commit(project: Path) -> str | None:
             "user.name=validate-template",
             "-c",
             "user.email=validate@localhost",
+            # A throwaway commit: the user's signing set-up is not asked for.
+            "-c",
+            "commit.gpgsign=false",
             "commit",
             "-q",
             "--no-verify",
