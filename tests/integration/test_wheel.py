@@ -222,7 +222,10 @@ def test_the_restore_of_a_git_install_names_its_url_and_commit(tmp_path: Path) -
     url = f"git+{repository.as_uri()}"
     installed = _run(str(bin_dir / "python"), "-m", "pip", "install", "-q", url, cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr
-    restore = _taken_back_and_restored(bin_dir, tmp_path)
+    # Run outside the copy of the checkout, which may hold a project (the README's mysite/).
+    work = tmp_path / "work"
+    work.mkdir()
+    restore = _taken_back_and_restored(bin_dir, work)
     assert restore == (
         f"{bin_dir / 'python'} -m pip install --force-reinstall --no-deps {url}@{commit}"
     )
