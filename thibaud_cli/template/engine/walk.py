@@ -1,7 +1,8 @@
 """How a template directory is walked: copier's walk, minus what cannot be rendered.
 
 copier walks every entry of a template, a git clone's ``.git`` included, and renders
-each path before excluding it. :func:`walk` stands in for copier's walk while our
+each path before excluding it; it would also read a FIFO (blocking for ever) or a link
+to a device. :func:`walk` leaves those out. :func:`walk` stands in for copier's walk while our
 renders run (:func:`walking_as_copier_without_skipped`, never beyond them) and leaves
 out the directory :data:`SKIPPED_DIRECTORY` names, per thread, so renders running side
 by side each skip their own clone's ``.git``.
@@ -10,6 +11,7 @@ by side each skip their own clone's ``.git``.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,11 +34,21 @@ def walk(path: str, follow_symlinks: bool) -> Iterator[os.DirEntry[str]]:
     # Closed even when the render stops half-way (copier's leaves that to the collector).
     with os.scandir(path) as entries:
         for entry in entries:
-            if entry.path == skipped:
+            if entry.path == skipped or _special(entry):
                 continue
             yield entry
             if entry.is_dir(follow_symlinks=follow_symlinks):
                 yield from walk(entry.path, follow_symlinks)
+
+
+def _special(entry: os.DirEntry[str]) -> bool:
+    """A FIFO, a device or a socket, or a link to one: reading it would block, or never
+    end; left out of the render, as every walk of ours leaves them."""
+    try:
+        mode = entry.stat(follow_symlinks=True).st_mode
+    except OSError:
+        return False  # a dangling link: copier says what it thinks of it
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 _lock = threading.Lock()
