@@ -185,11 +185,23 @@ dependencies = [
 """
 
 
+#: ``python -m thibaud``, less this checkout on ``sys.path``: an editable install of
+#: thibaud-cli puts the checkout there, and a project that the README's first command
+#: created in it (``mysite/``) would be an existing module to the framework, which then
+#: refuses the name.
+_STOCK_ADMIN = f"""
+import sys
+sys.path[:] = [entry for entry in sys.path if entry != {str(Path(__file__).resolve().parents[2])!r}]
+from thibaud.core.management import execute_from_command_line
+execute_from_command_line(["thibaud-admin", *sys.argv[1:]])
+"""
+
+
 def startproject(name: str, directory: Path, *args: str) -> None:
     """The framework's own ``startproject``, run as its users run it."""
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "thibaud", "startproject", name, *args],
+        [sys.executable, "-c", _STOCK_ADMIN, "startproject", name, *args],
         cwd=directory,
         check=True,
         capture_output=True,
