@@ -89,6 +89,32 @@ def test_rendering_only_the_changed_files_plans_the_same_update(
     assert narrowed.target == whole.target
 
 
+def test_a_template_at_a_url_renders_only_the_changed_files_for_the_same_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, the template at a file:// URL (served as hosts serve partial clones):
+    the changed files are told from the cached partial clone, not by rendering all."""
+    from thibaud_cli.template.gitrefs import changed_sources
+
+    template = build_template(tmp_path / "template", 200, release_v2=False)
+    for setting in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
+        subprocess.run(["git", "config", setting, "true"], cwd=template, check=True)
+    url = f"file://{template}"
+    large_project = tmp_path / "project"
+    start_project("shop", large_project, template=url)
+    edit_like_a_user(large_project, every=7)
+    release_version_2(template)
+    changed = changed_sources(url, "v1", "v2")
+    assert changed is not None and 15 <= len(changed) <= 60
+    narrowed = plan_update(large_project)
+    assert narrowed.changes
+    monkeypatch.setattr("thibaud_cli.template.versions.changed_sources", lambda *args: None)
+    whole = plan_update(large_project)
+    assert narrowed.changes == whole.changes
+    assert narrowed.answers == whole.answers
+    assert narrowed.target == whole.target
+
+
 def test_update_merges_the_new_version_into_the_edited_project(
     runner: CliRunner, large_project: Path
 ) -> None:

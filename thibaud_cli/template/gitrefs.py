@@ -17,6 +17,12 @@ from pathlib import Path
 from thibaud_cli.errors import TemplateError
 from thibaud_cli.template.syntax import CONFIG_FILENAMES, DEFAULT_SUFFIX, TemplateSyntax
 from thibaud_cli.vcs.git import run_git
+from thibaud_cli.vcs.partial_clone import (
+    fetch_blobs,
+    git_dir_args,
+    missing_objects,
+    partial_clone,
+)
 
 #: copier's config files: a change to one may change every file's render.
 _CONFIG_FILES = frozenset(CONFIG_FILENAMES)
@@ -28,10 +34,12 @@ _CROSS_FILE_SETTINGS = ("_subdirectory", "_external_data", "_preserve_symlinks")
 _DESCRIBED = re.compile(r"-g([0-9a-f]{4,40})$")
 
 
-def _git(*args: str, cwd: Path | None = None) -> str:
+def _git(*args: str, cwd: Path | None = None, bare: bool = False) -> str:
+    """``git *args`` in *cwd*: a work tree, or (*bare*) a cached partial clone, named."""
+    command = git_dir_args(cwd, *args) if bare and cwd is not None else list(args)
     try:
         # Only ls-remote reaches another machine; the rest read a local repository.
-        completed = run_git(args, cwd=cwd, check=True, network=args[0] == "ls-remote")
+        completed = run_git(command, cwd=cwd, check=True, network=args[0] == "ls-remote")
     except (OSError, subprocess.CalledProcessError) as error:
         reason = (getattr(error, "stderr", "") or str(error)).strip().splitlines()
         raise TemplateError(
@@ -93,24 +101,53 @@ def changed_sources(template: str, current: str, target: str) -> frozenset[str] 
     """The template files that differ between commits *current* and *target*.
 
     None when rendering only those could differ from rendering everything: the
-    template is not a local repository, its copier.yml changed or uses settings that
-    reach across files, a file includes or imports another, or it holds symlinks.
+    template is neither a local repository nor at a git URL, its copier.yml changed or
+    uses settings that reach across files, a file includes or imports another, or it
+    holds symlinks. A template at a URL is read from its partial clone in the user's
+    cache (``vcs.partial_clone``), with every blob of the two commits fetched at once:
+    the check for includes reads every file.
     """
     path = Path(template).expanduser()
+    bare = False
     if not (path / ".git").exists():
+        found = _partial_clone_of(template, (current, target))
+        if found is None:
+            return None
+        path, bare = found, True
+    return _changed(path, current, target, bare=bare)
+
+
+def _partial_clone_of(template: str, commits: tuple[str, ...]) -> Path | None:
+    from thibaud_cli.template.source import SourceKind, resolve_template
+
+    source = resolve_template(template, read_config=False)
+    if source.kind is not SourceKind.GIT:
         return None
-    diff = _git("diff", "--no-renames", "--name-only", "-z", current, target, cwd=path)
+    repository = None
+    for commit in commits:
+        repository = partial_clone(source.git_url, commit)
+        if repository is None:
+            return None
+    if repository is not None:
+        # git grep reads them all: one transfer per commit, not one per blob.
+        for commit in commits:
+            fetch_blobs(repository, missing_objects(repository, commit))
+    return repository
+
+
+def _changed(path: Path, current: str, target: str, *, bare: bool) -> frozenset[str] | None:
+    diff = _git("diff", "--no-renames", "--name-only", "-z", current, target, cwd=path, bare=bare)
     changed = set(diff.split("\0"))
     changed.discard("")
     if changed & _CONFIG_FILES:
         return None
     suffix = DEFAULT_SUFFIX
     for commit in (current, target):
-        listing = _git("ls-tree", "-r", "-z", commit, cwd=path).split("\0")
+        listing = _git("ls-tree", "-r", "-z", commit, cwd=path, bare=bare).split("\0")
         if any(entry.startswith("120000 ") for entry in listing):
             return None
         config = "".join(
-            _git("show", f"{commit}:{name}", cwd=path)
+            _git("show", f"{commit}:{name}", cwd=path, bare=bare)
             for name in _CONFIG_FILES
             if any(entry.endswith(f"\t{name}") for entry in listing)
         )
@@ -120,7 +157,8 @@ def changed_sources(template: str, current: str, target: str) -> frozenset[str] 
         if found is None:
             return None
         suffix = found
-        grep = run_git(["grep", "-q", "-E", _CROSS_FILE_USES, commit], cwd=path)
+        grep_args = ("grep", "-q", "-E", _CROSS_FILE_USES, commit)
+        grep = run_git(git_dir_args(path, *grep_args) if bare else grep_args, cwd=path)
         if grep.returncode != 1:  # 0: found; anything else: git could not tell
             return None
     # A templated file and a plain one of the same name: copier renders only the
