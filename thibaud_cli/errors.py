@@ -28,11 +28,22 @@ class InvalidDataError(UsageError):
 
 
 class MissingAnswerError(InvalidDataError):
-    """A question without a default was given no answer (``--data QUESTION=VALUE``)."""
+    """Questions without a default were given no answer (``--data QUESTION=VALUE``):
+    *question* the first copier asks, *questions* all of them."""
 
-    def __init__(self, message: str, *, question: str) -> None:
+    def __init__(self, message: str, *, question: str, questions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.question = question
+        self.questions = questions or (question,)
+
+
+class RefusedAnswerError(InvalidDataError):
+    """The template's own validator refused an answer: *reason* is what it said."""
+
+    def __init__(self, message: str, *, question: str, reason: str) -> None:
+        super().__init__(message)
+        self.question = question
+        self.reason = reason
 
 
 class DestinationError(ThibaudCliError):

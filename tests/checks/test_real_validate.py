@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.cli import run_cli
+from tests.support.company_templates import run_copier_copy
 from tests.support.real_templates import django_like_template
 from tests.support.trees import build_file_tree, git_commit_all
 from thibaud_cli.checks.leftovers import find_leftover
@@ -151,23 +152,34 @@ def test_undefined_names_follow_copiers_rules_and_locations_are_relative(
             "NOTES.md.jinja": "{{ _copier_operation }} {{ hidden }} {{ maybe }}\n",
         },
     )
-    ok = runner.invoke(main, ["validate-template", str(repo), "--variant", "defaults"])
+    ok = runner.invoke(
+        main, ["validate-template", str(repo), "--variant", "defaults", "--strict-undefined"]
+    )
     assert ok.exit_code == 0, ok.output
     (repo / "NOTES.md.jinja").write_text("line one\n{{ projet_slug }}\n")
     git_commit_all(repo, "typo", tag="v1")
-    result = runner.invoke(
-        main,
-        ["validate-template", f"file://{repo}", "--format", "json", "--data", "use_celery=false"],
-    )
+    # copier renders the typo without a word: an empty string.
+    run_copier_copy(str(repo), tmp_path / "by-copier", vcs_ref="v1")
+    assert (tmp_path / "by-copier" / "NOTES.md").read_text() == "line one\n\n"
+    # So by default it is a warning of its own check, the project checked all the same...
+    args = ["validate-template", f"file://{repo}", "--format", "json", "--data", "use_celery=false"]
+    warned = runner.invoke(main, args)
+    assert warned.exit_code == 0, warned.output
+    (checks,) = _report(warned.output).values()
+    assert checks["undefined"]["status"] == "warning"
+    assert checks["render"]["status"] == checks["asgi"]["status"] == "passed"
+    # ... and a failure with --strict-undefined, at the template's file and line.
+    result = runner.invoke(main, [*args, "--strict-undefined"])
     assert result.exit_code == 1
     # The one variant run (its name masks the --data answer: a remote template's secret
     # questions are not known before it renders).
     (checks,) = _report(result.output).values()
-    render = checks["render"]
-    assert (render["file"], render["line"]) == ("NOTES.md.jinja", 2)
-    assert "'projet_slug' is undefined" in render["message"]
+    undefined = checks["undefined"]
+    assert undefined["status"] == "failed"
+    assert (undefined["file"], undefined["line"]) == ("NOTES.md.jinja", 2)
+    assert undefined["message"].startswith("'projet_slug' is undefined at NOTES.md.jinja:2")
     # Never a path into the clone copier made and deleted.
-    assert "/" not in render["message"].split(":")[0] and "clone" not in result.output
+    assert "clone" not in result.output and "/tmp" not in undefined["message"]
 
 
 def test_a_template_ported_by_renaming_alone_has_its_true_faults_only(

@@ -91,8 +91,10 @@ def test_bundled_template_passes_every_check_in_every_variant(
     for variant in report["variants"]:
         assert [check["name"] for check in variant["checks"]] == [
             "render",
+            "undefined",
             "leftovers",
             "compile",
+            "framework",
             "entry-points",
             "settings",
             "asgi",
@@ -105,7 +107,7 @@ def test_bundled_template_passes_every_check_in_every_variant(
     assert checks["wsgi"]["message"] == "GET / answered 200"
     assert "no issues" in str(checks["manage-check"]["message"])
     root = ElementTree.parse(junit).getroot()
-    assert root.get("tests") == str(7 * 8) and root.get("failures") == "0"  # variants x checks
+    assert root.get("tests") == str(7 * 10) and root.get("failures") == "0"  # variants x checks
 
 
 def test_text_report_without_a_terminal_has_no_progress(runner: CliRunner) -> None:
@@ -113,7 +115,7 @@ def test_text_report_without_a_terminal_has_no_progress(runner: CliRunner) -> No
     assert result.exit_code == 0, result.output
     assert "Validating variants" not in result.output and "[1/1]" not in result.output
     assert result.output.splitlines()[-1] == (
-        "Passed: 1 variant(s), 8 checks passed, 0 failed, 0 skipped."
+        "Passed: 1 variant(s), 10 checks passed, 0 failed, 0 skipped."
     )
 
 
@@ -165,6 +167,16 @@ def undefined_variable(template: Path) -> None:
     )
 
 
+def undefined_attribute(template: Path) -> None:
+    # An attribute of an undefined name: copier's own render fails on it too.
+    edit(
+        template,
+        f"{PACKAGE}/urls.py.jinja",
+        "from thibaud.contrib import admin",
+        "from thibaud.contrib import admin  # {{ undefined_setting.value }}",
+    )
+
+
 def asgi_without_application(template: Path) -> None:
     # Every use renamed, not only the first assignment: asgi.py wraps it again later.
     path = template / f"{PACKAGE}/asgi.py.jinja"
@@ -207,9 +219,9 @@ BROKEN = {
         f"{PACKAGE}/settings.py.jinja",
         "Jinja syntax error",
     ),
-    "undefined-variable": (
+    "undefined-variable": (  # with --strict-undefined
         undefined_variable,
-        {"render"},
+        {"undefined"},
         f"{PACKAGE}/urls.py.jinja",
         "'undefined_setting' is undefined",
     ),
@@ -225,10 +237,10 @@ BROKEN = {
         "mysite/asgi.py",
         "defaults THIBAUD_SETTINGS_MODULE to 'config.settings'",
     ),
-    "syntax-error-in-urls": (
+    "syntax-error-in-urls": (  # at the template's file, where the author fixes it
         python_syntax_error_in_urls,
         {"compile", "asgi", "wsgi", "manage-check"},
-        "mysite/urls.py",
+        f"{PACKAGE}/urls.py.jinja",
         "SyntaxError",
     ),
     "settings-fail-to-import": (
@@ -255,7 +267,7 @@ def test_broken_template_fails_naming_the_file_and_the_problem(
     breakage(template)
     junit = tmp_path / "report.xml"
 
-    result = validate(runner, template, *ONE_VARIANT, "--junit-xml", junit)
+    result = validate(runner, template, *ONE_VARIANT, "--junit-xml", junit, "--strict-undefined")
 
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
@@ -275,8 +287,10 @@ def test_broken_template_fails_naming_the_file_and_the_problem(
 
 CHECK_ORDER = [
     "render",
+    "undefined",
     "leftovers",
     "compile",
+    "framework",
     "entry-points",
     "settings",
     "asgi",
@@ -289,14 +303,14 @@ def test_render_failure_skips_the_later_checks_and_gives_the_line(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     template = copy_bundled_template(tmp_path / "template")
-    undefined_variable(template)
+    undefined_attribute(template)
     result = validate(runner, template, *ONE_VARIANT, "--format", "json")
     assert result.exit_code == 1
     checks = checks_by_name(json.loads(result.output))
     assert checks["render"]["status"] == "failed"
     assert checks["render"]["file"] == f"{PACKAGE}/urls.py.jinja"
     line = (template / PACKAGE / "urls.py.jinja").read_text().splitlines().index(
-        "from thibaud.contrib import admin  # {{ undefined_setting }}"
+        "from thibaud.contrib import admin  # {{ undefined_setting.value }}"
     ) + 1
     assert checks["render"]["line"] == line
     assert {checks[name]["status"] for name in CHECK_ORDER[1:]} == {"skipped"}
@@ -316,7 +330,7 @@ def test_json_report_gives_status_file_line_and_message_of_every_check(
         assert set(check) >= {"name", "status", "file", "line", "message"}
     compile_check = checks_by_name(report)["compile"]
     urls_lines = (template / PACKAGE / "urls.py.jinja").read_text().splitlines()
-    assert compile_check["file"] == "mysite/urls.py"
+    assert compile_check["file"] == f"{PACKAGE}/urls.py.jinja"
     # The unclosed bracket is reported on the line that opens it, the last one.
     assert compile_check["line"] == len(urls_lines)
 

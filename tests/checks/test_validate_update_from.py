@@ -53,7 +53,7 @@ def test_a_clean_upgrade_passes_and_the_updated_project_is_checked(tmp_path: Pat
     assert len(checks) == 4
     for variant in checks.values():
         names = list(variant)
-        assert names[:3] == ["render", "update", "leftovers"], names
+        assert names[:4] == ["render", "undefined", "update", "leftovers"], names
         assert variant["update"]["status"] == "passed"
         assert "the same files as a fresh project" in variant["update"]["message"]
         assert variant["manage-check"]["status"] == "passed"

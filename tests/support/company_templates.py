@@ -89,12 +89,14 @@ def company_template(
     messages: Mapping[str, str] | None = None,
     extension: str | None = None,
     extra_config: str = "",
+    extra_questions: str = "",
     extra_files: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the template under *root* and return it. *slug* is the question that names
-    the package; *extension*, the code of ``extensions/context.py`` (loaded with
-    copier-template-extensions); *messages*, ``_message_*`` settings by stage name
-    (``before_copy``...)."""
+        the package; *extension*, the code of ``extensions/context.py`` (loaded with
+        copier-template-extensions); *messages*, ``_message_*`` settings by stage name
+        (``before_copy``...); *extra_questions*, more of ``copier.yml`` after the questions
+    (that may refer to them)."""
     package = "{{ " + slug + " }}"
     config = "_templates_suffix: .jinja\n"
     if answers_file is not None:
@@ -109,7 +111,7 @@ def company_template(
     if extension is not None:
         config += _EXTENSION_SETTINGS
         files["extensions/context.py"] = extension
-    config += extra_config + _QUESTIONS.replace("SLUG", slug)
+    config += extra_config + _QUESTIONS.replace("SLUG", slug) + extra_questions
     files.update(
         {
             "copier.yml": config,

@@ -62,9 +62,12 @@ def django_like_template(
     settings_extra: str = "",
     asgi_variable: str = "THIBAUD_SETTINGS_MODULE",
     nested: bool = False,
+    django: bool = False,
 ) -> Path:
     """Write the template under *root* and return it. With *nested*, the project is
-    rendered into a ``<repo_name>/`` directory (manage.py included), as some templates do."""
+    rendered into a ``<repo_name>/`` directory (manage.py included), as some templates do.
+    With *django*, the template as published, before any port: it imports ``django`` and
+    sets ``DJANGO_SETTINGS_MODULE``."""
     v0, v1, b0, b1 = ("[[", "]]", "[%", "%]") if square else ("{{", "}}", "{%", "%}")
     config = "_templates_suffix: .jinja\n"
     config += _SQUARE if square else ""
@@ -133,6 +136,15 @@ def django_like_template(
             ),
         }
     )
+    if django:
+        files = {
+            name: content.replace("thibaud.", "django.").replace("THIBAUD_", "DJANGO_")
+            for name, content in files.items()
+        }
+        files["config/settings.py.jinja"] = files["config/settings.py.jinja"].replace(
+            "from pathlib import Path\n",
+            "from pathlib import Path\n\nfrom django.utils.translation import gettext_lazy as _\n",
+        )
     if nested:
         config_files = {"copier.yml", "questions/features.yml"}
         files = {

@@ -21,6 +21,8 @@ from thibaud_cli.project.contract import EntryPoints
 #: How long one variant may take to boot before it counts as hung.
 BOOT_TIMEOUT = 120.0
 BOOT_CHECKS = ("settings", "asgi", "wsgi", "manage-check")
+#: The asgi (and server) check of a project with a WSGI module and no ASGI one.
+WSGI_ONLY = "a WSGI-only project (no ASGI module): nothing to serve over ASGI"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,15 @@ def boot_variant(
         boot_checks = _probe_failure(zygote.log_path, f"exited with {zygote.exit_status()}")
     else:
         boot_checks = _probe_failure(log_path, f"exited with {ended.code}")
+    if rendered.entry_points.asgi is None and rendered.entry_points.wsgi is not None:
+        # A WSGI-only project: its WSGI checks are its verdict; the probe found no ASGI
+        # module to call, which is no fault.
+        boot_checks = tuple(
+            CheckResult("asgi", "skipped", WSGI_ONLY)
+            if check.name == "asgi" and check.message.endswith("has no ASGI module")
+            else check
+            for check in boot_checks
+        )
     server_checks: tuple[CheckResult, ...] = ()
     if server:
         from thibaud_cli.checks.server import check_server
@@ -112,6 +123,8 @@ def boot_variant(
                     python,
                 ),
             )
+        elif rendered.entry_points.asgi is None:
+            server_checks = (CheckResult(SERVER_CHECK, "skipped", WSGI_ONLY),)
         else:
             server_checks = skipped_checks(server_names, "the settings module does not import")
     return VariantResult(

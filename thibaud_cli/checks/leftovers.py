@@ -10,6 +10,7 @@ of a file that lost its template suffix) counts.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from thibaud_cli.checks.results import CheckResult
+from thibaud_cli.template.engine.origins import Origin, raw_blocks
 from thibaud_cli.template.syntax import TemplateSyntax
 
 _FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
@@ -58,30 +60,57 @@ def _in_spans(line: int, column: int, spans: list[tuple[int, int, int, int]]) ->
     )
 
 
+def _is_python(code: str, syntax: TemplateSyntax) -> bool:
+    """Whether *code*, found outside strings, may be the Python it looks like: with
+    ``[[ ]]`` delimiters a nested list (``[[None, {...}]]``) is one. Braces never are
+    (a set holding a set or a dict cannot be built), nor what does not parse."""
+    if syntax.delimiter("variable_start_string").startswith("{"):
+        return False
+    try:
+        ast.parse(code, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def find_leftover(
-    text: str, envops: Mapping[str, Any], questions: Collection[str]
+    text: str,
+    envops: Mapping[str, Any],
+    questions: Collection[str],
+    *,
+    written_out: Collection[str] = (),
 ) -> tuple[int, str] | None:
     """(line, code) of the first unrendered template code in Python source *text*, with
-    the delimiters *envops* (``_envops``) sets."""
-    variable, block = _patterns(TemplateSyntax(envops=envops))
+    the delimiters *envops* (``_envops``) sets; code the template wrote out on purpose
+    (*written_out*: its ``{% raw %}`` blocks) is not."""
+    syntax = TemplateSyntax(envops=envops)
+    variable, block = _patterns(syntax)
     spans: list[tuple[int, int, int, int]] | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         for pattern in (variable, block):
             for match in pattern.finditer(line):
+                code = match.group(0)
+                if any(code in raw for raw in written_out):
+                    continue
                 if spans is None:
                     spans = list(_string_spans(text))
-                if not _in_spans(number, match.start(), spans):
-                    return number, match.group(0)
                 root = re.match(r"[A-Za-z_]\w*", match.group(1)) if pattern is variable else None
                 if root is not None and root.group(0) in questions:
-                    return number, match.group(0)
+                    return number, code  # "{{ project_name }}": a file that lost its suffix
+                if not _in_spans(number, match.start(), spans) and not _is_python(code, syntax):
+                    return number, code
     return None
 
 
 def check_leftovers(
-    project_dir: Path, syntax: TemplateSyntax, *, questions: Collection[str] = ()
+    project_dir: Path,
+    syntax: TemplateSyntax,
+    *,
+    questions: Collection[str] = (),
+    origins: Mapping[str, Origin] | None = None,
 ) -> CheckResult:
-    """No file keeps the template suffix, and no Python file holds unrendered template code."""
+    """No file keeps the template suffix, and no Python file holds unrendered template
+    code, but what its template file (*origins*) writes out through ``{% raw %}``."""
     from thibaud_cli.checks.static import _files, _summarise, unreadable
 
     started = time.perf_counter()
@@ -96,7 +125,9 @@ def check_leftovers(
             except OSError as error:
                 problems.append((relative, None, unreadable(path, error)))
                 continue
-            found = find_leftover(text, syntax.envops, questions)
+            origin = (origins or {}).get(relative)
+            raw = raw_blocks(origin, syntax) if origin is not None else []
+            found = find_leftover(text, syntax.envops, questions, written_out=raw)
             if found is not None:
                 problems.append((relative, found[0], f"unrendered template code {found[1]!r}"))
     return _summarise("leftovers", problems, "no unrendered template code", started)

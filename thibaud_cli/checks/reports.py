@@ -8,7 +8,7 @@ from typing import Any
 
 from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
 
-_MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
+_MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip", "warning": "warn"}
 #: What a JSON report says it is, and the version of its layout: ``merge-reports`` reads
 #: back only reports it knows how to (``checks/spread/report_file.py``).
 JSON_REPORT_KIND = "thibaud-admin validate-template report"
@@ -21,23 +21,53 @@ def _summary(report: ValidationReport) -> dict[str, int]:
         "passed": report.count("passed"),
         "failed": report.count("failed"),
         "skipped": report.count("skipped"),
+        "warnings": report.count("warning"),
     }
 
 
 def _check_line(check: CheckResult) -> str:
-    where = f"{check.location}: " if check.location else ""
+    # A message that names its place already (the framework check's) is not prefixed again.
+    named = check.location is not None and f" at {check.location}" in check.message
+    where = f"{check.location}: " if check.location and not named else ""
     return f"  {_MARKS[check.status]} {check.name}: {where}{check.message}"
 
 
-def variant_text(variant: VariantResult, *, verbose: bool = False) -> str:
-    """One variant: a headline, then its failures (every check when *verbose*)."""
+Finding = tuple[str, str, str | None, str]
+
+
+def _finding(check: CheckResult) -> Finding:
+    return (check.name, check.status, check.location, check.message)
+
+
+def variant_text(
+    variant: VariantResult,
+    *,
+    verbose: bool = False,
+    hits: dict[Finding, list[str]] | None = None,
+) -> str:
+    """One variant: a headline, then its failures and warnings (every check when
+    *verbose*). With *hits* (each finding: the variants that have it), a finding is
+    shown once, under the first variant that has it, naming the others."""
+    if variant.checks and variant.checks[0].status == "skipped":
+        # Not rendered at all (a combination the template refuses): say why in one line.
+        return f"skip {variant.name}: {variant.checks[0].message}"
     failed = len(variant.failed)
     passed = sum(1 for check in variant.checks if check.status == "passed")
-    headline = f"{'FAIL' if failed else 'ok  '} {variant.name}: {passed} passed" + (
-        f", {failed} failed" if failed else ""
+    warned = sum(1 for check in variant.checks if check.status == "warning")
+    headline = (
+        f"{'FAIL' if failed else 'ok  '} {variant.name}: {passed} passed"
+        + (f", {failed} failed" if failed else "")
+        + (f", {warned} warning(s)" if warned else "")
     )
-    shown = [check for check in variant.checks if verbose or check.status == "failed"]
-    return "\n".join([headline, *(_check_line(check) for check in shown)])
+    shown = [check for check in variant.checks if verbose or check.status in ("failed", "warning")]
+    lines = [headline]
+    for check in shown:
+        names = (hits or {}).get(_finding(check), [variant.name])
+        if names[0] != variant.name:
+            continue  # shown under the first variant that has it
+        also = f" (also in {len(names) - 1} more: {'; '.join(names[1:])})" if names[1:] else ""
+        lines.append(_check_line(check) + also)
+    return "\n".join(lines)
 
 
 def variant_progress_line(variant: VariantResult) -> str:
@@ -51,13 +81,24 @@ def variant_progress_line(variant: VariantResult) -> str:
 def text_report(report: ValidationReport, *, verbose: bool = False) -> str:
     """The report for a terminal or a CI log."""
     lines = [f"Template {report.template}"]
-    lines += [variant_text(variant, verbose=verbose) for variant in report.variants]
+    # A fault of the template (a syntax error at its file and line) is the same in every
+    # variant that renders it: said once, with the variants that have it.
+    hits: dict[Finding, list[str]] = {}
+    for variant in report.variants:
+        for check in variant.checks:
+            if check.status in ("failed", "warning"):
+                hits.setdefault(_finding(check), []).append(variant.name)
+    lines += [
+        variant_text(variant, verbose=verbose, hits=None if verbose else hits)
+        for variant in report.variants
+    ]
     lines += [f"Note: {note}" for note in report.shown_notes]
     counts = _summary(report)
     lines.append(
         f"{'Passed' if report.ok else 'Failed'}: {counts['variants']} variant(s), "
         f"{counts['passed']} checks passed, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped."
+        f"{counts['skipped']} skipped"
+        + (f", {counts['warnings']} warning(s)." if counts["warnings"] else ".")
     )
     return "\n".join(lines) + "\n"
 
@@ -156,5 +197,8 @@ def junit_xml(report: ValidationReport) -> str:
                 )
             elif check.status == "skipped":
                 ElementTree.SubElement(case, "skipped", message=_xml_text(check.message))
+            elif check.status == "warning":  # JUnit has no warnings: a pass that says so
+                text = f"warning: {check.message}"
+                ElementTree.SubElement(case, "system-out").text = _xml_text(text)
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -10,13 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Status = Literal["passed", "failed", "skipped"]
+#: A warning passes (the run's verdict stays ok) but is shown as a failure is.
+Status = Literal["passed", "failed", "skipped", "warning"]
 
 #: Every variant reports these checks, in this order (``server`` only with --server).
 CHECK_NAMES = (
     "render",
+    "undefined",
     "leftovers",
     "compile",
+    "framework",
     "entry-points",
     "settings",
     "asgi",

@@ -9,12 +9,14 @@ from __future__ import annotations
 import ast
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from thibaud_cli.checks.results import CheckResult
 from thibaud_cli.fs.walk import walk_files, walk_files_typed
 from thibaud_cli.project.contract import EntryPoints, module_file, settings_defaults
+from thibaud_cli.template.engine.origins import Origin, source_line
+from thibaud_cli.template.syntax import TemplateSyntax
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -43,8 +45,32 @@ def unreadable(path: Path, error: OSError) -> str:
     return f"cannot be read{link}: {error.strerror or error}"
 
 
-def check_compiles(project_dir: Path) -> CheckResult:
-    """Every ``.py`` file is valid Python."""
+def _syntax_error_at(
+    relative: str,
+    source: bytes,
+    error: SyntaxError,
+    origins: Mapping[str, Origin] | None,
+    syntax: TemplateSyntax,
+) -> tuple[str, int | None, str]:
+    """Where the author fixes a syntax error: the template file and its line (found from
+    the rendered line), else the rendered file's."""
+    what = f"{type(error).__name__}: {error.msg}"
+    origin = (origins or {}).get(relative)
+    if origin is None or error.lineno is None:
+        return relative, error.lineno, what
+    line = source_line(origin, source.decode("utf-8", "replace"), error.lineno, syntax)
+    if line is None:
+        return relative, error.lineno, what
+    return origin.source, line, f"{what} (rendered into {relative})"
+
+
+def check_compiles(
+    project_dir: Path,
+    origins: Mapping[str, Origin] | None = None,
+    syntax: TemplateSyntax | None = None,
+) -> CheckResult:
+    """Every ``.py`` file is valid Python. A syntax error is reported at the template
+    file it came from (*origins*, rendered with *syntax*), at the line of that file."""
     started = time.perf_counter()
     problems: list[tuple[str, int | None, str]] = []
     count = 0
@@ -56,9 +82,12 @@ def check_compiles(project_dir: Path) -> CheckResult:
         count += 1
         relative = str(path.relative_to(project_dir))
         try:
-            compile(path.read_bytes(), relative, "exec", dont_inherit=True)
+            source = path.read_bytes()
+            compile(source, relative, "exec", dont_inherit=True)
         except SyntaxError as error:
-            problems.append((relative, error.lineno, f"{type(error).__name__}: {error.msg}"))
+            problems.append(
+                _syntax_error_at(relative, source, error, origins, syntax or TemplateSyntax())
+            )
         except ValueError as error:  # e.g. a null byte in the source
             problems.append((relative, None, f"cannot be compiled: {error}"))
         except OSError as error:
@@ -163,6 +192,8 @@ def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckRes
         )
     for kind in ("asgi", "wsgi"):
         module = getattr(entry_points, kind)
+        if module is None and kind == "asgi" and entry_points.wsgi is not None:
+            continue  # a WSGI-only project: nothing to serve over ASGI, nothing to declare
         if module is None:
             factory = f"get_{kind}_application()"
             problems.append(
@@ -180,10 +211,78 @@ def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckRes
             else entry_points.relpath(module)
         )
         problems += _entry_point_problems(project_dir, relative, ENVIRONMENT_VARIABLE, root)
-    return _summarise(
-        "entry-points",
-        problems,
-        f"settings {entry_points.settings}, ASGI {entry_points.asgi}, WSGI {entry_points.wsgi}: "
-        f"both set {ENVIRONMENT_VARIABLE} and define application",
-        started,
+    if entry_points.asgi is None:
+        passed = (
+            f"settings {entry_points.settings}, WSGI {entry_points.wsgi} (WSGI only: nothing to "
+            f"serve over ASGI): it sets {ENVIRONMENT_VARIABLE} and defines application"
+        )
+    else:
+        passed = (
+            f"settings {entry_points.settings}, ASGI {entry_points.asgi}, WSGI "
+            f"{entry_points.wsgi}: both set {ENVIRONMENT_VARIABLE} and define application"
+        )
+    return _summarise("entry-points", problems, passed, started)
+
+
+#: Where docs/templates.md tells how to port a Django template (the check's message).
+PORTING = "port it as docs/templates.md says (Porting a Django template)"
+#: The framework a project must not target instead: Thibaud is its renamed fork.
+_OTHER = "django"
+_OTHER_VARIABLE = "DJANGO_SETTINGS_MODULE"
+
+
+def _django_imports(tree: ast.AST) -> Iterator[int]:
+    """The lines of *tree* that import ``django`` or a module of it."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(alias.name.split(".")[0] == _OTHER for alias in node.names):
+                yield node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] == _OTHER:
+                yield node.lineno
+
+
+def _names_variable(tree: ast.AST, variable: str) -> Iterator[int]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value == variable:
+            yield node.lineno
+
+
+def check_framework(project_dir: Path) -> CheckResult:
+    """The project targets Thibaud, not Django: no Python file imports ``django``, and a
+    project that names ``DJANGO_SETTINGS_MODULE`` names the variable Thibaud reads too.
+
+    Whatever the interpreter has installed: with Django there, a Django project would
+    boot and pass every later check, served by Django."""
+    from thibaud.conf import ENVIRONMENT_VARIABLE
+
+    started = time.perf_counter()
+    imports: list[tuple[str, int]] = []
+    settings: list[tuple[str, int]] = []
+    ours = False
+    for path in _files(project_dir):
+        if path.suffix != ".py":
+            continue
+        relative = str(path.relative_to(project_dir))
+        try:
+            tree = ast.parse(path.read_bytes(), relative)
+        except (SyntaxError, ValueError, OSError):
+            continue  # the compile check reports it
+        imports += [(relative, line) for line in _django_imports(tree)]
+        settings += [(relative, line) for line in _names_variable(tree, _OTHER_VARIABLE)]
+        ours = ours or any(_names_variable(tree, ENVIRONMENT_VARIABLE))
+    duration = time.perf_counter() - started
+    found = sorted(imports) or ([] if ours else sorted(settings))
+    if not found:
+        return CheckResult("framework", "passed", "targets Thibaud", duration=duration)
+    file, line = found[0]
+    what = "imports django" if imports else f"sets {_OTHER_VARIABLE}, never {ENVIRONMENT_VARIABLE},"
+    more = f" (and {len(found) - 1} more places)" if len(found) > 1 else ""
+    return CheckResult(
+        "framework",
+        "failed",
+        f"{what} at {file}:{line}{more}: this template targets Django, not Thibaud: {PORTING}",
+        file=file,
+        line=line,
+        duration=duration,
     )

@@ -1,7 +1,8 @@
 """validate-template's variants: the answer sets a template is rendered with.
 
-Without ``--matrix``, the defaults plus one variant per other choice of every
-question with ``choices``; with it, the answer sets the file lists.
+Without ``--matrix``, the combinations of the values of the template's questions
+(``questions/``: what is varied, and where copier asks); with it, the answer sets the
+file lists.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from thibaud_cli.checks.questions.conditions import Conditions
+from thibaud_cli.checks.questions.parameters import Parameter, answers_of, question_parameters
 from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
 from thibaud_cli.formats.yaml import MAX_VALUES, YamlError, describe_error, load, too_large
@@ -28,22 +31,6 @@ class Variant:
 
     name: str
     answers: dict[str, Any]
-
-
-def _choice_values(choices: object) -> list[Any]:
-    """The values of a copier ``choices`` list or mapping ({label: value} or [label, value])."""
-    if isinstance(choices, Mapping):
-        raw = list(choices.values())
-    elif isinstance(choices, list):
-        raw = [
-            item[1] if isinstance(item, list | tuple) and len(item) == 2 else item
-            for item in choices
-        ]
-    else:
-        return []  # a Jinja expression: only copier can evaluate it
-    return [
-        item["value"] if isinstance(item, Mapping) and "value" in item else item for item in raw
-    ]
 
 
 def secret_questions(config: Mapping[str, Any]) -> frozenset[str]:
@@ -111,77 +98,93 @@ def mask_result(
     )
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, list):  # a multiselect answer
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
 def _variant_name(answers: Mapping[str, Any], secrets: Collection[str] = ()) -> str:
     shown = mask_answers(answers, secrets)
-    return ", ".join(f"{key}={value}" for key, value in shown.items()) or "defaults"
+    return ", ".join(f"{key}={_shown(value)}" for key, value in shown.items()) or "defaults"
 
 
-def _varied_values(spec: Mapping[str, Any]) -> list[Any]:
-    """The values a question is varied over, its default first; [] if it is not varied."""
-    if spec.get("when") is False:
-        return []
-    if "choices" in spec:
-        values = _choice_values(spec["choices"])
-    elif spec.get("type") == "bool":
-        values = [True, False]
-    else:
-        return []
-    default = spec.get("default")
-    if default in values:
-        values = [default, *(value for value in values if value != default)]
-    return values if len(values) > 1 else []
+def _parameters(config: Mapping[str, Any], data: Mapping[str, Any]) -> list[Parameter]:
+    return [
+        parameter
+        for question, spec in config.items()
+        if not str(question).startswith("_") and question not in data and isinstance(spec, Mapping)
+        for parameter in question_parameters(str(question), spec)
+    ]
+
+
+def _values(parameters: list[Parameter], row: tuple[int, ...]) -> list[Any]:
+    return [parameter.values[index] for parameter, index in zip(parameters, row, strict=True)]
+
+
+def _rows(
+    parameters: list[Parameter], conditions: Conditions, data: Mapping[str, Any]
+) -> tuple[list[tuple[int, ...]], list[str]]:
+    """Rows of value indices: every combination, or past the cap a pairwise set."""
+    from itertools import product
+
+    from thibaud_cli.checks.pairwise import pairwise_indices
+
+    sizes = [len(parameter.values) for parameter in parameters]
+    total = 1
+    for size in sizes:
+        total *= size
+    if total <= MAX_DEFAULT_VARIANTS:
+        return list(product(*(range(size) for size in sizes))), []
+
+    def effective(row: tuple[int, ...]) -> tuple[int | None, ...]:
+        values = _values(parameters, row)
+        kept = conditions.effective(answers_of(parameters, values), data)
+        return tuple(
+            index
+            if parameter.question in kept or value == parameter.default
+            else None  # copier does not ask it in this row
+            for parameter, index, value in zip(parameters, row, values, strict=True)
+        )
+
+    rows = pairwise_indices(sizes, effective if conditions.gated else None)
+    questions = len({parameter.question for parameter in parameters})
+    note = (
+        f"The {questions} varied questions have {total} combinations, more than "
+        f"{MAX_DEFAULT_VARIANTS}: {len(rows)} pairwise variants were run (every pair of "
+        "values of any two questions appears in one). List others in a --matrix file."
+    )
+    return rows, [note]
 
 
 def default_variants(
     config: Mapping[str, Any], data: Mapping[str, Any], secrets: Collection[str] | None = None
 ) -> tuple[list[Variant], list[str]]:
-    """Every combination of the values of the questions with ``choices`` and the
-    ``bool`` questions (questions answered by *data* stay fixed), the defaults first;
-    when there are more than :data:`MAX_DEFAULT_VARIANTS`, a pairwise set instead:
-    every pair of values of any two of those questions appears in some variant.
+    """Every combination of the values of the questions with ``choices`` (a
+    ``multiselect`` one's choices each in or out) and the ``bool`` questions (those
+    *data* answers stay fixed), the defaults first; when there are more than
+    :data:`MAX_DEFAULT_VARIANTS`, a pairwise set instead: every pair of values of any
+    two of those questions appears in some variant. A question copier would not ask
+    given the other answers (``when``) is left to its default.
 
     Returns the variants and notes for the report (which set was run, and why)."""
-    from itertools import product
-
-    from thibaud_cli.checks.pairwise import pairwise
-
     if secrets is None:
         secrets = secret_questions(config)
-    parameters = {
-        question: values
-        for question, spec in config.items()
-        if not question.startswith("_")
-        and question not in data
-        and isinstance(spec, Mapping)
-        and (values := _varied_values(spec))
-    }
-    total = 1
-    for values in parameters.values():
-        total *= len(values)
-    notes = []
-    if total <= MAX_DEFAULT_VARIANTS:
-        rows = [
-            dict(zip(parameters, combo, strict=True)) for combo in product(*parameters.values())
-        ]
-    else:
-        rows = pairwise(parameters)
-        notes.append(
-            f"The {len(parameters)} varied questions have {total} combinations, more than "
-            f"{MAX_DEFAULT_VARIANTS}: {len(rows)} pairwise variants were run (every pair of "
-            "values of any two questions appears in one). List others in a --matrix file."
-        )
-        defaults = {question: values[0] for question, values in parameters.items()}
-        if defaults not in rows:
-            rows.insert(0, defaults)
-    variants = []
-    for row in rows:
-        changed = {q: v for q, v in row.items() if v != parameters[q][0]}
-        if changed:
-            name = _variant_name(changed, secrets)
-        else:
-            name = _variant_name(data, secrets) if data else "defaults"
+    conditions = Conditions(config)
+    parameters = _parameters(config, data)
+    rows, notes = _rows(parameters, conditions, data)
+    variants: list[Variant] = []
+    seen: list[dict[str, Any]] = []
+    # The defaults first; a question without a default is answered with its first value.
+    first = tuple(0 for _ in parameters)
+    for row in [first, *(row for row in rows if row != first)]:
+        values = _values(parameters, row)
+        changed = conditions.effective(answers_of(parameters, values), data)
+        if changed in seen:
+            continue  # the same answers once a question not asked is left out
+        seen.append(changed)
+        name = _variant_name(changed or data, secrets)
         variants.append(Variant(name, {**data, **changed}))
-    variants.sort(key=lambda variant: variant.answers != dict(data))
     return variants, notes
 
 

@@ -79,8 +79,8 @@ def _shard(
 @click.option(
     "--no-boot",
     is_flag=True,
-    help="Static checks only (render, leftovers, compile, entry points): run none of the "
-    "template's code. Use it for templates you have not read.",
+    help="Static checks only (render, undefined, leftovers, compile, framework, entry points): "
+    "run none of the template's code. Use it for templates you have not read.",
 )
 @vcs_ref_option
 @list_variants_option
@@ -120,6 +120,12 @@ def _shard(
     "the update ran and how it differs from a fresh project; the checks then run on the "
     "updated project. Migrations and tasks run with --trust.",
 )
+@click.option(
+    "--strict-undefined",
+    is_flag=True,
+    help="Fail the undefined check when the template uses an undefined variable (copier "
+    "renders it as an empty string; by default a warning).",
+)
 @click.option("--verbose", is_flag=True, help="List every check, not only failures (as -v 2 does).")
 @click.pass_context
 def validate_template(
@@ -143,11 +149,13 @@ def validate_template(
     find_links: tuple[str, ...],
     no_index: bool,
     update_from: str | None,
+    strict_undefined: bool,
     verbose: bool,
 ) -> None:
     """Render TEMPLATE (default: the bundled one) for each variant and boot the result.
 
-    Each variant is rendered with StrictUndefined, compiled, and booted in a fresh
+    Each variant is rendered as copier renders it (an undefined variable is a warning,
+    a failure with --strict-undefined), compiled, and booted in a fresh
     interpreter through ASGI and WSGI (GET /) and manage.py check. Exit status 0 when
     every check passes, 1 when one fails.
 
@@ -189,6 +197,7 @@ def validate_template(
             find_links=find_links,
             no_index=no_index,
             update_from=update_from,
+            strict_undefined=strict_undefined,
             on_progress=on_progress,
         )
     _show(ctx, report, output_format=output_format, junit_xml=junit_xml, verbosity=verbosity)

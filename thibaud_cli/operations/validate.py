@@ -1,11 +1,11 @@
 """``validate-template``: render a template's variants and boot each result.
 
 Variants are rendered here, in this process (copier is imported once, Jinja compiles
-each template file once), with StrictUndefined, side by side in threads. Each rendered
-project is then booted in its own process, a fork of one zygote that imported the
-framework once (``checks/zygote.py``), so variants never share ``sys.modules``; up to
-*jobs* of them at once. The zygote is started before the first render, so that its
-framework import overlaps the renders.
+each template file once), as copier renders them (undefined names recorded for their own
+check), side by side in threads. Each rendered project is then booted in its own
+process, a fork of one zygote that imported the framework once (``checks/zygote.py``),
+so variants never share ``sys.modules``; up to *jobs* of them at once. The zygote is
+started before the first render, so that its framework import overlaps the renders.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from thibaud_cli.checks.boot import BOOT_CHECKS, RenderedVariant, boot_environment, boot_variant
+from thibaud_cli.checks.boot import (
+    BOOT_CHECKS,
+    WSGI_ONLY,
+    RenderedVariant,
+    boot_environment,
+    boot_variant,
+)
 from thibaud_cli.checks.environments.cache import InstallOptions
 from thibaud_cli.checks.environments.variant import install_variant
 from thibaud_cli.checks.rendering import render_variant
@@ -85,6 +91,7 @@ class ValidationRun:
     install_options: InstallOptions = field(default_factory=InstallOptions)
     #: The older release each variant is generated at, then updated from.
     update_from: str | None = None
+    strict_undefined: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,9 @@ class ValidationPlan:
     config_problem: CheckResult | None
     #: The names of the whole set, of which --variant runs one.
     planned: tuple[str, ...] = ()
+    #: The variant of the defaults and the answers given (None with --matrix): the
+    #: others are combinations validate-template chose, which the template may refuse.
+    first: str | None = None
 
 
 def _plan(run: ValidationRun) -> ValidationPlan:
@@ -116,7 +126,10 @@ def _plan(run: ValidationRun) -> ValidationPlan:
     except TemplateError as error:
         # TEMPLATE names nothing usable: a usage error, not a broken template.
         raise UsageError(str(error)) from error
-    if source.local_path is not None:
+    if source.is_classic:
+        # Rendered with the framework's engine: no questions, one variant.
+        _refuse_data_for_classic(source, run.data)
+    elif source.local_path is not None:
         try:
             config = read_template_config(source.local_path)
         except TemplateError as error:
@@ -131,14 +144,24 @@ def _plan(run: ValidationRun) -> ValidationPlan:
         variants = load_matrix(run.matrix, run.data, named_secrets)
     else:
         variants, notes = default_variants(config, run.data, named_secrets)
-        if source.local_path is None:
+        if source.is_classic:
+            notes.append("A Django-style template asks no questions: one variant was run.")
+        elif source.local_path is None:
             notes.append("A remote template's choices are not read: only its defaults were run.")
     planned = tuple(variant.name for variant in variants)
+    first = variants[0].name if run.matrix is None and variants else None
     if run.variant is not None:
         variants = select_variant(variants, run.variant)
     if run.shard is not None:
         variants = select_shard(variants, run.shard)
-    return ValidationPlan(source, config, tuple(variants), tuple(notes), problem, planned)
+    return ValidationPlan(source, config, tuple(variants), tuple(notes), problem, planned, first)
+
+
+def _refuse_data_for_classic(source: TemplateSource, data: Mapping[str, Any]) -> None:
+    from thibaud_cli.template.classic.fetch import check_classic_options
+    from thibaud_cli.template.classic.render import ClassicOptions
+
+    check_classic_options(source, ClassicOptions(), {key: str(v) for key, v in data.items()})
 
 
 def list_variants(
@@ -186,6 +209,7 @@ def validate_template(
     find_links: tuple[str, ...] = (),
     no_index: bool = False,
     update_from: str | None = None,
+    strict_undefined: bool = False,
 ) -> ValidationReport:
     """Render every variant of *template* (default: the bundled one) and check it.
 
@@ -199,7 +223,8 @@ def validate_template(
 
     Booting runs the template's code (its settings, views, ASGI and WSGI
     applications) as the current user. With *boot* false only the static checks
-    run (render, leftovers, compile, entry points): for untrusted templates.
+    run (render, undefined, leftovers, compile, framework, entry points): for untrusted
+    templates.
 
     A local template is rendered as its working tree stands (a git checkout at
     ``HEAD`` with its uncommitted changes) unless *vcs_ref* names a tag or commit.
@@ -217,6 +242,8 @@ def validate_template(
     generated at that release, committed, and updated to the template under test by
     ``startproject`` and ``update``; the ``update`` check says whether it ran and how the
     result differs from the fresh render, and the later checks run on the updated project.
+    An undefined name the template uses (copier renders it as ``""``) is a warning of the
+    ``undefined`` check, a failure with *strict_undefined*.
     """
     run = ValidationRun(
         template=template,
@@ -234,6 +261,7 @@ def validate_template(
         install=install,
         install_options=InstallOptions(tuple(find_links), no_index),
         update_from=update_from,
+        strict_undefined=strict_undefined,
     )
     _refuse_usage_errors(run)
     with scratch_directory("validate") as root, _zygotes(run, root) as zygotes:
@@ -331,12 +359,29 @@ def _validate(
             vcs_ref=vcs_ref,
             run_tasks=not run.skip_tasks,
             compiled=compiled,
+            # A combination validate-template chose may be one the template refuses; the
+            # defaults with the answers a user gave, or a --matrix entry, must be accepted.
+            chosen=plan.first not in (None, variants[index].name),
+            strict_undefined=run.strict_undefined,
         )
 
     if zygotes is None:
         return masked(_render_only(variants, render, progress))
     ordered = _render_and_boot(run, plan, render, progress, root, zygotes, upgrade)
-    if any(_MISSING in check.message for result in ordered for check in result.checks):
+    notes += _booted_notes(run, ordered)
+    return masked(ordered)
+
+
+def _booted_notes(run: ValidationRun, results: tuple[VariantResult, ...]) -> list[str]:
+    """What the report notes of the variants' boots."""
+    messages = [check.message for result in results for check in result.checks]
+    notes = []
+    if WSGI_ONLY in messages:
+        notes.append(
+            "WSGI-only variants (a WSGI module, no ASGI one) passed on their WSGI checks: "
+            "there is nothing to serve over ASGI."
+        )
+    if any(_MISSING in message for message in messages):
         notes.append(
             "Some of the template's imports are not installed for "
             f"{run.python or sys.executable}: the failures naming them may be the "
@@ -344,7 +389,7 @@ def _validate(
             "dependencies installed for it) or --python PATH (the project's own "
             "interpreter) to validate with its packages."
         )
-    return masked(ordered)
+    return notes
 
 
 def _masked_report(
@@ -505,12 +550,12 @@ def _upgraded(
         rendered.project_dir,
         upgrade.secret_keys[workdir],
     )
-    render = rendered.checks[0]
+    rendering = rendered.checks[:2]  # the render and its undefined check
     if project is None:
-        later = skipped_checks(CHECK_NAMES[1:], "the update did not run")
-        return RenderedVariant((render, check, *later))
+        later = skipped_checks(CHECK_NAMES[2:], "the update did not run")
+        return RenderedVariant((*rendering, check, *later))
     return replace(
         rendered,
-        checks=(render, check, *rendered.static_checks(project)),
+        checks=(*rendering, check, *rendered.static_checks(project)),
         project_dir=project,
     )

@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from thibaud_cli.checks.reports import JSON_REPORT_KIND, JSON_REPORT_VERSION
-from thibaud_cli.checks.results import CheckResult, ValidationReport, VariantResult
+from thibaud_cli.checks.results import CheckResult, Status, ValidationReport, VariantResult
 from thibaud_cli.errors import ReportFileError
 from thibaud_cli.fs.regular import read_regular_bytes
 
 #: The largest report read: a report of hundreds of variants is well under it.
 MAX_REPORT_BYTES = 64 * 1024 * 1024
-_STATUSES = ("passed", "failed", "skipped")
+_STATUSES: tuple[str, ...] = get_args(Status)
 _HOW = "write it with `validate-template --format json > FILE`"
 
 

@@ -46,6 +46,7 @@ WORKER_USES = (
     "jinja_env",
     "answers",
     "run_copy",
+    "settings",
 )
 #: Private module-level names, by module.
 MODULE_NAMES = {
@@ -53,7 +54,8 @@ MODULE_NAMES = {
     "copier._jinja_ext": ("get_yield_context",),
     "copier._settings": ("SettingsModel",),
     "copier._template": ("Template", "load_template_config"),
-    "copier._types": ("Phase",),
+    "copier._types": ("Phase", "MISSING"),
+    "copier._user_data": ("Question",),
     "copier._tools": ("cast_to_bool",),
 }
 

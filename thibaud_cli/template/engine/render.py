@@ -29,7 +29,12 @@ from thibaud_cli.errors import (
 from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.engine.config import refuse_git_classic_template
-from thibaud_cli.template.engine.strictness import undefined_as_copier_allows
+from thibaud_cli.template.engine.origins import Origin
+from thibaud_cli.template.engine.strictness import (
+    UndefinedUse,
+    undefined_as_copier_allows,
+    undefined_recorder,
+)
 from thibaud_cli.template.engine.tasks import run_template_code
 from thibaud_cli.template.engine.translate import RenderSite, translated_errors
 from thibaud_cli.template.engine.walk import is_git_checkout
@@ -139,10 +144,14 @@ def render_template(
     sources: frozenset[str] | None = None,
     compiled: CompiledCache | None = None,
     operation: Operation | None = None,
+    undefined_uses: list[UndefinedUse] | None = None,
+    origins: dict[str, Origin] | None = None,
 ) -> RenderedTemplate:
     """Render *template* into *destination* with *data*, then (with *run_tasks*) run its
     tasks there: :func:`open_render` and :meth:`RenderSession.run_tasks` in one call.
-    With *task_log*, what the tasks print goes to that file."""
+    With *task_log*, what the tasks print goes to that file; with *undefined_uses*, each
+    use of an undefined name (rendered as copier renders it); with *origins*, the template
+    file each rendered Python file came from."""
     options = RenderOptions(
         trust=trust,
         strict_undefined=strict_undefined,
@@ -154,6 +163,8 @@ def render_template(
         compiled=compiled,
         operation=operation,
         skip_tasks=not run_tasks,
+        undefined_uses=undefined_uses,
+        origins=origins,
     )
     with open_render(template, destination, data=data, options=options) as session:
         if run_tasks and session.has_tasks:
@@ -181,6 +192,10 @@ class RenderOptions:
     #: this render reads the template it holds (no second clone, no second parse of
     #: ``copier.yml``). It must stay open until this render's session ends.
     template_of: RenderSession | None = None
+    #: Where each use of an undefined name is recorded (rendered as copier renders it).
+    undefined_uses: list[UndefinedUse] | None = None
+    #: Where the template file each rendered Python file came from is recorded.
+    origins: dict[str, Origin] | None = None
 
 
 @contextlib.contextmanager
@@ -301,10 +316,12 @@ def _set_up(worker: Any, options: RenderOptions) -> str | None:
     """The render's Jinja environment, answers and bounds, as this render wants them;
     the question the name answers."""
     template = worker.template
+    questions = frozenset(map(str, template.questions_data))
     if options.strict_undefined:
-        worker.jinja_env.undefined = undefined_as_copier_allows(
-            frozenset(map(str, template.questions_data))
-        )
+        worker.jinja_env.undefined = undefined_as_copier_allows(questions)
+    elif options.undefined_uses is not None:
+        root = str(template.local_abspath)
+        worker.jinja_env.undefined = undefined_recorder(questions, root, options.undefined_uses)
     question = find_name_question(
         Path(template.local_abspath), template.config_data, template.questions_data
     )
@@ -312,6 +329,7 @@ def _set_up(worker: Any, options: RenderOptions) -> str | None:
         worker.data.setdefault(question, options.name)
     install_filters(worker.jinja_env, trust=options.trust)
     worker.sources = options.sources
+    worker.origins = options.origins
     worker.budget = RenderBudget()
     contain(worker.jinja_env, worker.budget)
     if options.compiled is not None:  # the environment is now as it renders

@@ -1,7 +1,8 @@
 """Two adjustments of a copier render that need nothing of copier itself.
 
-- Undefined variables: validation renders strictly, but as copier's own rules have
-  it, not stricter: what copier leaves undefined by design renders as ``""``.
+- Undefined variables: validation renders as copier does (an undefined name renders
+  as ``""``), and records each use of a name copier does not leave undefined by design,
+  with the template file and line: its own check, a warning or (strictly) a failure.
 - Task output: what the template's tasks print goes to a file, not to our streams.
 """
 
@@ -12,8 +13,11 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from thibaud_cli.template.messages import template_location
 
 
 @contextlib.contextmanager
@@ -67,8 +71,75 @@ def undefined_as_copier_allows(questions: frozenset[str]) -> type[Any]:
     class CopierUndefined(jinja2.StrictUndefined):
         def __new__(cls, hint: Any = None, obj: Any = missing, name: Any = None, **kw: Any) -> Any:
             if obj is missing and isinstance(name, str):
-                if name in questions or name.startswith("_copier_") or name == "_folder_name":
+                if _copier_leaves_undefined(name, questions):
                     return jinja2.Undefined(hint=hint, obj=obj, name=name, **kw)
             return super().__new__(cls)
 
     return CopierUndefined
+
+
+@dataclass(frozen=True)
+class UndefinedUse:
+    """A use of an undefined name that copier rendered as ``""``."""
+
+    #: Jinja's words: "'projet_slug' is undefined", "'dict object' has no attribute 'x'".
+    message: str
+    #: The template file, relative to the template's root, and the line.
+    file: str | None
+    line: int | None
+
+
+def _copier_leaves_undefined(name: str, questions: frozenset[str]) -> bool:
+    # A question copier left unanswered (``when`` false, no default) and copier's own
+    # ``_copier_*`` variables (``_copier_operation`` is set for tasks and ``_exclude`` only).
+    return name in questions or name.startswith("_copier_") or name == "_folder_name"
+
+
+def undefined_recorder(questions: frozenset[str], root: str, uses: list[UndefinedUse]) -> type[Any]:
+    """jinja2's Undefined (what copier renders with: ``""``, empty, false), which also
+    appends to *uses* each use of a name where the template reads it (relative to
+    *root*), but for the names copier leaves undefined by design."""
+    import jinja2
+    from jinja2.utils import missing
+
+    class RecordedUndefined(jinja2.Undefined):
+        __slots__ = ()
+
+        def _record(self) -> None:
+            name = self._undefined_name
+            if self._undefined_obj is missing and isinstance(name, str):
+                if _copier_leaves_undefined(name, questions):
+                    return
+            file, line = _where_rendered(root)
+            uses.append(UndefinedUse(self._undefined_message, file, line))
+
+        def __str__(self) -> str:
+            self._record()
+            return super().__str__()
+
+        def __iter__(self) -> Iterator[Any]:
+            self._record()
+            return super().__iter__()
+
+        def __bool__(self) -> bool:
+            self._record()
+            return super().__bool__()
+
+        def __len__(self) -> int:
+            self._record()
+            return super().__len__()
+
+    return RecordedUndefined
+
+
+def _where_rendered(root: str) -> tuple[str | None, int | None]:
+    """The template file and line being rendered: the innermost frame of a compiled
+    template (Jinja keeps the template in its globals and maps the line back)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            line = template.get_corresponding_lineno(frame.f_lineno)
+            return template_location(template.filename, line, root)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None, None

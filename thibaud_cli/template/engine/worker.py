@@ -35,8 +35,9 @@ from functools import cache, cached_property
 from pathlib import Path, PurePath
 from typing import Any
 
-from thibaud_cli.errors import InvalidDataError, MissingAnswerError
+from thibaud_cli.errors import InvalidDataError, MissingAnswerError, RefusedAnswerError
 from thibaud_cli.template.engine.copier_private import require_copier_surface
+from thibaud_cli.template.engine.origins import Origin
 from thibaud_cli.template.engine.walk import (
     SKIPPED_DIRECTORY,
     is_git_checkout,
@@ -183,6 +184,8 @@ def fresh_destination_worker() -> type[Any]:
     class FreshDestinationWorker(_ShownDestination, _copier_worker_without_waste()):  # type: ignore[misc]
         budget: RenderBudget  # set by render_template before anything renders
         sources: frozenset[str] | None = None
+        #: Where each rendered Python file came from, when the caller asks.
+        origins: dict[str, Origin] | None = None
 
         def _ask(self) -> None:
             # Answers are never prompted for: one that does not fit its question (a choice
@@ -200,13 +203,8 @@ def fresh_destination_worker() -> type[Any]:
                 if question is None:
                     raise
                 if question not in self.answers.init:
-                    raise MissingAnswerError(
-                        f"{message}: give it with --data {question}=VALUE. Nothing was written.",
-                        question=question,
-                    ) from error
-                if not re.search(rf"\b{re.escape(question)}\b", message):
-                    message = f"--data {question}: {message}"
-                raise InvalidDataError(f"{message}: nothing was written.") from error
+                    raise _missing_answers(question, _missing_after(self, question)) from error
+                raise _refused_answer(question, message) from error
 
         def _failed_question(self, message: str) -> str | None:
             """The question whose answer copier refused: named in *message* (in quotes),
@@ -242,6 +240,8 @@ def fresh_destination_worker() -> type[Any]:
         ) -> None:
             self.budget.charge_entry()
             super()._render_file(src_relpath, dst_relpath, extra_context=extra_context)
+            if self.origins is not None and dst_relpath.suffix == ".py":
+                self.origins[dst_relpath.as_posix()] = _origin(self, src_relpath)
 
         def _render_folder(self, dst_relpath: Path) -> None:
             self.budget.charge_entry()
@@ -252,6 +252,88 @@ def fresh_destination_worker() -> type[Any]:
             super()._render_symlink(src_relpath, dst_relpath)
 
     return FreshDestinationWorker
+
+
+def _origin(worker: Any, src_relpath: Path) -> Origin:
+    """The template file *src_relpath* (relative to the template's root), read now: the
+    template may be a clone that is gone once the render ends."""
+    path = Path(worker.template.local_abspath) / src_relpath
+    return Origin(
+        src_relpath.as_posix(),
+        src_relpath.name.endswith(worker.template.templates_suffix),
+        path.read_text("utf-8", errors="replace"),
+    )
+
+
+def _refusal(message: str) -> str | None:
+    """What the template's own validator said, when *message* is copier's refusal of an
+    answer by one (a question's ``validator``, or a choice's, which disables it)."""
+    validator = re.match(r"Validation error for question '[^']*': (.+)", message)
+    if validator is not None:
+        return validator.group(1)
+    choice = re.match(r"Invalid choice for '[^']*': (.+)", message)
+    if choice is not None and not re.match(r".* is not in \[", choice.group(1)):
+        return choice.group(1)
+    return None
+
+
+def _refused_answer(question: str, message: str) -> InvalidDataError:
+    """The usage error for a given answer copier refused (*message*: why)."""
+    refused = _refusal(message)
+    if not re.search(rf"\b{re.escape(question)}\b", message):
+        message = f"--data {question}: {message}"
+    if refused is not None:
+        return RefusedAnswerError(
+            f"{message}: nothing was written.", question=question, reason=refused
+        )
+    return InvalidDataError(f"{message}: nothing was written.")
+
+
+def _missing_answers(first: str, others: list[str]) -> MissingAnswerError:
+    """One error for every question without a default left unanswered, *first* first."""
+    names = [first, *others]
+    give = " ".join(f"--data {name}=VALUE" for name in names)
+    if len(names) == 1:
+        what = f'Question "{first}" is required'
+    else:
+        what = f"Questions {', '.join(names)} are required (no default)"
+    return MissingAnswerError(
+        f"{what}: give {'it' if len(names) == 1 else 'them'} with {give}. Nothing was written.",
+        question=first,
+        questions=tuple(names),
+    )
+
+
+def _missing_after(worker: Any, first: str) -> list[str]:
+    """The questions after *first* that copier would also find unanswered and without a
+    default, asked in copier's order with the answers known so far (a question whose
+    condition or default cannot be told without *first*'s answer is left out)."""
+    from copier._types import MISSING
+    from copier._user_data import Question
+
+    names = [str(name) for name in worker.template.questions_data]
+    missing: list[str] = []
+    for name in names[names.index(first) + 1 :]:
+        try:
+            question = Question(
+                answers=worker.answers,
+                context=worker._render_context(),
+                jinja_env=worker.jinja_env,
+                settings=worker.settings,
+                var_name=name,
+                **worker.template.questions_data[name],
+            )
+            if name in worker.answers.init:
+                worker.answers.user[name] = question.parse_answer(worker.answers.init[name])
+                continue
+            default = question.get_default()
+            if default is not MISSING:
+                worker.answers.user[name] = default
+            elif question.get_when() and question.get_ask():
+                missing.append(name)
+        except Exception:  # noqa: BLE001, S112 - depends on what is missing: not told here
+            continue
+    return missing
 
 
 @cache
