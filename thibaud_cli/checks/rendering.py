@@ -64,13 +64,12 @@ def render_variant(
     chosen: bool = False,
     strict_undefined: bool = False,
 ) -> RenderedVariant:
-    """Render *variant* and run the static checks. The template's secret questions go to
-    *secrets_seen* (a remote template's are known once rendered), their answers as rendered
-    (defaults, generated ones) to *secret_values_seen*. Variants share the *compiled* code.
-    A variant validate-template *chosen* that the template's validator refuses is skipped;
-    else the refusal fails. A Django-style template renders with the framework's engine.
-    An undefined name renders as ``""`` (copier's rule); each use is the ``undefined``
-    check's: a warning, or a failure if *strict_undefined*."""
+    """Render *variant* and run the static checks. The template's secret questions
+    are added to *secrets_seen*, their answers as rendered to *secret_values_seen*; the
+    variants of one run share the *compiled* Jinja code. A variant validate-template
+    *chosen* that the template's validator refuses is skipped, else the refusal fails.
+    A Django-style template renders with the framework's engine. An undefined name
+    renders ``""`` as under copier: a warning, or a failure if *strict_undefined*."""
     from thibaud_cli.errors import NotACopierTemplateError
     from thibaud_cli.project.contract import discover_entry_points
     from thibaud_cli.template.contract import declared_entry_points
