@@ -4,7 +4,8 @@ extras, never the project's own install.
 
 There, the default project must migrate, check, answer under ``runserver``, Uvicorn and
 Gunicorn, and pass its own tests; ``validate-template`` of the bundled template must
-pass; and a project whose answers need a driver the environment lacks (psycopg for
+pass its default variants, and every variant with ``--install`` (from local wheels, no
+index); and a project whose answers need a driver the environment lacks (psycopg for
 PostgreSQL, redis for Redis) must stop every command and server with one line naming
 the command that installs it, never a traceback.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -182,6 +184,55 @@ def test_validate_template_on_the_bundled_template(plain: PlainEnvironment, tmp_
                 "failed",
                 expected,
             )
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What the bundled template's variants declare, as wheels: validate-template
+    --install builds their environments from them, offline."""
+    directory = tmp_path_factory.mktemp("wheels")
+    requirements = ["Thibaud", "uvicorn", "environs", "servestatic"]
+    requirements += ["psycopg[binary,pool]", "redis"]
+    downloaded = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "-d", str(directory), *requirements],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert downloaded.returncode == 0, downloaded.stderr
+    return directory
+
+
+def test_validate_template_install_passes_every_variant(
+    plain: PlainEnvironment, tmp_path: Path, wheels: Path
+) -> None:
+    """With --install, each variant boots in an environment with its declared
+    dependencies (the drivers included), built by uv from local wheels; the venv itself
+    is left as it was."""
+    env = {
+        **plain.env(),
+        "THIBAUD_CLI_CACHE_DIR": str(tmp_path / "cache"),
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    validated = subprocess.run(
+        [str(plain.bin / "thibaud-admin"), "validate-template", "--format", "json"]
+        + ["--install", "--find-links", str(wheels), "--no-index"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    failed = {
+        (variant["name"], check["name"]): check["message"][:300]
+        for variant in json.loads(validated.stdout)["variants"]
+        for check in variant["checks"]
+        if check["status"] != "passed"
+    }
+    assert (validated.returncode, failed) == (0, {}), validated.stderr
 
 
 @pytest.fixture(scope="module")
