@@ -86,3 +86,34 @@ def test_a_report_linked_to_standard_output_goes_there(
     assert done.returncode == 1, done.stderr
     assert "<testsuites" in out and "Template " in out
     assert link.is_symlink() and os.readlink(link) == "/dev/stdout"
+
+
+def test_a_report_path_that_is_a_device_node_stays_one(tmp_path: Path, template: Path) -> None:
+    """The attack's shape: ``--junit-xml`` naming the device itself, not a link to it (a
+    device node of /dev/null's numbers, so that the test never touches the real one)."""
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    done = validate(template, device, tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+    assert os.lstat(device).st_rdev == os.makedev(1, 3)
+
+
+def test_a_report_path_that_is_a_fifo_is_written_as_a_stream(
+    tmp_path: Path, template: Path
+) -> None:
+    import threading
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    done = validate(template, fifo, tmp_path)
+    reader.join(timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    ElementTree.fromstring(received[0])

@@ -81,13 +81,25 @@ def planted_cases(victim: Path, project: Path) -> dict[str, tuple[str, dict[str,
             journal(created=(os.path.relpath(victim.parent, project),)),
             {},
         ),
+        # The attack's own shape: an empty directory of the user's, which rmdir removes.
+        "empty directory outside": (
+            journal(created=(os.path.relpath(victim.parent / "empty", project),)),
+            {},
+        ),
         "control directory": (journal(restore(f"{CONTROL_DIRNAME}/lock")), {"old/0": "x"}),
     }
 
 
 @pytest.mark.parametrize(
     "case",
-    ["absolute", "dot-dot", "remove by identity", "created directory outside", "control directory"],
+    [
+        "absolute",
+        "dot-dot",
+        "remove by identity",
+        "created directory outside",
+        "empty directory outside",
+        "control directory",
+    ],
 )
 @pytest.mark.parametrize(
     "command",

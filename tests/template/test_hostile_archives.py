@@ -65,6 +65,12 @@ def _headers(count: int) -> Iterator[bytes]:
         yield info.tobuf()
 
 
+#: What the 300,000 headers below may cost. Read one at a time, the command peaks under
+#: 40 MiB; read all before the cap applies (``getmembers``), at 160 MiB (both measured),
+#: which the looser PEAK_MIB would let pass.
+HEADERS_PEAK_MIB = 100
+
+
 def test_a_tar_of_many_headers_stops_at_the_cap_as_they_arrive(tmp_path: Path) -> None:
     """300,000 empty members (2 MB gzipped): refused at the 20,001st header."""
     archive = tmp_path / "headers.tar.gz"
@@ -74,7 +80,7 @@ def test_a_tar_of_many_headers_stops_at_the_cap_as_they_arrive(tmp_path: Path) -
         stream.write(b"\0" * 1024)
     done, peak = start(tmp_path, str(archive))
     assert_one_line(done, "more than the 20000 members")
-    assert peak < PEAK_MIB, peak
+    assert peak < HEADERS_PEAK_MIB, peak
 
 
 def test_a_tar_member_declaring_gigabytes_is_refused_from_its_header(tmp_path: Path) -> None:
