@@ -108,6 +108,27 @@ def test_dry_run_prints_the_diff_and_writes_nothing(runner: CliRunner, project: 
     assert tree_snapshot(project) == before
 
 
+def test_a_development_key_in_a_dry_runs_context_is_masked(
+    runner: CliRunner, project: Path
+) -> None:
+    # The user keeps a development key right above MIDDLEWARE: the diff's context.
+    key = "k3y-of-the-developer-0123456789abcdefghijklmnopqrst"
+    settings = project / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            "MIDDLEWARE = [", f'FALLBACK_KEY = "thibaud-insecure-{key}"\nMIDDLEWARE = [', 1
+        )
+    )
+    before = tree_snapshot(project)
+    result = invoke(
+        runner, project, "add-middleware", "thibaud.middleware.gzip.GZipMiddleware", "--dry-run"
+    )
+    assert result.exit_code == 0, result.output
+    assert ' FALLBACK_KEY = "thibaud-insecure-******"\n MIDDLEWARE = [\n' in result.output
+    assert key not in result.output
+    assert tree_snapshot(project) == before
+
+
 def test_user_edits_above_inside_and_below_the_block_survive(
     runner: CliRunner, project: Path
 ) -> None:

@@ -64,6 +64,35 @@ def test_the_middleware_package_joins_the_dependencies_and_nothing_else_changes(
     assert "# Static files served by the application" in after
 
 
+@pytest.mark.parametrize("newline", [b"\r\n", b"\n"])
+def test_the_added_line_has_the_files_line_endings(
+    runner: CliRunner, make_project, newline: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    # A CRLF pyproject.toml was written back all LF (read with universal newlines),
+    # and a new line from tomlkit is LF whatever the file (issue 25).
+    project = make_project()
+    pyproject = project / "pyproject.toml"
+    lines = pyproject.read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+    pyproject.write_bytes(newline.join(lines))
+    before = pyproject.read_bytes()
+    code, out, err = add(runner, project, TRUSTED_HOST, "-o", "allowed_hosts=['*']")
+    assert code == 0, out + err
+    last = b'    "servestatic>=3",' + newline
+    added = f'    "starlette>={version("starlette")}",'.encode() + newline
+    assert before.count(last) == 1
+    assert pyproject.read_bytes() == before.replace(last, last + added)
+
+
+def test_a_new_dependencies_list_in_a_crlf_file_is_crlf() -> None:
+    change = with_dependency('[project]\r\nname = "x"\r\n', "redis", "5.0.1")
+    assert change is not None and change.text is not None
+    assert change.text == '[project]\r\nname = "x"\r\ndependencies = ["redis>=5.0.1"]\r\n'
+    mixed = '[project]\r\nname = "x"\n'  # mixed endings: kept, the new line LF
+    change = with_dependency(mixed, "redis", "5.0.1")
+    assert change is not None
+    assert change.text == mixed + 'dependencies = ["redis>=5.0.1"]\n'
+
+
 def test_a_package_already_declared_leaves_pyproject_alone(runner: CliRunner, make_project) -> None:  # type: ignore[no-untyped-def]
     project = make_project()
     before = (project / "pyproject.toml").read_bytes()

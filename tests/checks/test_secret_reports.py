@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.support.trees import build_file_tree, copy_bundled_template
-from thibaud_cli.checks.variants import MASK
 from thibaud_cli.cli import main
+from thibaud_cli.template.secrets import MASK
 
 SECRET = "hunter2-Sup3rS3cret"
 

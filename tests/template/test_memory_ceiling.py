@@ -74,3 +74,40 @@ def test_the_timeout_is_30_seconds_unless_set(monkeypatch: pytest.MonkeyPatch) -
     assert render_timeout() == 30.0
     monkeypatch.setenv("THIBAUD_RENDER_TIMEOUT", "2.5")
     assert render_timeout() == 2.5
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [
+        # Each squaring doubles the size; one multiplication in C runs to its end
+        # whatever the deadline, so this ran 53 s against a 30 s limit (issue 25).
+        "{% set ns = namespace(x=10) %}{% for i in range(40) %}"
+        "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x | string | length }}",
+        "{% set x = 10 ** 20000 %}{{ (x * x * x * x) | string | length }}",
+        # A number too big to print is still told in one line.
+        '{{ "x".ljust(10 ** 20000) }}',
+    ],
+)
+def test_a_big_integer_product_is_refused_by_its_size_not_the_timeout(
+    tmp_path: Path, bomb: str
+) -> None:
+    template = build_file_tree(
+        tmp_path / "template",
+        {"copier.yml": "_templates_suffix: .jinja\n", "bomb.txt.jinja": bomb},
+    )
+    before = tree_snapshot(tmp_path)
+    done = run_cli(
+        "startproject",
+        "shop",
+        "--template",
+        str(template),
+        cwd=tmp_path,
+        module=True,
+        env={"THIBAUD_RENDER_TIMEOUT": "10"},
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "The template computes" in lines[0] and "-bit" in lines[0], lines[0]
+    assert "refused, nothing was written" in lines[0]
+    assert tree_snapshot(tmp_path) == before

@@ -96,3 +96,20 @@ def test_update_is_listed_in_help(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert "--conflict [refuse|inline]" in result.output
     assert "--check" in result.output
+
+
+def test_a_malformed_bundled_version_says_what_is_wrong(
+    runner: CliRunner, make_project: Callable[..., Path]
+) -> None:
+    # It once said "newer than this thibaud-admin knows: upgrade thibaud-cli".
+    project = make_project()
+    path = answers_path(project)
+    path.write_text(path.read_text().replace("_template_version: '3'", "_template_version: soon"))
+    before = tree_snapshot(project)
+    result = runner.invoke(main, ["update", "--check", "--project-dir", str(project)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {path}: '_template_version' is 'soon', not a template version (e.g. '3' or "
+        "'1.2.0'). Restore it from version control (git checkout -- .thibaud-answers.yml).\n"
+    )
+    assert tree_snapshot(project) == before

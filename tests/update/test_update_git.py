@@ -4,6 +4,7 @@ a project generated at v1 with user edits, updated through the command line."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 from tests.support.projects import ProjectSpec
 from tests.support.trees import build_file_tree, git_commit_all, tree_snapshot
 from thibaud_cli.cli import main
-from thibaud_cli.project.answers import load_answers
+from thibaud_cli.project.answers import answers_path, load_answers
 
 COPIER_V1 = """\
 _templates_suffix: .jinja
@@ -230,3 +231,42 @@ def test_dirty_tree_is_refused(runner: CliRunner, project: Path) -> None:
     allowed = runner.invoke(main, ["update", "--allow-dirty", "--project-dir", str(project)])
     assert allowed.exit_code == 0, allowed.output
     assert load_answers(project).template_commit == "v2"
+
+
+@pytest.mark.parametrize(
+    ("key", "recorded", "shown"),
+    [
+        ("_template_version", "garbage", "'garbage'"),
+        ("_template_version", "[1, 2]", "a list"),
+        ("_template_version", "''", "''"),
+        ("_template_version", "'../history/3'", "'../history/3'"),
+        ("_template_commit", "''", "''"),
+        ("_template_commit", "'--help'", "'--help'"),
+    ],
+)
+@pytest.mark.parametrize("command", [["--check"], ["--dry-run"], []])
+def test_a_malformed_recorded_version_is_refused_never_up_to_date(
+    runner: CliRunner,
+    make_project: Callable[..., Path],
+    template_repo: Path,
+    key: str,
+    recorded: str,
+    shown: str,
+    command: list[str],
+) -> None:
+    # The project is at the newest tag: a version that reads as anything would be
+    # "up to date" (issue 25: `_template_version: garbage` was, with exit 0).
+    project = make_project("blog", template=str(template_repo))
+    path = answers_path(project)
+    text = path.read_text()
+    line = next(line for line in text.splitlines() if line.startswith(f"{key}: "))
+    path.write_text(text.replace(line, f"{key}: {recorded}"))
+    git_commit_all(project, "answers edited by hand")
+    before = tree_snapshot(project)
+    result = runner.invoke(main, ["update", *command, "--project-dir", str(project)])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("\n") == 1, result.output
+    assert f"'{key}' is {shown}, not a " in result.output
+    assert "Restore it from version control" in result.output
+    assert "up to date" not in result.output.lower()
+    assert tree_snapshot(project) == before

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from thibaud_cli.checks.boot import RenderedVariant
 from thibaud_cli.checks.results import CHECK_NAMES, CheckResult, skipped_checks
-from thibaud_cli.checks.variants import Variant, mask_text
+from thibaud_cli.checks.variants import Variant
 from thibaud_cli.errors import RefusedAnswerError, TemplateError, ThibaudCliError
 from thibaud_cli.project.contract import EntryPoints
 from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.engine.origins import Origin
 from thibaud_cli.template.engine.strictness import UndefinedUse
+from thibaud_cli.template.secrets import mask_text
 from thibaud_cli.template.source import TemplateSource
 from thibaud_cli.template.syntax import TemplateSyntax
 

@@ -18,11 +18,10 @@ from thibaud_cli.checks.results import VariantResult
 from thibaud_cli.errors import MatrixFileError
 from thibaud_cli.formats.yaml import MAX_VALUES, YamlError, describe_error, load, too_large
 from thibaud_cli.fs.regular import read_regular_bytes
+from thibaud_cli.template.secrets import MASK, mask_text, maskable, secret_questions
 
 #: Without --matrix: at most this many combinations, else a pairwise set.
 MAX_DEFAULT_VARIANTS = 12
-#: What a report shows instead of the answer to a ``secret: true`` question.
-MASK = "******"
 
 
 @dataclass(frozen=True)
@@ -33,52 +32,9 @@ class Variant:
     answers: dict[str, Any]
 
 
-def secret_questions(config: Mapping[str, Any]) -> frozenset[str]:
-    """The questions of a template's copier.yml marked ``secret: true``."""
-    return frozenset(
-        str(name)
-        for name, spec in config.items()
-        if isinstance(spec, Mapping) and spec.get("secret") is True
-    )
-
-
-def secret_defaults(config: Mapping[str, Any]) -> frozenset[str]:
-    """The literal defaults of the secret questions (a default with Jinja in it is
-    known once rendered: :attr:`RenderedTemplate.secret_values`)."""
-    return frozenset(
-        str(spec["default"])
-        for name, spec in config.items()
-        if name in secret_questions(config)
-        and isinstance(spec, Mapping)
-        and spec.get("default") not in (None, "")
-        and "{" not in str(spec["default"])
-    )
-
-
 def mask_answers(answers: Mapping[str, Any], secrets: Collection[str]) -> dict[str, Any]:
     """*answers* with the answer to every secret question replaced by :data:`MASK`."""
     return {key: MASK if key in secrets else value for key, value in answers.items()}
-
-
-#: Secret values shorter than this are masked in answers and names (by key), not inside
-#: free text: a one-letter secret replaced there would garble every word holding it,
-#: and a value that short is no secret from anyone who can guess.
-MIN_MASKED_LENGTH = 4
-
-
-def maskable(values: Iterable[str]) -> list[str]:
-    """The *values* masked inside text, longest first (a secret holding another goes whole)."""
-    return sorted(
-        {value for value in values if len(value) >= MIN_MASKED_LENGTH}, key=len, reverse=True
-    )
-
-
-def mask_text(text: str, values: Iterable[str]) -> str:
-    """*text* with every secret value in it (:func:`maskable`) replaced by :data:`MASK`.
-    Mask before cutting a text short: a cut secret's tail would no longer match."""
-    for value in maskable(values):
-        text = text.replace(value, MASK)
-    return text
 
 
 def mask_result(

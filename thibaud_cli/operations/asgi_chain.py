@@ -48,6 +48,7 @@ from thibaud_cli.project.chain_record import ChainHome, find_home
 from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
 from thibaud_cli.project.middleware_setting import find_setting
 from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
+from thibaud_cli.template.secrets import mask_diff
 
 #: A change of the module's source, for the syntax-tree path: None when the module
 #: already lacks what was to be taken out.
@@ -78,14 +79,15 @@ class EntryPointChange:
     @property
     def diff(self) -> str:
         """The change as a patch ``git apply`` takes: ``asgi.py``, the record of the
-        chain, then ``pyproject.toml`` if it changed."""
+        chain, then ``pyproject.toml`` if it changed. A development key in it is masked
+        (a hunk holding one no longer applies: the key is not for printing)."""
         patch = unified_diff(self.before, self.after, self.relative_path)
         if self.record is not None:
             name, before, after = self.record
             patch += unified_diff(before, after, name)
         if self.pyproject is not None:
             patch += unified_diff(*self.pyproject, PYPROJECT)
-        return patch
+        return mask_diff(patch)
 
     @property
     def changed(self) -> bool:

@@ -28,6 +28,7 @@ from thibaud_cli.project.chain_record import ChainHome, find_home
 from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
 from thibaud_cli.project.middleware_order import default_position
 from thibaud_cli.project.middleware_setting import MiddlewareSetting, find_setting
+from thibaud_cli.template.secrets import mask_diff
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,11 @@ class SettingChange:
 
     @property
     def diff(self) -> str:
+        """The settings module's change (and pyproject.toml's), development key masked."""
         patch = unified_diff(self.before, self.after, self.relative_path)
         if self.pyproject is not None:
             patch += unified_diff(*self.pyproject, PYPROJECT)
-        return patch
+        return mask_diff(patch)
 
 
 @dataclass(frozen=True)

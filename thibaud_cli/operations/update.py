@@ -35,16 +35,19 @@ from thibaud_cli.errors import (
 )
 from thibaud_cli.fs.journal import refuse_interrupted
 from thibaud_cli.fs.transaction import change_project
-from thibaud_cli.merge.tree import Action, FileChange, merge_trees
+from thibaud_cli.merge.tree import Action, FileChange, TemplateFile, merge_trees
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers, load_answers
 from thibaud_cli.project.installed import thibaud_cli_version
 from thibaud_cli.project.worktree import refuse_uncommitted_changes, restored_on_failure
 from thibaud_cli.template.bundled import BundledTemplates
 from thibaud_cli.template.data import (
+    SECRET_PLACEHOLDER,
     refuse_reserved_keys,
     refuse_unknown_questions,
     regeneration_data,
 )
+from thibaud_cli.template.engine.render import RenderedTemplate
+from thibaud_cli.template.secrets import mask_diff, values_on_disk
 from thibaud_cli.template.versions import TemplateVersion, template_versions
 from thibaud_cli.vcs.git import refuse_unvetted_config
 
@@ -70,6 +73,8 @@ class UpdatePlan:
     unplanned: str | None = None
     #: The target version's ``_message_before_update`` and ``_message_after_update``.
     messages: Mapping[str, str] = field(default_factory=dict)
+    #: The project's secrets the diff may hold (its SECRET_KEY, secret answers): masked.
+    secret_values: frozenset[str] = frozenset()
 
     @property
     def up_to_date(self) -> bool:
@@ -80,13 +85,18 @@ class UpdatePlan:
         return tuple(change for change in self.changes if change.action is Action.CONFLICT)
 
     def diff(self) -> str:
-        return "".join(change.diff() for change in self.changes)
+        """The diff of what the update writes, its secrets masked."""
+        return mask_diff("".join(change.diff() for change in self.changes), self.secret_values)
 
     def describe_conflicts(self, *, with_markers: bool = False) -> str:
         """The conflicts, each at its line in the file as it is or, *with_markers* (an
-        update with ``conflict="inline"``), at its ``<<<<<<<`` in the file written."""
-        return "".join(
-            change.describe_conflicts(with_markers=with_markers) for change in self.conflicts
+        update with ``conflict="inline"``), at its ``<<<<<<<`` in the file written;
+        secrets masked, as in the diff."""
+        return mask_diff(
+            "".join(
+                change.describe_conflicts(with_markers=with_markers) for change in self.conflicts
+            ),
+            self.secret_values,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -184,8 +194,11 @@ def plan_update(
     refuse_unknown_questions(user_data, rendered.questions)
     if target == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
-    base, _ = source.render_current(regeneration_data(answers), trust=trust, sources=sources)
+    base, base_rendered = source.render_current(
+        regeneration_data(answers), trust=trust, sources=sources
+    )
     ours = _read_ours(project_dir, set(base) | set(theirs))
+    secret_values = _secrets_shown(base, ours, (base_rendered, rendered), user_data)
     new_answers = replace(
         answers,
         template_version=target.version,
@@ -206,7 +219,30 @@ def plan_update(
         has_tasks=bool(rendered.config.get("tasks")),
         has_migrations=bool(rendered.config.get("migrations")),
         messages={str(stage): text for stage, text in rendered.messages.items()},
+        secret_values=secret_values,
     )
+
+
+def _secrets_shown(
+    base: Mapping[str, TemplateFile],
+    ours: Mapping[str, bytes],
+    renders: tuple[RenderedTemplate, RenderedTemplate],
+    user_data: Mapping[str, str],
+) -> frozenset[str]:
+    """The secrets a diff of the project may show: the answers to secret questions the
+    renders had (given with --data, defaults, generated defaults), and what the
+    render's stand-ins for them (the SECRET_KEY placeholder, a secret default) stand
+    for in the files on disk: the project's own key, the answers given at startproject."""
+    rendered = {value for render in renders for value in render.secret_values}
+    questions = {name for render in renders for name in render.secret_questions}
+    given = {value for key, value in user_data.items() if key in questions}
+    stand_ins = {SECRET_PLACEHOLDER, *renders[0].secret_values}
+    found: set[str] = set()
+    for path, file in base.items():
+        text = file.content.decode("utf-8", "replace")
+        if path in ours and any(value in text for value in stand_ins):
+            found |= values_on_disk(text, ours[path].decode("utf-8", "replace"), stand_ins)
+    return frozenset(rendered | given | found)
 
 
 def update_project(

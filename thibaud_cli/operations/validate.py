@@ -44,14 +44,10 @@ from thibaud_cli.checks.upgrade.path import (
     upgrade_variant,
 )
 from thibaud_cli.checks.variants import (
-    MIN_MASKED_LENGTH,
     Variant,
     default_variants,
     load_matrix,
     mask_result,
-    mask_text,
-    secret_defaults,
-    secret_questions,
     select_shard,
     select_variant,
 )
@@ -61,6 +57,13 @@ from thibaud_cli.fs.scratch import scratch_directory
 from thibaud_cli.template.data import generate_secret_key
 from thibaud_cli.template.engine.compiled import CompiledCache
 from thibaud_cli.template.messages import quiet_warnings
+from thibaud_cli.template.secrets import (
+    MIN_MASKED_LENGTH,
+    SECRET_KEY_ANSWER,
+    mask_text,
+    secret_defaults,
+    secret_questions,
+)
 from thibaud_cli.template.source import TemplateSource, refuse_vcs_ref_without_git
 
 #: Why the boot checks were not run with ``boot=False``.
@@ -318,7 +321,7 @@ def _validate(
     notes: list[str] = []
     # Secret answers never reach a report: not the template's secret questions' answers,
     # nor the SECRET_KEY each variant is given, wherever they would appear.
-    secrets = set(secret_questions(plan.config)) | {"secret_key"}
+    secrets = set(secret_questions(plan.config)) | {SECRET_KEY_ANSWER}
     secret_keys = [generate_secret_key() for _ in variants]
     # The answers the renders had: defaults and those generated at render time too.
     rendered_values: set[str] = set(secret_defaults(plan.config))

@@ -7,6 +7,7 @@ ASGI middleware chain. SECRET_KEY is never written to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -148,8 +149,8 @@ class Answers:
         return cls(
             template=template,
             project_name=project_name,
-            template_version=_optional_str(document, "_template_version", source),
-            template_commit=_optional_str(document, "_template_commit", source),
+            template_version=_recorded_version(document, source),
+            template_commit=_recorded_commit(document, source),
             thibaud_cli_version=_optional_str(document, "_thibaud_cli_version", source),
             thibaud_version=_optional_str(document, "_thibaud_version", source),
             template_answers={
@@ -170,6 +171,71 @@ def _optional_str(document: Mapping[str, Any], key: str, source: Path) -> str | 
     if not isinstance(value, str | int | float):
         raise AnswersFileError(f"{source}: '{key}' must be a string.")
     return str(value)
+
+
+#: What a ``_template_commit`` may be: what copier records (``git describe --tags
+#: --always``: a tag, ``TAG-N-gHASH``, a hash, ``-dirty`` appended), a name git accepts
+#: as a revision. Not an option (a leading ``-``), no space, control character or the
+#: characters git refuses in a ref name.
+_COMMIT = re.compile(r"[^\s\x00-\x1f\x7f~^:?*\[\\-][^\s\x00-\x1f\x7f~^:?*\[\\]*")
+
+
+def _restore(source: Path) -> str:
+    return f"Restore it from version control (git checkout -- {source.name})."
+
+
+def _scalar(value: Any) -> str | None:
+    """A recorded string, or the number YAML made of one left unquoted (``3``, ``1.2``)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value)
+
+
+def _recorded_version(document: Mapping[str, Any], source: Path) -> str | None:
+    """``_template_version``: a version, as copier records it (PEP 440: ``3``, ``1.2.0``).
+
+    Anything else is refused here, once for every command: a version that is not one
+    must never read as "up to date", nor name a directory to render."""
+    from packaging.version import InvalidVersion, Version
+
+    value = document.get("_template_version")
+    if value is None:
+        return None
+    text = _scalar(value)
+    valid = text is not None and text == text.strip()
+    if valid:
+        try:
+            Version(str(text))
+        except InvalidVersion:
+            valid = False
+    if not valid or text is None:
+        raise AnswersFileError(
+            f"{source}: '_template_version' is {_shown(value)}, not a template version "
+            f"(e.g. '3' or '1.2.0'). {_restore(source)}"
+        )
+    return text
+
+
+def _recorded_commit(document: Mapping[str, Any], source: Path) -> str | None:
+    """``_template_commit``: the tag or commit copier checked out, as git describes it."""
+    value = document.get("_template_commit")
+    if value is None:
+        return None
+    text = _scalar(value)
+    if text is None or not _COMMIT.fullmatch(text) or ".." in text or "@{" in text:
+        raise AnswersFileError(
+            f"{source}: '_template_commit' is {_shown(value)}, not a git tag or commit "
+            f"(e.g. '1.2.0' or '1.2.0-3-g1a2b3c4'). {_restore(source)}"
+        )
+    return text
+
+
+def _shown(value: Any) -> str:
+    """A recorded value for a one-line message: its type when not a string, cut short."""
+    if not isinstance(value, str):
+        return f"a {type(value).__name__}" if isinstance(value, list | dict) else repr(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "...'"
 
 
 def _parse_chain(value: Any, source: Path, key: str) -> tuple[MiddlewareEntry, ...]:

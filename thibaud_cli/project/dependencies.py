@@ -3,11 +3,13 @@
 A middleware wrapped into ``asgi.py`` is imported when the server starts, so its
 distribution belongs in ``[project].dependencies``: a fresh clone of the project,
 installed, must start. tomlkit edits the file in place: the user's comments,
-layout and quoting stay as they are; only the new line is added.
+layout and quoting stay as they are; only the new line is added, with the file's
+line endings (CRLF in a file whose every line ends in CRLF).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +91,18 @@ def with_dependency(pyproject: str | None, name: str, version: str) -> Dependenc
     if canonicalize_name(name) == canonicalize_name(str(project.get("name", ""))):
         return None  # the project itself, installed: never its own dependency
     dependencies.append(requirement)
-    return DependencyChange(requirement, text=tomlkit.dumps(document))
+    return DependencyChange(requirement, text=_endings_kept(pyproject, tomlkit.dumps(document)))
+
+
+def _endings_kept(original: str, edited: str) -> str:
+    """*edited* with *original*'s line endings.
+
+    tomlkit keeps the endings of the lines it parsed but writes those it adds (a new
+    ``dependencies`` key) with LF; in a file whose every line ends in CRLF, they get
+    CRLF too. A file of mixed endings keeps its own, and new lines get LF."""
+    if "\r\n" in original and "\n" not in original.replace("\r\n", ""):
+        return re.sub(r"(?<!\r)\n", "\r\n", edited)
+    return edited
 
 
 def declare(
@@ -103,7 +116,8 @@ def declare(
     path = project_dir / PYPROJECT
     unreadable = None
     try:
-        before = path.read_text("utf-8") if path.is_file() else None
+        # Bytes decoded, not read_text: its universal newlines would turn CRLF into LF.
+        before = path.read_bytes().decode("utf-8") if path.is_file() else None
     except (OSError, UnicodeDecodeError) as error:
         before, unreadable = None, f"{PYPROJECT} cannot be read ({error})"
     text, changes = before, []

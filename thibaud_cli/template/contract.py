@@ -60,9 +60,11 @@ def declared_entry_points(config: Mapping[str, Any], answers: Mapping[str, Any])
     from jinja2 import TemplateError as JinjaError
     from jinja2.sandbox import SandboxedEnvironment
 
+    from thibaud_cli.template.sandbox.limits import bound_operators
+
     # Sandboxed and strict: a declaration is data from the template, not code to trust,
     # and a misspelt answer must fail rather than name module ".asgi".
-    environment = SandboxedEnvironment(undefined=StrictUndefined)
+    environment = bound_operators(SandboxedEnvironment(undefined=StrictUndefined))
     values: dict[str, str] = {}
     for key in _ENTRY_KEYS:
         raw = declaration(config).get(key)

@@ -38,14 +38,16 @@ class Conditions:
     def __init__(self, config: Mapping[str, Any]) -> None:
         from jinja2.sandbox import SandboxedEnvironment
 
+        from thibaud_cli.template.sandbox.limits import bound_operators
+
         self._questions = [
             (str(name), spec)
             for name, spec in config.items()
             if not str(name).startswith("_") and isinstance(spec, Mapping)
         ]
         syntax = TemplateSyntax.of(config)
-        self._environment = SandboxedEnvironment(
-            **{name: syntax.delimiter(name) for name in DEFAULT_DELIMITERS}
+        self._environment = bound_operators(
+            SandboxedEnvironment(**{name: syntax.delimiter(name) for name in DEFAULT_DELIMITERS})
         )
         self._compiled: dict[str, Any] = {}
         self.gated = frozenset(

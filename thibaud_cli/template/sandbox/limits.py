@@ -35,8 +35,12 @@ MAX_RENDERED_BYTES = 128 * 1024 * 1024
 ENTRY_COST = 4096
 #: The largest integer a template may pass to a function or filter.
 MAX_INTEGER_ARGUMENT = 10_000_000
-#: The largest integer a template may compute with ``**``, in bits.
-_MAX_POWER_BITS = 100_000
+#: The largest integer a template may compute with ``**`` or ``*``, in bits (30,103
+#: decimal digits). Python multiplies integers in C, without a check between two
+#: bytecodes: one squaring of a 100-million-bit integer runs for seconds past the
+#: render's deadline, and the result stays under the memory ceiling until the string
+#: is made. So the size of a product is refused before it is computed.
+MAX_INTEGER_BITS = 100_000
 #: How long one render may take: loops that produce nothing are bounded by time only.
 RENDER_TIMEOUT_SECONDS = 30.0
 #: Overrides RENDER_TIMEOUT_SECONDS, in seconds (a large honest template may need more).
@@ -92,13 +96,23 @@ class RenderBudget:
         return "".join(collected)
 
 
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _refuse(what: str) -> TemplateError:
     return TemplateError(f"The template computes {what}: refused, nothing was written.")
 
 
+def _number(value: int) -> str:
+    """*value* for a message: its digits, or its size when too big to show (past 4,300
+    digits ``str()`` refuses to write it)."""
+    return str(value) if value.bit_length() <= 64 else f"a {value.bit_length()}-bit number"
+
+
 def _check_argument(value: Any) -> None:
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER_ARGUMENT:
-        raise _refuse(f"with the number {value}, larger than {MAX_INTEGER_ARGUMENT}")
+    if _integer(value) and abs(value) > MAX_INTEGER_ARGUMENT:
+        raise _refuse(f"with {_number(value)}, larger than {MAX_INTEGER_ARGUMENT}")
 
 
 def _check_size(value: Any) -> Any:
@@ -119,25 +133,43 @@ def _bounded(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _bounded_binop(environment: Any, context: Any, operator: str, left: Any, right: Any) -> Any:
     if operator == "*":
+        if _integer(left) and _integer(right):
+            if left and right and left.bit_length() + right.bit_length() > MAX_INTEGER_BITS:
+                raise _refuse(
+                    f"a product of a {left.bit_length()}-bit and a {right.bit_length()}-bit "
+                    f"integer, larger than {MAX_INTEGER_BITS} bits"
+                )
         for sized, count in ((left, right), (right, left)):
             if isinstance(sized, str | bytes | list | tuple) and isinstance(count, int):
                 if len(sized) * count > MAX_RENDERED_BYTES:
-                    raise _refuse(f"a repetition of {len(sized)} items {count} times")
+                    raise _refuse(f"a repetition of {len(sized)} items {_number(count)} times")
     elif operator == "+":
         if isinstance(left, str | bytes | list | tuple) and isinstance(right, type(left)):
             if len(left) + len(right) > MAX_RENDERED_BYTES:
                 raise _refuse(f"a concatenation of {len(left) + len(right)} items")
-    elif operator == "**" and isinstance(left, int) and isinstance(right, int):
-        if right > 0 and abs(left) > 1 and abs(left).bit_length() * right > _MAX_POWER_BITS:
-            raise _refuse(f"{left} ** {right}")
+    elif operator == "**" and _integer(left) and _integer(right):
+        if right > 0 and abs(left) > 1 and abs(left).bit_length() * right > MAX_INTEGER_BITS:
+            raise _refuse(
+                f"{_number(left)} to the power {_number(right)}, larger than "
+                f"{MAX_INTEGER_BITS} bits"
+            )
     return environment.binop_table[operator](left, right)
+
+
+def bound_operators(environment: Any) -> Any:
+    """Bound the operators of a sandboxed Jinja *environment*: repetitions,
+    concatenations, products and powers past the limits are refused before they are
+    computed. Every sandbox that renders a template's text gets it, renders and the
+    expressions of ``copier.yml`` alike. Returns *environment*."""
+    environment.intercepted_binops = frozenset({"*", "**", "+"})
+    environment.call_binop = functools.partial(_bounded_binop, environment)
+    return environment
 
 
 def contain(environment: Any, budget: RenderBudget) -> None:
     """Bound a copier (sandboxed) Jinja environment: sizes, numbers, repetitions."""
     environment.concat = budget.concat
-    environment.intercepted_binops = frozenset({"*", "**", "+"})
-    environment.call_binop = functools.partial(_bounded_binop, environment)
+    bound_operators(environment)
     original_call = environment.call
 
     def call(context: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,111 @@
+"""What is a secret, and how a report or a diff shows one: the one place that decides.
+
+A template's secrets are the answers to its ``secret: true`` questions and the
+``SECRET_KEY`` thibaud-admin gives every render (``secret_key``). validate-template's
+reports and every diff we print (``update --dry-run``, the middleware commands'
+``--dry-run``) mask them with :data:`MASK`, by value: a secret is replaced wherever its
+text appears.
+
+A diff shows a project's files, whose secrets no answers file records: the
+``SECRET_KEY`` was generated when the project was, and regeneration renders a
+placeholder in its place. :func:`values_on_disk` finds what a rendered placeholder
+(or default) stands for in the file on disk, from the line the template wrote around
+it. A development key written with Thibaud's ``thibaud-insecure-`` prefix (as Thibaud's
+own ``startproject`` writes it) is recognised by that prefix too
+(:func:`development_keys`), in whatever file a diff shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+#: What a report or a diff shows instead of a secret.
+MASK = "******"
+#: The answer thibaud-admin sets to the render's SECRET_KEY (never recorded).
+SECRET_KEY_ANSWER = "secret_key"
+#: Secret values shorter than this are masked in answers and names (by key), not inside
+#: free text: a one-letter secret replaced there would garble every word holding it,
+#: and a value that short is no secret from anyone who can guess.
+MIN_MASKED_LENGTH = 4
+#: The prefix of a development SECRET_KEY, Thibaud's (and Django's) own marker of one.
+_DEVELOPMENT_KEY = re.compile(r"(?:thibaud|django)-insecure-([^\s\"'`]+)")
+
+
+def secret_questions(config: Mapping[str, Any]) -> frozenset[str]:
+    """The questions of a template's copier.yml marked ``secret: true``."""
+    return frozenset(
+        str(name)
+        for name, spec in config.items()
+        if isinstance(spec, Mapping) and spec.get("secret") is True
+    )
+
+
+def secret_defaults(config: Mapping[str, Any]) -> frozenset[str]:
+    """The literal defaults of the secret questions (a default with Jinja in it is
+    known once rendered: ``RenderedTemplate.secret_values``)."""
+    return frozenset(
+        str(spec["default"])
+        for name, spec in config.items()
+        if name in secret_questions(config)
+        and isinstance(spec, Mapping)
+        and spec.get("default") not in (None, "")
+        and "{" not in str(spec["default"])
+    )
+
+
+def maskable(values: Iterable[str]) -> list[str]:
+    """The *values* masked inside text, longest first (a secret holding another goes whole)."""
+    return sorted(
+        {value for value in values if len(value) >= MIN_MASKED_LENGTH}, key=len, reverse=True
+    )
+
+
+def mask_text(text: str, values: Iterable[str]) -> str:
+    """*text* with every secret value in it (:func:`maskable`) replaced by :data:`MASK`.
+    Mask before cutting a text short: a cut secret's tail would no longer match."""
+    for value in maskable(values):
+        text = text.replace(value, MASK)
+    return text
+
+
+def development_keys(text: str) -> set[str]:
+    """The development SECRET_KEYs in *text*, less their ``thibaud-insecure-`` prefix
+    (kept in view: it tells the reader which key was masked)."""
+    return set(_DEVELOPMENT_KEY.findall(text))
+
+
+def mask_diff(diff: str, values: Iterable[str] = ()) -> str:
+    """A diff we print, every secret in it masked: *values*, and development keys."""
+    return mask_text(diff, {*values, *development_keys(diff)})
+
+
+def values_on_disk(rendered: str, on_disk: str, stand_ins: Collection[str]) -> set[str]:
+    """What each of *stand_ins* (a placeholder or a default a render put where a secret
+    goes) stands for in *on_disk*, the file the render's *rendered* text became.
+
+    A line of *rendered* that holds a stand-in is a pattern: the same text around it,
+    anything in its place. Every line of *on_disk* that matches gives the secret there.
+    A line the user has changed around the secret no longer matches, nor does one
+    with too little around it (the stand-in alone): that secret is not found.
+    """
+    wanted = [value for value in stand_ins if len(value) >= MIN_MASKED_LENGTH]
+    if not wanted:
+        return set()
+    patterns = set()
+    for line in rendered.splitlines():
+        for value in wanted:
+            parts = line.split(value)
+            # Too little around the stand-in (a line of it alone) would match any line.
+            if len(parts) > 1 and len("".join(parts).strip()) >= MIN_MASKED_LENGTH:
+                patterns.add(re.compile("(.+?)".join(map(re.escape, parts))))
+    found: set[str] = set()
+    if not patterns:
+        return found
+    for line in on_disk.splitlines():
+        for pattern in patterns:
+            match = pattern.fullmatch(line)
+            if match:
+                found.update(group for group in match.groups() if group not in wanted)
+    return found
