@@ -45,7 +45,8 @@ from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
 from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.chain_record import ChainHome, find_home
-from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
+from thibaud_cli.project.declared import PYPROJECT
+from thibaud_cli.project.dependencies import DependencyChange, declare
 from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
 
 if TYPE_CHECKING:

@@ -26,9 +26,9 @@ from thibaud_cli.fs.scratch import remove_stale, scratch_directory
 from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points
+from thibaud_cli.project.declared import declared_requirements
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import refuse_dependency_clash, validate_project_name
-from thibaud_cli.project.requirements import declared_requirements
 from thibaud_cli.template.bundled import bundled_version_source
 from thibaud_cli.template.classic.fetch import check_classic_options, render_classic_source
 from thibaud_cli.template.classic.render import ClassicOptions, refuse_options_for_copier
