@@ -51,9 +51,7 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     # One walk of the installed distributions: asking for each by name walks them again.
     installed_by_name: dict[str, metadata.Distribution] = {}
     for found in metadata.distributions():
-        # The name the directory gives (``uvicorn-0.30.0.dist-info``) where it can: the
-        # METADATA of every installed distribution parsed would cost most of the check.
-        name = getattr(found, "_normalized_name", None) or found.metadata["Name"]
+        name = _installed_name(found)
         if name:
             installed_by_name.setdefault(canonicalize_name(name), found)
     distributions: set[str] = set()
@@ -79,6 +77,23 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
             ):
                 pending.append((needed, frozenset(needed.extras)))
     return Dependencies(frozenset(distributions), frozenset(modules))
+
+
+def _installed_name(distribution: Distribution) -> str | None:
+    """The ``Name`` field of *distribution*'s core metadata.
+
+    Read from the head of the file alone: ``Distribution.metadata`` parses all of it,
+    long description included, which for every installed distribution would cost
+    most of the check (35 to 60 ms for 124 of them, against 5).
+    """
+    text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line:
+            break  # the fields end at the first empty line; the description follows
+        field, _, value = line.partition(":")
+        if field.strip().lower() == "name":
+            return value.strip()
+    return None
 
 
 def _top_level_modules(distribution: Distribution) -> set[str]:
