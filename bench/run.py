@@ -485,10 +485,10 @@ def main(argv: list[str] | None = None) -> None:
         _append_scaling(args.output, quick=args.quick, runs=args.runs, sizes=args.sizes, only=only)
         return
     if args.only == "validate":
-        _print_validate(settings, runs=args.runs)
+        _print_section(validate_template, settings, runs=args.runs)
         return
     if args.only == "generation":
-        _print_generation(settings, runs=args.runs)
+        _print_section(generation, settings, runs=args.runs)
         return
     sections: list[Section] = []
     targets: list[Target] = []
@@ -549,24 +549,18 @@ def _append_scaling(
     print_progress(f"appended to {output}")
 
 
-def _print_generation(settings: Settings, *, runs: int | None) -> None:
-    """The generation section alone, printed (RESULTS.md is left as it is)."""
+def _print_section(
+    measure: Callable[[Settings, Path], tuple[Section, list[Target]]],
+    settings: Settings,
+    *,
+    runs: int | None,
+) -> None:
+    """One section alone (*measure*: ``generation`` or ``validate_template``), printed
+    (RESULTS.md is left as it is)."""
     if runs is not None:
         settings = dataclasses.replace(settings, generation_runs=runs)
     with tempfile.TemporaryDirectory(prefix="thibaud-bench-") as temporary:
-        section, targets = generation(settings, Path(temporary))
-    print(f"{machine()}; medians of {settings.generation_runs} runs.\n")
-    print("\n".join([*table(section), "", section.note]))
-    for target in targets:
-        print(f"- {target.what}: {target.measured} ({'met' if target.met else 'missed'})")
-
-
-def _print_validate(settings: Settings, *, runs: int | None) -> None:
-    """The validate-template section alone, printed (RESULTS.md is left as it is)."""
-    if runs is not None:
-        settings = dataclasses.replace(settings, generation_runs=runs)
-    with tempfile.TemporaryDirectory(prefix="thibaud-bench-") as temporary:
-        section, targets = validate_template(settings, Path(temporary))
+        section, targets = measure(settings, Path(temporary))
     print(f"{machine()}; medians of {settings.generation_runs} runs.\n")
     print("\n".join([*table(section), "", section.note]))
     for target in targets:

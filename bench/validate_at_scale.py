@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.support.cli import BIN_DIR, cli_environment
+from tests.support.cli import run_cli
 
 from .report import Row, Section, machine, table
 
@@ -50,15 +50,7 @@ MACHINES = 4
 def _cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(
-        [str(BIN_DIR / "thibaud-admin"), *args],
-        cwd=cwd,
-        env=cli_environment(env),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=1800,
-    )
+    completed = run_cli(*args, cwd=cwd, env=env, timeout=1800)
     if completed.returncode not in (0, 1):
         raise SystemExit(f"thibaud-admin {' '.join(args)}: {completed.stderr}")
     return completed

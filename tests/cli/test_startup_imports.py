@@ -97,3 +97,29 @@ def test_startproject_into_a_new_directory_imports_only_what_it_uses(tmp_path: P
         "tarfile",
     )
     assert sorted(name for name in unused if name in loaded) == []
+
+
+def _run_in_a_process(command: list[str]) -> set[str]:
+    """The modules loaded by *command* run through the command line, which must succeed."""
+    statement = (
+        "from thibaud_cli.cli import main\n"
+        f"try:\n    main({command!r}, prog_name='thibaud-admin')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code"
+    )
+    return _modules_after(statement)
+
+
+def test_the_middleware_commands_leave_libcst_out_where_the_template_places_the_chain(
+    project: Path,
+) -> None:
+    """A project of a template with the middleware hooks has its ``asgi.py`` merged from
+    the template's renders: libcst, which only the syntax-tree edit needs, stays out."""
+    middleware = "asgi_correlation_id:CorrelationIdMiddleware"
+    where = ["--project-dir", str(project)]
+    asgi = project / "mysite" / "asgi.py"
+    added = _run_in_a_process(["add-asgi-middleware", middleware, "--no-verify", *where])
+    assert "CorrelationIdMiddleware" in asgi.read_text("utf-8")
+    listed = _run_in_a_process(["list-asgi-middleware", *where])
+    removed = _run_in_a_process(["remove-asgi-middleware", middleware, *where])
+    assert "CorrelationIdMiddleware" not in asgi.read_text("utf-8")
+    assert [("libcst" in loaded) for loaded in (added, listed, removed)] == [False] * 3

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from thibaud_cli.asgi.source_edit import ModuleSource
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
@@ -45,14 +45,17 @@ from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
 from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.chain_record import ChainHome, find_home
-from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
-from thibaud_cli.project.middleware_setting import find_setting
+from thibaud_cli.project.declared import PYPROJECT
+from thibaud_cli.project.dependencies import DependencyChange, declare
 from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
 from thibaud_cli.template.secrets import mask_diff
 
+if TYPE_CHECKING:
+    from thibaud_cli.asgi.source_edit import ModuleSource  # at run time: _module_source
+
 #: A change of the module's source, for the syntax-tree path: None when the module
 #: already lacks what was to be taken out.
-SourceEdit = Callable[[ModuleSource], str | None]
+SourceEdit = Callable[["ModuleSource"], str | None]
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,19 @@ def _new_text(
             return merged.text
         # The template renders the same file whatever the chain: it has no hooks, and the
         # chain is edited into the file (``update`` merges that edit as the user's own).
-    return edit(ModuleSource(ours, home.relative))
+    return edit(_module_source(ours, home.relative))
+
+
+def _module_source(code: str, relative: str) -> ModuleSource:
+    """*code* as a syntax tree to edit.
+
+    Imported here, when the edit path is taken: libcst costs about 0.15 s to import
+    (more on a busy machine), and a project whose template places the chain merges
+    the template's renders without it.
+    """
+    from thibaud_cli.asgi.source_edit import ModuleSource
+
+    return ModuleSource(code, relative)
 
 
 def _apply_chain(
@@ -363,6 +378,9 @@ def remove_asgi_middleware(
 
 
 def _refuse_absent(home: ChainHome, target: ObjectPath) -> None:
+    # Imported here: the setting is read with libcst, which only this refusal needs.
+    from thibaud_cli.project.middleware_setting import find_setting
+
     dotted = f"{target.module}.{target.attribute}"
     try:
         setting = find_setting(
@@ -436,7 +454,7 @@ def _fresh_render(home: ChainHome, trust: bool) -> str:
         rendered = renderer.render(home.chain)
         if not home.chain or renderer.render(()) != rendered:
             return rendered
-    source = ModuleSource(rendered, home.relative)
+    source = _module_source(rendered, home.relative)
     return reapply(source, home.chain, home.first_party()) or rendered
 
 
@@ -449,8 +467,8 @@ def reapply(
         return None
     text, remaining = source.code, list(chain)
     for position in range(len(chain) - 1, -1, -1):
-        text = ModuleSource(text, source.relative).remove(remaining, position) or text
+        text = _module_source(text, source.relative).remove(remaining, position) or text
         remaining.pop(position)
     for position, entry in enumerate(chain):
-        text = ModuleSource(text, source.relative).add(chain[:position], entry, first_party)
+        text = _module_source(text, source.relative).add(chain[:position], entry, first_party)
     return text

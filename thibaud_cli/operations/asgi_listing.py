@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.asgi.drift import drift
-from thibaud_cli.asgi.source_edit import ModuleSource
 from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import InterruptedChangeError, ThibaudCliError
 from thibaud_cli.fs.journal import find_interrupted
@@ -84,13 +83,22 @@ def _drift(home: ChainHome, trust: bool) -> str | None:
 
 def _compare(home: ChainHome, on_disk: str, trust: bool) -> str | None:
     if home.answers is None:
-        return ModuleSource(on_disk, home.relative).drift(home.chain)
+        return _source_drift(home, on_disk)
     with asgi_renderer(home.answers, trust=trust) as renderer:
         rendered = renderer.render(home.chain)
         if home.chain and renderer.render(()) == rendered:
             # A template without hooks: the chain was edited into the file.
-            return ModuleSource(on_disk, home.relative).drift(home.chain)
+            return _source_drift(home, on_disk)
     return drift(on_disk, rendered)
+
+
+def _source_drift(home: ChainHome, on_disk: str) -> str | None:
+    """How a module whose chain is edited in departs from it, read as a syntax tree."""
+    # libcst imported here only: a template that places the chain is compared with its
+    # render (``asgi.drift``), without it.
+    from thibaud_cli.asgi.source_edit import ModuleSource
+
+    return ModuleSource(on_disk, home.relative).drift(home.chain)
 
 
 def _edited_as_source(home: ChainHome, trust: bool) -> bool:

@@ -25,7 +25,8 @@ from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
 from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import unified_diff
 from thibaud_cli.project.chain_record import ChainHome, find_home
-from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
+from thibaud_cli.project.declared import PYPROJECT
+from thibaud_cli.project.dependencies import DependencyChange, declare
 from thibaud_cli.project.middleware_order import default_position
 from thibaud_cli.project.middleware_setting import MiddlewareSetting, find_setting
 from thibaud_cli.template.secrets import mask_diff

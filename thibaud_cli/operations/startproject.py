@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -25,9 +26,9 @@ from thibaud_cli.fs.scratch import remove_stale, scratch_directory
 from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points
+from thibaud_cli.project.declared import declared_requirements
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import refuse_dependency_clash, validate_project_name
-from thibaud_cli.project.requirements import declared_requirements
 from thibaud_cli.template.bundled import bundled_version_source
 from thibaud_cli.template.classic.fetch import check_classic_options, render_classic_source
 from thibaud_cli.template.classic.render import ClassicOptions, refuse_options_for_copier
@@ -38,7 +39,7 @@ from thibaud_cli.template.data import (
     refuse_unknown_questions,
     render_data,
 )
-from thibaud_cli.template.engine.config import read_template_config, template_version
+from thibaud_cli.template.engine.config import declared_version, read_template_config
 from thibaud_cli.template.engine.render import (
     RenderedTemplate,
     RenderOptions,
@@ -130,9 +131,10 @@ def start_project(
         source, vcs_ref = bundled_version_source(vcs_ref), None
     refuse_vcs_ref_without_git(source, vcs_ref)
     # A local template's name question is known now: refuse before anything runs.
-    local_question = None
+    local_config, local_question = None, None
     if source.local_path is not None and not source.is_classic:
-        settings, questions = split_config(read_template_config(source.local_path))
+        local_config = read_template_config(source.local_path)
+        settings, questions = split_config(local_config)
         local_question = find_name_question(source.local_path, settings, questions)
     refuse_reserved_keys(user_data, name_question=local_question)
     classic_options = classic_options or ClassicOptions()
@@ -149,6 +151,7 @@ def start_project(
         trust,
         classic_options,
         interactive,
+        local_config,
         project_directory=os.path.abspath(target),
         vcs_ref=vcs_ref,
         run_tasks=not (skip_tasks or dry_run),
@@ -262,6 +265,9 @@ class _Render:
     trust: bool
     classic_options: ClassicOptions
     interactive: bool
+    #: A local copier template's ``copier.yml``, read once before anything ran (None
+    #: for any other template): the answers take the bundled template's version from it.
+    local_config: Mapping[str, Any] | None
     #: Where the project will be: Django-style templates get it in their context.
     project_directory: str
     vcs_ref: str | None
@@ -322,7 +328,7 @@ class _Render:
             declared = declared_entry_points(rendered.config, {**rendered.answers, **named})
             entry_points = discover_entry_points(root, declared)
             answers = replace(
-                _answers_for(self.name, self.source, rendered, question),
+                _answers_for(self.name, self.source, rendered, question, self.local_config),
                 entry_points=entry_points,
             )
             root.mkdir(exist_ok=True)  # a template may render no file at all
@@ -390,19 +396,21 @@ def _refuse_unwritable(directory: Path) -> None:
 
 
 def _answers_for(
-    name: str, source: TemplateSource, rendered: RenderedTemplate, question: str | None
+    name: str,
+    source: TemplateSource,
+    rendered: RenderedTemplate,
+    question: str | None,
+    local_config: Mapping[str, Any] | None,
 ) -> Answers:
-    # The bundled template's version is the one its copier.yml declares (the current
-    # template, or the snapshot --vcs-ref picked).
-    bundled = source.kind is SourceKind.BUNDLED and source.local_path is not None
+    version = rendered.version
+    if source.kind is SourceKind.BUNDLED and local_config is not None:
+        # The bundled template's version is the one its copier.yml declares (the current
+        # template, or the snapshot --vcs-ref picked).
+        version = declared_version(local_config)
     return Answers(
         template=source.recorded_as,
         project_name=name,
-        template_version=(
-            template_version(source.local_path)
-            if bundled and source.local_path is not None
-            else rendered.version
-        ),
+        template_version=version,
         template_commit=rendered.commit,
         thibaud_cli_version=thibaud_cli_version(),
         thibaud_version=thibaud_version(),

@@ -18,7 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-PYPROJECT = "pyproject.toml"
+from thibaud_cli.project.declared import PYPROJECT
 
 
 @dataclass(frozen=True)

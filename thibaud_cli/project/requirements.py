@@ -1,10 +1,9 @@
-"""What a rendered project depends on: the names it must not take for itself.
+"""What a project depends on, directly or not: the names it must not take for itself.
 
 A project named like one of its own dependencies breaks at its first install: pip
 cannot install a distribution that depends on itself (``ResolutionImpossible``), and
 a package named like a dependency's module shadows it (or is shadowed). The rendered
-project says what it needs, for the answers given: ``pyproject.toml``'s dependencies
-and optional dependencies, and any ``requirements*.txt`` at its root. What those
+project says what it needs, for the answers given (``project.declared``). What those
 need in turn is known only for what is installed here (importlib.metadata): their
 whole closure, with the top-level modules each installs.
 """
@@ -12,11 +11,9 @@ whole closure, with the top-level modules each installs.
 from __future__ import annotations
 
 import csv
-import re
-import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -24,9 +21,6 @@ from packaging.utils import canonicalize_name
 
 if TYPE_CHECKING:
     from importlib.metadata import Distribution
-
-#: Options and references in a requirements file, which name no distribution.
-_NOT_A_REQUIREMENT = re.compile(r"^\s*(?:#|-|$|[a-z+]+://|\.{0,2}/)")
 
 
 @dataclass(frozen=True)
@@ -48,44 +42,6 @@ class Dependencies:
         return None
 
 
-def declared_requirements(root: Path) -> list[Requirement]:
-    """The requirements the project at *root* declares (unreadable entries skipped:
-    the project's own install will say what is wrong with them)."""
-    found: list[Requirement] = []
-    for line in _declared_lines(root):
-        try:
-            found.append(Requirement(line))
-        except InvalidRequirement:
-            continue
-    return found
-
-
-def _declared_lines(root: Path) -> Iterator[str]:
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            project = tomllib.loads(pyproject.read_text("utf-8")).get("project", {})
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            project = {}
-        if isinstance(project, dict):
-            yield from _strings(project.get("dependencies"))
-            optional = project.get("optional-dependencies")
-            if isinstance(optional, dict):
-                for group in optional.values():
-                    yield from _strings(group)
-    for requirements in sorted(root.glob("requirements*.txt")):
-        if not requirements.is_file():
-            continue
-        for line in requirements.read_text("utf-8", errors="replace").splitlines():
-            if not _NOT_A_REQUIREMENT.match(line):
-                yield line.split(" #", 1)[0].strip()
-
-
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, list):
-        yield from (item for item in value if isinstance(item, str))
-
-
 def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     """*requirements* and, for those installed here, everything they require in turn
     (markers evaluated for this interpreter and the extras asked), with the
@@ -95,9 +51,7 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     # One walk of the installed distributions: asking for each by name walks them again.
     installed_by_name: dict[str, metadata.Distribution] = {}
     for found in metadata.distributions():
-        # The name the directory gives (``uvicorn-0.30.0.dist-info``) where it can: the
-        # METADATA of every installed distribution parsed would cost most of the check.
-        name = getattr(found, "_normalized_name", None) or found.metadata["Name"]
+        name = _installed_name(found)
         if name:
             installed_by_name.setdefault(canonicalize_name(name), found)
     distributions: set[str] = set()
@@ -123,6 +77,23 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
             ):
                 pending.append((needed, frozenset(needed.extras)))
     return Dependencies(frozenset(distributions), frozenset(modules))
+
+
+def _installed_name(distribution: Distribution) -> str | None:
+    """The ``Name`` field of *distribution*'s core metadata.
+
+    Read from the head of the file alone: ``Distribution.metadata`` parses all of it,
+    long description included, which for every installed distribution would cost
+    most of the check (35 to 60 ms for 124 of them, against 5).
+    """
+    text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line:
+            break  # the fields end at the first empty line; the description follows
+        field, _, value = line.partition(":")
+        if field.strip().lower() == "name":
+            return value.strip()
+    return None
 
 
 def _top_level_modules(distribution: Distribution) -> set[str]:

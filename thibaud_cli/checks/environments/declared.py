@@ -1,6 +1,7 @@
-"""What a rendered project declares it needs: ``pyproject.toml``'s
-``[project].dependencies``, else ``requirements.txt`` (its ``-r`` includes followed),
-else nothing.
+"""What a rendered project declares it needs, as ``--install`` installs it:
+``pyproject.toml``'s ``[project].dependencies``, else ``requirements.txt`` (its ``-r``
+includes followed), else nothing. The files are read by ``project.declared``; here,
+what ``--install`` cannot install from is refused in one line.
 
 Requirements are normalized (names as PEP 503 compares them, extras and specifiers in
 one order) so that two variants that declare the same set in other words share one
@@ -9,15 +10,17 @@ environment.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from thibaud_cli.errors import DependencyFileError
+from thibaud_cli.project.declared import (
+    PYPROJECT,
+    REQUIREMENTS,
+    project_table,
+    requirement_lines,
+)
 
-#: The files read, in this order: the first that declares dependencies wins.
-PYPROJECT = "pyproject.toml"
-REQUIREMENTS = "requirements.txt"
 #: How deep ``-r`` includes may nest (a loop is refused before this).
 _MAX_INCLUDES = 10
 
@@ -47,12 +50,8 @@ def declared_dependencies(project_dir: Path) -> DeclaredDependencies:
 def _pyproject_dependencies(path: Path) -> list[str] | None:
     """``[project].dependencies``; None when the file declares none (or declares them
     dynamic: a build backend computes them, which we do not run)."""
-    try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise DependencyFileError(f"{PYPROJECT}: cannot be read: {error}") from error
-    project = document.get("project")
-    if not isinstance(project, dict) or "dependencies" not in project:
+    project = project_table(path)
+    if project is None or "dependencies" not in project:
         return None
     listed = project["dependencies"]
     if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
@@ -69,10 +68,7 @@ def _requirement_lines(path: Path, root: Path, seen: tuple[Path, ...]) -> list[s
     except (OSError, UnicodeDecodeError) as error:
         raise DependencyFileError(f"{name}: cannot be read: {error}") from error
     lines: list[str] = []
-    for number, raw in enumerate(text.replace("\\\n", "").splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
+    for number, line in requirement_lines(text):
         option, _, value = line.partition(" ")
         if option in ("-r", "--requirement"):
             included = (path.parent / value.strip()).resolve()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import posixpath
 import socket
 import threading
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from thibaud_cli.errors import TemplateDownloadError
+from thibaud_cli.template.sandbox.limits import seconds_from_environment
 from thibaud_cli.template.source import archive_suffix
 
 #: A project template is source text: a larger download is a mistake or an attack.
@@ -48,19 +48,13 @@ _CONTENT_TYPE_SUFFIXES = {
 
 def download_deadline() -> float:
     """The whole download's time limit: THIBAUD_DOWNLOAD_DEADLINE seconds, else the default."""
-    value = os.environ.get(DEADLINE_VARIABLE, "").strip()
-    if not value:
-        return DOWNLOAD_DEADLINE
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 24 * 3600:
-        raise TemplateDownloadError(
-            f"{DEADLINE_VARIABLE}={value!r}: give the download time limit in seconds, "
-            f"e.g. {DEADLINE_VARIABLE}=600."
-        )
-    return seconds
+    return seconds_from_environment(
+        DEADLINE_VARIABLE,
+        DOWNLOAD_DEADLINE,
+        what="download time limit",
+        example=600,
+        error=TemplateDownloadError,
+    )
 
 
 def download(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,12 @@ TEMPLATE_VERSION_KEY = "_thibaud_template_version"
 
 def template_version(template_dir: Path) -> str:
     """The version a bundled template (or one of its snapshots) declares."""
-    return str(read_template_config(template_dir).get(TEMPLATE_VERSION_KEY, "0"))
+    return declared_version(read_template_config(template_dir))
+
+
+def declared_version(config: Mapping[str, Any]) -> str:
+    """The version a bundled template's ``copier.yml`` (*config*, as read) declares."""
+    return str(config.get(TEMPLATE_VERSION_KEY, "0"))
 
 
 def read_template_config(template_dir: Path) -> dict[str, Any]:

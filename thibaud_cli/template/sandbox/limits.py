@@ -49,18 +49,30 @@ TIMEOUT_VARIABLE = "THIBAUD_RENDER_TIMEOUT"
 
 def render_timeout() -> float:
     """The render time limit: THIBAUD_RENDER_TIMEOUT seconds, else the default."""
-    value = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    return seconds_from_environment(
+        TIMEOUT_VARIABLE, RENDER_TIMEOUT_SECONDS, what="render time limit", example=60
+    )
+
+
+def seconds_from_environment(
+    variable: str,
+    default: float,
+    *,
+    what: str,
+    example: int,
+    error: type[TemplateError] = TemplateError,
+) -> float:
+    """A time limit the user may set in *variable* (seconds, up to a day), else *default*;
+    any other value is *error*, saying what to give."""
+    value = os.environ.get(variable, "").strip()
     if not value:
-        return RENDER_TIMEOUT_SECONDS
+        return default
     try:
         seconds = float(value)
     except ValueError:
         seconds = 0.0
     if not 0 < seconds <= 24 * 3600:
-        raise TemplateError(
-            f"{TIMEOUT_VARIABLE}={value!r}: give the render time limit in seconds, "
-            f"e.g. {TIMEOUT_VARIABLE}=60."
-        )
+        raise error(f"{variable}={value!r}: give the {what} in seconds, e.g. {variable}={example}.")
     return seconds
 
 
