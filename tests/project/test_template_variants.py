@@ -411,3 +411,23 @@ def test_dependabot_proposes_the_bumps(projects: dict[str, Path], variant: str) 
 
 def test_no_dependabot_without_github(projects: dict[str, Path]) -> None:
     assert not (projects["no-ci"] / ".github").exists()
+
+
+def test_every_production_entry_point_serves_a_guarded_module(projects: dict[str, Path]) -> None:
+    """The image's CMD, deploy/serve.sh's servers and the systemd unit (through serve.sh)
+    serve asgi.py or wsgi.py, and both wrap Thibaud's handler in the request guard."""
+    project = projects["defaults"]
+    cmd = next(
+        line
+        for line in (project / "Dockerfile").read_text("utf-8").splitlines()
+        if line.startswith("CMD ")
+    )
+    serve = (project / "deploy" / "serve.sh").read_text("utf-8")
+    unit = (project / "deploy" / "systemd" / "mysite@.service").read_text("utf-8")
+    served = re.findall(r"\bmysite\.(\w+):application\b", cmd + serve)
+    assert set(served) == {"asgi", "wsgi"} and served.count("asgi") == 5
+    assert re.search(r"^ExecStart=\S+/deploy/serve\.sh ", unit, re.MULTILINE)
+    assert (
+        "application = RequestGuard(application)\n" in (project / "mysite" / "asgi.py").read_text()
+    )
+    assert "RequestGuardWSGI(application)" in (project / "mysite" / "wsgi.py").read_text()
