@@ -30,12 +30,21 @@ def asgi(project: Path, name: str = "mysite") -> str:
     return (project / name / "asgi.py").read_text()
 
 
+#: Where the bundled template's asgi.py starts the chain; the request guard above it is
+#: the template's own, around Thibaud's handler whatever the chain.
+CHAIN_MARKER = "# ASGI middleware, managed by"
+
+
 def wrap_calls(source: str) -> list[str]:
-    """The names ``application`` is wrapped in, innermost first."""
+    """The names the chain wraps ``application`` in, innermost first (in a module with
+    the bundled template's marker, the wraps after it)."""
+    lines = source.splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.startswith(CHAIN_MARKER)), 0)
     names = []
     for node in ast.parse(source).body:
         if (
-            isinstance(node, ast.Assign)
+            node.lineno > start
+            and isinstance(node, ast.Assign)
             and getattr(node.targets[0], "id", None) == "application"
             and isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Name)
@@ -501,3 +510,52 @@ def test_a_template_trusted_at_generation_needs_trust_again_to_re_render(
     trusted = invoke(runner, project, "add-asgi-middleware", PROXY, "--trust")
     assert trusted.exit_code == 0, trusted.output
     assert wrap_calls((project / "shop" / "asgi.py").read_text()) == ["ProxyHeadersMiddleware"]
+
+
+GUARD = "mysite.asgi_guard.RequestGuard"
+# Imports the project's application and counts the request guards a request goes
+# through, following each layer's wrapped application.
+COUNT_GUARDS = """
+import mysite.asgi
+from mysite.asgi_guard import RequestGuard
+
+layer, guards = mysite.asgi.application, 0
+while layer is not None:
+    guards += isinstance(layer, RequestGuard)
+    layer = getattr(layer, "app", None) or getattr(layer, "application", None)
+print(guards)
+"""
+
+
+def guards_in(project: Path) -> int:
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(project), "THIBAUD_DEBUG": "0"}
+    env.pop("THIBAUD_SETTINGS_MODULE", None)
+    env["THIBAUD_SECRET_KEY"] = "k" * 50
+    result = subprocess.run(
+        [sys.executable, "-c", COUNT_GUARDS],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout)
+
+
+def test_the_guard_is_built_in_and_added_again_checks_once(
+    runner: CliRunner, project: Path
+) -> None:
+    """asgi.py wraps Thibaud's handler in the guard, for every server; the guard added
+    with add-asgi-middleware too (as the README once said to) takes its place rather
+    than checking each request twice, and removing it leaves the built-in one."""
+    assert "application = RequestGuard(application)\n" in asgi(project)
+    assert wrap_calls(asgi(project)) == []
+    assert guards_in(project) == 1
+    assert invoke(runner, project, "add-asgi-middleware", GUARD).exit_code == 0
+    assert wrap_calls(asgi(project)) == ["RequestGuard"]
+    assert guards_in(project) == 1
+    assert invoke(runner, project, "remove-asgi-middleware", GUARD).exit_code == 0
+    assert guards_in(project) == 1

@@ -144,7 +144,6 @@ def test_every_command_of_the_generated_readme_is_run_by_a_test(tmp_path: Path) 
     run: set[str] = set()
     run.update(blocks["Run it locally"][0])  # test_generated_readme_run_it_locally
     run.update(blocks["Production settings"][0])  # test_deploy_settings
-    run.update(blocks["What Thibaud's ASGI handler does not refuse"][0])  # test_hostile_requests
     run.add(readme_command(project, "The settings module", "THIBAUD_SETTINGS_MODULE="))
     for heading, starts_with in test_deploy_servers.SERVERS.values():
         run.add(readme_command(project, heading, "pip install "))

@@ -11,10 +11,8 @@ import pytest
 
 from tests.support.deploy import (
     generate_project,
-    readme_blocks,
     readme_command,
     readme_production_env,
-    run_readme_line,
     serve_readme_command,
 )
 from tests.support.hostile import (
@@ -29,7 +27,6 @@ from tests.support.servers import RunningServer
 pytestmark = pytest.mark.servers
 
 HOST = "example.com"
-GUARD_HEADING = "What Thibaud's ASGI handler does not refuse"
 
 # Views a user adds: one that reads the body, one that reads the query string.
 HOSTILE_MODULE = '''\
@@ -88,14 +85,18 @@ def hostile_project(root: Path) -> Path:
     return directory
 
 
+#: The line of the generated asgi.py that wraps Thibaud's handler in the guard.
+GUARD_LINE = "application = RequestGuard(application)\n"
+
+
 @pytest.fixture(scope="module")
 def guarded_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project with the README's guard added, as its production section says."""
+    """The project as generated: its asgi.py wraps Thibaud's handler in the guard, as
+    the README's section on it says, with nothing to add."""
     directory = hostile_project(tmp_path_factory.mktemp("hostile"))
-    (line,) = readme_blocks(directory)[GUARD_HEADING][0]
-    result = run_readme_line(line, directory)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "RequestGuard(application)" in (directory / "mysite" / "asgi.py").read_text()
+    readme = " ".join((directory / "README.md").read_text("utf-8").split())
+    assert "`asgi.py` wraps Thibaud's handler in it" in readme
+    assert GUARD_LINE in (directory / "mysite" / "asgi.py").read_text()
     return directory
 
 
@@ -288,8 +289,13 @@ def test_a_view_that_raises_gets_a_generic_500(
 
 @pytest.fixture(scope="module")
 def unguarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The same project and production settings without the guard, under Uvicorn."""
+    """The same project and production settings without the guard (its line taken out
+    of asgi.py), under Uvicorn."""
     directory = hostile_project(tmp_path_factory.mktemp("unguarded"))
+    asgi = directory / "mysite" / "asgi.py"
+    source = asgi.read_text("utf-8")
+    assert source.count(GUARD_LINE) == 1
+    asgi.write_text(source.replace(GUARD_LINE, ""), "utf-8")
     env = behind_tls_proxy(readme_production_env(directory))
     line = one_worker(readme_command(directory, "Uvicorn", "uvicorn "))
     with serve_readme_command(line, directory, env=env, host_header=HOST) as running:
@@ -297,7 +303,7 @@ def unguarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServe
 
 
 class TestWithoutTheGuard:
-    """Why the README adds the guard: what Thibaud's handler does on its own. If a
+    """Why asgi.py has the guard: what Thibaud's handler does on its own. If a
     Thibaud release fixes these, these tests fail and the guard can go."""
 
     def test_a_chunked_body_over_the_limit_reaches_the_view(self, unguarded: RunningServer) -> None:

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from tests.support.cli import BIN_DIR
 from thibaud_cli.cli import main
+from thibaud_cli.template.bundled import BundledTemplates
 
 #: name -> --data answers. The matrix the production-stack tests serve, too.
 VARIANTS: dict[str, dict[str, str]] = {
@@ -313,3 +314,120 @@ def test_systemd_unit_is_sandboxed(projects: dict[str, Path], variant: str, tmp_
         timeout=60,
     )
     assert security.returncode == 0, security.stdout[-600:]
+
+
+#: An image pinned by digest with its tag kept for humans: ``name:tag@sha256:<64 hex>``.
+IMAGE_PIN = re.compile(r"^[a-z0-9][a-z0-9._/-]*:[\w.-]+@sha256:[0-9a-f]{64}$")
+BUMP_COMMANDS = ("docker buildx imagetools inspect", "crane digest")
+
+
+def image_references(project: Path) -> dict[str, list[str]]:
+    """Every image a rendered variant's deploy files name, by file: each FROM of the
+    Dockerfile, each ``image:`` of compose.yaml and of the CI workflow (however nested)."""
+    found: dict[str, list[str]] = {}
+    dockerfile = project / "Dockerfile"
+    if dockerfile.is_file():
+        found["Dockerfile"] = [
+            line.split()[1]
+            for line in dockerfile.read_text("utf-8").splitlines()
+            if line.upper().startswith("FROM ")
+        ]
+    for relative in ("compose.yaml", CI_FILE):
+        if (project / relative).is_file():
+            text = (project / relative).read_text("utf-8")
+            found[relative] = [
+                line.split("image:", 1)[1].strip()
+                for line in text.splitlines()
+                if line.strip().startswith("image:")
+            ]
+    return found
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_image_is_pinned_by_digest_with_its_tag_and_how_to_bump_it(
+    projects: dict[str, Path], variant: str
+) -> None:
+    """A tag can be moved to other content, a digest cannot: every FROM and every
+    ``image:`` line of every variant carries ``@sha256:<64 hex>``, keeps its tag, and
+    its file says how to bump it."""
+    project = projects[variant]
+    references = image_references(project)
+    for relative, images in references.items():
+        assert all(IMAGE_PIN.match(image) for image in images), (relative, images)
+        text = (project / relative).read_text("utf-8")
+        if images:
+            assert all(command in text for command in BUMP_COMMANDS), relative
+    python = VARIANTS[variant].get("python_version", "3.12")
+    if VARIANTS[variant].get("docker") != "false":
+        stages = references["Dockerfile"]
+        assert len(stages) == 2 and {image.split("@")[0] for image in stages} == {
+            f"python:{python}-slim"
+        }
+        assert len(set(stages)) == 1  # both stages from the same base
+        # No `# syntax=` line: BuildKit would run a frontend image pulled by its tag.
+        first = (project / "Dockerfile").read_text("utf-8").splitlines()[0]
+        assert not re.match(r"#\s*syntax\s*=", first)
+    expected = {"postgres"} if VARIANTS[variant].get("database") == "postgresql" else set()
+    expected |= {"redis"} if VARIANTS[variant].get("cache") == "redis" else set()
+    for relative in ("compose.yaml", CI_FILE):
+        if relative in references:
+            assert {image.split(":")[0] for image in references[relative]} == expected
+    if "compose.yaml" in references and CI_FILE in references:
+        assert sorted(references["compose.yaml"]) == sorted(references[CI_FILE])
+
+
+def test_the_digests_are_kept_in_one_place() -> None:
+    """copier.yml's container_images holds every digest; no template file spells one."""
+    template = BundledTemplates.installed().current
+    images = yaml.safe_load((template / "copier.yml").read_text("utf-8"))["container_images"]
+    pins = [*images["default"]["python"].values(), images["default"]["postgres"]]
+    pins.append(images["default"]["redis"])
+    assert images["when"] is False and all(IMAGE_PIN.match(pin) for pin in pins)
+    spelled = [
+        path.relative_to(template).as_posix()
+        for path in template.rglob("*")
+        if path.is_file()
+        and path.name != "copier.yml"
+        and re.search(r"sha256:[0-9a-f]{64}", path.read_text("utf-8"))
+    ]
+    assert spelled == []
+
+
+@pytest.mark.parametrize("variant", ci_variants())
+def test_dependabot_proposes_the_bumps(projects: dict[str, Path], variant: str) -> None:
+    """.github/dependabot.yml, valid against the published schema, covers the actions, the
+    Python dependencies and, with Docker, the Dockerfile's and compose.yaml's images."""
+    config = projects[variant] / ".github" / "dependabot.yml"
+    result = run_tool("check-jsonschema", "--builtin-schema", "vendor.dependabot", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    updates = yaml.safe_load(config.read_text("utf-8"))["updates"]
+    ecosystems = {update["package-ecosystem"] for update in updates}
+    expected = {"github-actions", "pip"}
+    if VARIANTS[variant].get("docker") != "false":
+        expected |= {"docker", "docker-compose"}
+    assert ecosystems == expected
+    assert all(update["directory"] == "/" for update in updates)
+
+
+def test_no_dependabot_without_github(projects: dict[str, Path]) -> None:
+    assert not (projects["no-ci"] / ".github").exists()
+
+
+def test_every_production_entry_point_serves_a_guarded_module(projects: dict[str, Path]) -> None:
+    """The image's CMD, deploy/serve.sh's servers and the systemd unit (through serve.sh)
+    serve asgi.py or wsgi.py, and both wrap Thibaud's handler in the request guard."""
+    project = projects["defaults"]
+    cmd = next(
+        line
+        for line in (project / "Dockerfile").read_text("utf-8").splitlines()
+        if line.startswith("CMD ")
+    )
+    serve = (project / "deploy" / "serve.sh").read_text("utf-8")
+    unit = (project / "deploy" / "systemd" / "mysite@.service").read_text("utf-8")
+    served = re.findall(r"\bmysite\.(\w+):application\b", cmd + serve)
+    assert set(served) == {"asgi", "wsgi"} and served.count("asgi") == 5
+    assert re.search(r"^ExecStart=\S+/deploy/serve\.sh ", unit, re.MULTILINE)
+    assert (
+        "application = RequestGuard(application)\n" in (project / "mysite" / "asgi.py").read_text()
+    )
+    assert "RequestGuardWSGI(application)" in (project / "mysite" / "wsgi.py").read_text()
