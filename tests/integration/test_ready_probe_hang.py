@@ -98,7 +98,10 @@ def test_probes_and_pages_are_not_held_by_a_database_that_hangs(server: RunningS
 
     assert page.status_code == 200 and "mysite is running" in page.text
     assert pending_when_the_page_came > 0, server.log()
-    assert waited < 2 * timeout, server.log()
+    # A deadline, not a speed figure: the checks behind one thread made this probe wait
+    # for the others' in turn, (PROBES + 1) * timeout in all; its own timeout and a
+    # loaded machine's slack stay well under that.
+    assert waited < 3 * timeout, server.log()
     assert len(answers) == PROBES
     for response in (*answers, balancer):
         assert response.status_code == 503
