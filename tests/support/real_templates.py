@@ -153,3 +153,19 @@ def django_like_template(
         }
         files["copier.yml"] += "repo_name:\n  type: str\n  default: site\n"
     return build_file_tree(root, files)
+
+
+def django_style_template(root: Path) -> Path:
+    """Django's own project template as ``django-admin startproject`` ships it: Thibaud's
+    (``thibaud/conf/project_template``), renamed back (``thibaud`` -> ``django``), its
+    ``*-tpl`` files and ``project_name`` directory rendered by the framework's engine."""
+    import thibaud
+
+    stock = Path(thibaud.__path__[0]) / "conf" / "project_template"
+    files: dict[str, str] = {}
+    for path in sorted(stock.rglob("*")):
+        if path.is_file():
+            text = path.read_text("utf-8")
+            text = text.replace("thibaud", "django").replace("THIBAUD", "DJANGO")
+            files[str(path.relative_to(stock))] = text.replace("Thibaud", "Django")
+    return build_file_tree(root, files)
