@@ -65,6 +65,11 @@ class TemplateError(ThibaudCliError):
         self.line = line
 
 
+class TemplateSourceError(TemplateError, UsageError):
+    """``--template`` names nothing thibaud-admin renders: a path that does not exist, a
+    file, a directory that is no template, a cookiecutter template (exit code 2)."""
+
+
 class UnsafeTemplateError(TemplateError):
     """The template uses features that run code; it needs ``--trust``."""
 

@@ -169,3 +169,29 @@ def django_style_template(root: Path) -> Path:
             text = text.replace("thibaud", "django").replace("THIBAUD", "DJANGO")
             files[str(path.relative_to(stock))] = text.replace("Thibaud", "Django")
     return build_file_tree(root, files)
+
+
+def cookiecutter_template(root: Path) -> Path:
+    """A cookiecutter project template as published ones are laid out (rsalmaso's
+    django-project-template, cookiecutter-django): ``cookiecutter.json``, ``hooks/``,
+    and the project under a ``{{cookiecutter.project_dir}}`` directory."""
+    project = "{{cookiecutter.project_dir}}"
+    return build_file_tree(
+        root,
+        {
+            "cookiecutter.json": (
+                '{\n    "project_title": "My New Project",\n    "project_name": "web",\n'
+                '    "project_dir": '
+                "\"_{{ cookiecutter.project_title|lower|replace(' ', '-') }}\",\n"
+                '    "license": ["MIT", "BSD-3"]\n}\n'
+            ),
+            "hooks/post_gen_project.py": "import os\n\nprint(os.getcwd())\n",
+            f"{project}/manage.py": (
+                "import os\nimport sys\n\n"
+                'os.environ.setdefault("THIBAUD_SETTINGS_MODULE", '
+                '"{{cookiecutter.project_name}}.settings")\n'
+            ),
+            f"{project}/{{{{cookiecutter.project_name}}}}/__init__.py": "",
+            f"{project}/{{{{cookiecutter.project_name}}}}/settings.py": "DEBUG = True\n",
+        },
+    )
