@@ -51,21 +51,24 @@ class DjangoTarget:
         )
 
 
-def _django_imports(tree: ast.AST) -> Iterator[int]:
-    """The lines of *tree* that import ``django`` or a module of it."""
+def _places(tree: ast.AST, ours: str) -> tuple[list[int], list[int], bool]:
+    """The lines of *tree* that import ``django`` or a module of it, those that name
+    ``DJANGO_SETTINGS_MODULE``, and whether it names *ours* (Thibaud's variable)."""
+    imports: list[int] = []
+    settings: list[int] = []
+    names_ours = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             if any(alias.name.split(".")[0] == _OTHER for alias in node.names):
-                yield node.lineno
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] == _OTHER:
-                yield node.lineno
-
-
-def _names_variable(tree: ast.AST, variable: str) -> Iterator[int]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and node.value == variable:
-            yield node.lineno
+                imports.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and node.module.split(".")[0] == _OTHER:
+                imports.append(node.lineno)
+        elif isinstance(node, ast.Constant):
+            if node.value == _OTHER_VARIABLE:
+                settings.append(node.lineno)
+            names_ours = names_ours or node.value == ours
+    return imports, settings, names_ours
 
 
 def sources_target_django(sources: Iterable[tuple[str, bytes]]) -> DjangoTarget | None:
@@ -78,13 +81,19 @@ def sources_target_django(sources: Iterable[tuple[str, bytes]]) -> DjangoTarget 
     settings: list[tuple[str, int]] = []
     ours = False
     for relative, code in sources:
+        # A file whose text names neither framework cannot say which it targets: only the
+        # others are parsed (parsing every file cost a third of a bundled startproject's
+        # render).
+        if not any(word in code for word in (b"django", b"DJANGO", ENVIRONMENT_VARIABLE.encode())):
+            continue
         try:
             tree = ast.parse(code, relative)
         except (SyntaxError, ValueError):
             continue
-        imports += [(relative, line) for line in _django_imports(tree)]
-        settings += [(relative, line) for line in _names_variable(tree, _OTHER_VARIABLE)]
-        ours = ours or any(_names_variable(tree, ENVIRONMENT_VARIABLE))
+        lines, named, names_ours = _places(tree, ENVIRONMENT_VARIABLE)
+        imports += [(relative, line) for line in lines]
+        settings += [(relative, line) for line in named]
+        ours = ours or names_ours
     found = sorted(imports) or ([] if ours else sorted(settings))
     if not found:
         return None
