@@ -387,7 +387,7 @@ def _refuse_unusable_answers(
     copier's own questions, asked without rendering), a --data or --matrix key it does
     not ask."""
     from thibaud_cli.checks.rendering import DEFAULT_PROJECT_NAME
-    from thibaud_cli.errors import MissingAnswerError
+    from thibaud_cli.errors import InvalidDataError, MissingAnswerError
     from thibaud_cli.template.data import refuse_unknown_questions
     from thibaud_cli.template.engine.render import check_answers
     from thibaud_cli.template.naming import split_config
@@ -397,6 +397,7 @@ def _refuse_unusable_answers(
     if not run.data and run.matrix is None and run.vcs_ref is None:
         return  # nothing given that could be wrong
     questions = None
+    secrets: set[str] = set()
     try:
         questions = check_answers(
             plan.source,
@@ -405,9 +406,15 @@ def _refuse_unusable_answers(
             trust=run.trust,
             vcs_ref=vcs_ref,
             name=DEFAULT_PROJECT_NAME,
+            secrets_seen=secrets,
         )
     except MissingAnswerError:
         pass  # a --matrix entry may answer it; the variants that do not are told
+    except InvalidDataError as error:
+        # What the template said of a secret answer (its validator may repeat it) is
+        # masked, as in the reports.
+        values = [str(value) for key, value in run.data.items() if key in secrets]
+        raise InvalidDataError(mask_text(str(error), values)) from error
     except TemplateError as error:
         if isinstance(error, UsageError):
             raise  # a version the template does not have

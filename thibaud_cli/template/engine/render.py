@@ -266,6 +266,7 @@ def check_answers(
     trust: bool = False,
     vcs_ref: str | None = None,
     name: str | None = None,
+    secrets_seen: set[str] | None = None,
 ) -> frozenset[str]:
     """The questions of *template* (at *vcs_ref*), once its answers to *data* are checked
     as a render checks them, and nothing rendered (nothing written in *scratch*): what a
@@ -276,7 +277,9 @@ def check_answers(
     left without one), :class:`TemplateSourceError` for a *vcs_ref* the template does not
     have, and :class:`TemplateError` for the rest (a template that runs code without
     *trust* among them: its Jinja extensions would be imported to ask the questions).
-    *name* answers the question that names the project's package, as in a render."""
+    *name* answers the question that names the project's package, as in a render. The
+    template's secret questions are added to *secrets_seen* before its answers are checked
+    (a refusal may quote a secret answer)."""
     options = RenderOptions(trust=trust, vcs_ref=vcs_ref, name=name, skip_tasks=True)
     site = RenderSite(root=template.copier_source)
     from plumbum import local  # copier's git runner
@@ -289,6 +292,8 @@ def check_answers(
                 site.root = str(worker.template.local_abspath)
                 refuse_git_classic_template(Path(site.root), template.recorded_as)
                 _refuse_code_without_trust(worker, options)
+                if secrets_seen is not None:
+                    secrets_seen.update(map(str, worker.template.secret_questions))
                 _set_up(worker, options)
                 with render_bounds():  # defaults and validators are the template's Jinja
                     worker._ask()
