@@ -68,6 +68,17 @@ def test_a_django_style_template_for_django_is_refused(runner: CliRunner, tmp_pa
     assert sorted(os.listdir(tmp_path)) == ["django_template"]
 
 
+def test_djangos_own_project_template_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    import django
+
+    template = Path(django.__path__[0]) / "conf" / "project_template"
+    result = runner.invoke(
+        main, ["startproject", "site_one", str(tmp_path / "site"), "--template", str(template)]
+    )
+    _refused(result, "manage.py:")
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_template_that_only_mentions_django_makes_its_project(
     runner: CliRunner, tmp_path: Path
 ) -> None:
