@@ -101,10 +101,15 @@ def test_a_misspelt_key_in_a_matrix_file_is_refused_before_anything_renders(
 ) -> None:
     matrix = tmp_path / "matrix.json"
     matrix.write_text('[{"database": "postgres"}, {"databse": "postgres"}]')
-    result = runner.invoke(main, ["validate-template", str(template), "--matrix", str(matrix)])
-    output = _one_line(result, 2)
-    assert f"--matrix {matrix}: entry 2: databse: the template asks no such question" in output
-    assert "Did you mean 'database'?" in output
+    for listing in ((), ("--list-variants", "--format", "github-matrix")):
+        result = runner.invoke(
+            main, ["validate-template", str(template), "--matrix", str(matrix), *listing]
+        )
+        output = _one_line(result, 2)
+        assert f"--matrix {matrix}: entry 2: databse: the template asks no such question" in (
+            output
+        )
+        assert "Did you mean 'database'?" in output
 
 
 def test_an_answer_the_template_refuses_is_refused_once_before_the_variants(

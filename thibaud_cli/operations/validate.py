@@ -175,9 +175,16 @@ def list_variants(
     data: Mapping[str, Any] | None = None,
     matrix: Path | None = None,
 ) -> list[Variant]:
-    """The variants :func:`validate_template` would run, without rendering any."""
+    """The variants :func:`validate_template` would run, without rendering any. A key
+    a local template does not ask is refused as the run refuses it (a CI job per variant
+    would each be refused)."""
+    from thibaud_cli.template.naming import split_config
+
     run = ValidationRun(template=template, data=dict(data or {}), matrix=matrix)
-    return list(_plan(run).variants)
+    plan = _plan(run)
+    if plan.source.local_path is not None and not plan.source.is_classic and plan.config:
+        _refuse_unknown_keys(run, plan, frozenset(split_config(plan.config)[1]))
+    return list(plan.variants)
 
 
 def _default_vcs_ref(source: TemplateSource, vcs_ref: str | None) -> str | None:
@@ -388,7 +395,6 @@ def _refuse_unusable_answers(
     not ask."""
     from thibaud_cli.checks.rendering import DEFAULT_PROJECT_NAME
     from thibaud_cli.errors import InvalidDataError, MissingAnswerError
-    from thibaud_cli.template.data import refuse_unknown_questions
     from thibaud_cli.template.engine.render import check_answers
     from thibaud_cli.template.naming import split_config
 
@@ -422,8 +428,17 @@ def _refuse_unusable_answers(
         # reports it.
     if questions is None and plan.source.local_path is not None:
         questions = frozenset(split_config(plan.config)[1])
-    if questions is None:
-        return
+    if questions is not None:
+        _refuse_unknown_keys(run, plan, questions)
+
+
+def _refuse_unknown_keys(
+    run: ValidationRun, plan: ValidationPlan, questions: frozenset[str]
+) -> None:
+    """A --data key, or a key of a --matrix entry, that is none of the template's
+    *questions*: refused as startproject refuses it (copier would ignore it)."""
+    from thibaud_cli.template.data import refuse_unknown_questions
+
     refuse_unknown_questions(run.data, questions)
     for number, answers in enumerate(plan.matrix_answers, start=1):
         refuse_unknown_questions(
