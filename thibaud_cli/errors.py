@@ -65,12 +65,21 @@ class TemplateError(ThibaudCliError):
         self.line = line
 
 
+class TemplateSourceError(TemplateError, UsageError):
+    """``--template`` names nothing thibaud-admin renders: a path that does not exist, a
+    file, a directory that is no template, a cookiecutter template (exit code 2)."""
+
+
 class UnsafeTemplateError(TemplateError):
     """The template uses features that run code; it needs ``--trust``."""
 
 
 class TaskError(TemplateError):
     """A task or migration of the template (its own code) failed or could not start."""
+
+
+class TargetsDjangoError(ThibaudCliError):
+    """The template (or the project) targets Django, not Thibaud: it imports ``django``."""
 
 
 class ProjectNotFoundError(ThibaudCliError):

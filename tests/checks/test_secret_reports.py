@@ -53,12 +53,30 @@ def template(tmp_path: Path) -> Path:
 def test_a_secret_given_with_data_is_masked_everywhere(
     runner: CliRunner, tmp_path: Path, template: Path
 ) -> None:
+    accepted = "another-Sup3rS3cret"
     for report in reports(
-        runner, tmp_path, str(template), "--no-boot", "--data", f"db_password={SECRET}"
+        runner, tmp_path, str(template), "--no-boot", "--data", f"db_password={accepted}"
     ):
-        assert SECRET not in report
+        assert accepted not in report
         assert f"db_password={MASK}" in report
-        # The validator's failure is reported, with the value masked.
+    # One the validator refuses is refused once, before any variant renders (every
+    # variant would fail on it alike): the value masked in that one line too.
+    refused = runner.invoke(
+        main, ["validate-template", str(template), "--data", f"db_password={SECRET}"]
+    )
+    assert refused.exit_code == 2, refused.output
+    assert SECRET not in refused.output
+    assert f"{MASK} is the leaked one" in refused.output
+
+
+def test_a_secret_a_matrix_entry_gives_the_validator_is_masked_in_its_failure(
+    runner: CliRunner, tmp_path: Path, template: Path
+) -> None:
+    matrix = tmp_path / "matrix.json"
+    matrix.write_text(json.dumps([{"db_password": SECRET}, {"flavour": "chocolate"}]))
+    for report in reports(runner, tmp_path, str(template), "--no-boot", "--matrix", str(matrix)):
+        assert SECRET not in report
+        # The validator's failure is that variant's, reported with the value masked.
         assert f"{MASK} is the leaked one" in report
 
 

@@ -103,19 +103,19 @@ MATRIX = [
     (
         "tpl-missing",
         ["startproject", "shop", "{root}/out1", "--template", "{root}/nope"],
-        1,
+        2,
         "does not exist",
     ),
     (
         "tpl-not-template",
         ["startproject", "shop", "{root}/out1", "--template", "{root}/notatemplate"],
-        1,
-        "not a copier template",
+        2,
+        "neither a copier template",
     ),
     (
         "tpl-file",
         ["startproject", "shop", "{root}/out1", "--template", "{root}/a-file.txt"],
-        1,
+        2,
         "is a file",
     ),
     (
@@ -329,7 +329,7 @@ MATRIX = [
         "validate-not-template",
         ["validate-template", "{root}/notatemplate"],
         2,
-        "not a copier template",
+        "neither a copier template",
     ),
     (
         "validate-matrix-missing",

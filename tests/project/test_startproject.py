@@ -264,7 +264,7 @@ def test_a_file_as_directory_is_refused(runner: CliRunner, tmp_path: Path) -> No
         (["startproject", "mysite", "--data", "novalue"], 2, "expected KEY=VALUE"),
         (["startproject", "mysite", "--data", "project_name=x"], 2, "NAME argument"),
         (["startproject", "mysite", "--data", "secret_key=x"], 2, "sets 'secret_key' itself"),
-        (["startproject", "mysite", "--template", "/does/not/exist"], 1, "does not exist"),
+        (["startproject", "mysite", "--template", "/does/not/exist"], 2, "does not exist"),
         (["startproject", "mysite", "--data", "python_version=2.7"], 2, "python_version"),
         (["startproject"], 2, "Missing argument 'NAME'"),
     ],
@@ -286,8 +286,10 @@ def test_a_directory_that_is_not_a_template_is_refused(runner: CliRunner, tmp_pa
         main,
         ["startproject", "mysite", str(tmp_path / "out"), "--template", str(tmp_path / "nota")],
     )
-    assert result.exit_code == 1
-    assert "is not a copier template" in result.output
+    assert result.exit_code == 2, result.output
+    assert "is neither a copier template (it has no copier.yml) nor a Django-style one" in (
+        result.output
+    )
     assert not (tmp_path / "out").exists()
 
 

@@ -153,3 +153,45 @@ def django_like_template(
         }
         files["copier.yml"] += "repo_name:\n  type: str\n  default: site\n"
     return build_file_tree(root, files)
+
+
+def django_style_template(root: Path) -> Path:
+    """Django's own project template as ``django-admin startproject`` ships it: Thibaud's
+    (``thibaud/conf/project_template``), renamed back (``thibaud`` -> ``django``), its
+    ``*-tpl`` files and ``project_name`` directory rendered by the framework's engine."""
+    import thibaud
+
+    stock = Path(thibaud.__path__[0]) / "conf" / "project_template"
+    files: dict[str, str] = {}
+    for path in sorted(stock.rglob("*")):
+        if path.is_file():
+            text = path.read_text("utf-8")
+            text = text.replace("thibaud", "django").replace("THIBAUD", "DJANGO")
+            files[str(path.relative_to(stock))] = text.replace("Thibaud", "Django")
+    return build_file_tree(root, files)
+
+
+def cookiecutter_template(root: Path) -> Path:
+    """A cookiecutter project template as published ones are laid out (rsalmaso's
+    django-project-template, cookiecutter-django): ``cookiecutter.json``, ``hooks/``,
+    and the project under a ``{{cookiecutter.project_dir}}`` directory."""
+    project = "{{cookiecutter.project_dir}}"
+    return build_file_tree(
+        root,
+        {
+            "cookiecutter.json": (
+                '{\n    "project_title": "My New Project",\n    "project_name": "web",\n'
+                '    "project_dir": '
+                "\"_{{ cookiecutter.project_title|lower|replace(' ', '-') }}\",\n"
+                '    "license": ["MIT", "BSD-3"]\n}\n'
+            ),
+            "hooks/post_gen_project.py": "import os\n\nprint(os.getcwd())\n",
+            f"{project}/manage.py": (
+                "import os\nimport sys\n\n"
+                'os.environ.setdefault("THIBAUD_SETTINGS_MODULE", '
+                '"{{cookiecutter.project_name}}.settings")\n'
+            ),
+            f"{project}/{{{{cookiecutter.project_name}}}}/__init__.py": "",
+            f"{project}/{{{{cookiecutter.project_name}}}}/settings.py": "DEBUG = True\n",
+        },
+    )

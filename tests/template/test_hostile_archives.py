@@ -32,8 +32,8 @@ def start(root: Path, template: str, env: dict[str, str] | None = None):  # type
     )
 
 
-def assert_one_line(done, says: str) -> None:  # type: ignore[no-untyped-def]
-    assert done.returncode == 1, done.stderr[:2000]
+def assert_one_line(done, says: str, code: int = 1) -> None:  # type: ignore[no-untyped-def]
+    assert done.returncode == code, done.stderr[:2000]
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr[:2000]
     assert len(done.stderr) < 1000, f"{len(done.stderr)} characters on stderr"
     assert says in done.stderr, done.stderr
@@ -214,4 +214,4 @@ def test_a_nul_in_the_servers_file_name_is_dropped(tmp_path: Path) -> None:
 
 def test_a_malformed_ipv6_url_is_one_line(tmp_path: Path) -> None:
     done, _ = start(tmp_path, "http://[::1/t.zip")
-    assert_one_line(done, "is not a valid URL")
+    assert_one_line(done, "is not a valid URL", code=2)  # --template names nothing: usage

@@ -15,6 +15,7 @@ from pathlib import Path
 from thibaud_cli.checks.results import CheckResult
 from thibaud_cli.fs.walk import walk_files, walk_files_typed
 from thibaud_cli.project.contract import EntryPoints, module_file, settings_defaults
+from thibaud_cli.project.framework import project_targets_django
 from thibaud_cli.template.engine.origins import Origin, source_line
 from thibaud_cli.template.syntax import TemplateSyntax
 
@@ -224,65 +225,22 @@ def check_entry_points(project_dir: Path, entry_points: EntryPoints) -> CheckRes
     return _summarise("entry-points", problems, passed, started)
 
 
-#: Where docs/templates.md tells how to port a Django template (the check's message).
-PORTING = "port it as docs/templates.md says (Porting a Django template)"
-#: The framework a project must not target instead: Thibaud is its renamed fork.
-_OTHER = "django"
-_OTHER_VARIABLE = "DJANGO_SETTINGS_MODULE"
-
-
-def _django_imports(tree: ast.AST) -> Iterator[int]:
-    """The lines of *tree* that import ``django`` or a module of it."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            if any(alias.name.split(".")[0] == _OTHER for alias in node.names):
-                yield node.lineno
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] == _OTHER:
-                yield node.lineno
-
-
-def _names_variable(tree: ast.AST, variable: str) -> Iterator[int]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and node.value == variable:
-            yield node.lineno
-
-
 def check_framework(project_dir: Path) -> CheckResult:
-    """The project targets Thibaud, not Django: no Python file imports ``django``, and a
-    project that names ``DJANGO_SETTINGS_MODULE`` names the variable Thibaud reads too.
+    """The project targets Thibaud, not Django (decided by
+    :func:`~thibaud_cli.project.framework.project_targets_django`).
 
     Whatever the interpreter has installed: with Django there, a Django project would
     boot and pass every later check, served by Django."""
-    from thibaud.conf import ENVIRONMENT_VARIABLE
-
     started = time.perf_counter()
-    imports: list[tuple[str, int]] = []
-    settings: list[tuple[str, int]] = []
-    ours = False
-    for path in _files(project_dir):
-        if path.suffix != ".py":
-            continue
-        relative = str(path.relative_to(project_dir))
-        try:
-            tree = ast.parse(path.read_bytes(), relative)
-        except (SyntaxError, ValueError, OSError):
-            continue  # the compile check reports it
-        imports += [(relative, line) for line in _django_imports(tree)]
-        settings += [(relative, line) for line in _names_variable(tree, _OTHER_VARIABLE)]
-        ours = ours or any(_names_variable(tree, ENVIRONMENT_VARIABLE))
+    found = project_targets_django(project_dir)
     duration = time.perf_counter() - started
-    found = sorted(imports) or ([] if ours else sorted(settings))
-    if not found:
+    if found is None:
         return CheckResult("framework", "passed", "targets Thibaud", duration=duration)
-    file, line = found[0]
-    what = "imports django" if imports else f"sets {_OTHER_VARIABLE}, never {ENVIRONMENT_VARIABLE},"
-    more = f" (and {len(found) - 1} more places)" if len(found) > 1 else ""
     return CheckResult(
         "framework",
         "failed",
-        f"{what} at {file}:{line}{more}: this template targets Django, not Thibaud: {PORTING}",
-        file=file,
-        line=line,
+        found.describe("template"),
+        file=found.file,
+        line=found.line,
         duration=duration,
     )

@@ -39,6 +39,7 @@ from thibaud_cli.errors import (
     MiddlewareSpecError,
     OtherKindOfMiddleware,
     ProjectNotFoundError,
+    TargetsDjangoError,
     ThibaudCliError,
 )
 from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
@@ -47,6 +48,7 @@ from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.chain_record import ChainHome, find_home
 from thibaud_cli.project.declared import PYPROJECT
 from thibaud_cli.project.dependencies import DependencyChange, declare
+from thibaud_cli.project.framework import sources_target_django
 from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
 from thibaud_cli.template.secrets import mask_diff
 
@@ -243,12 +245,12 @@ def _opened(
     home = _checked_home(project_dir, asgi_module)
     if dry_run:
         refuse_interrupted(project_dir)
-        yield home or find_home(project_dir, asgi_module=asgi_module), None
+        yield home or _refuse_django(find_home(project_dir, asgi_module=asgi_module)), None
         return
     with change_project(
         project_dir, operation=operation, repair=repair_hint(project_dir)
     ) as change:
-        yield find_home(project_dir, asgi_module=asgi_module), change
+        yield _refuse_django(find_home(project_dir, asgi_module=asgi_module)), change
 
 
 def _checked_home(project_dir: Path, asgi_module: str | None) -> ChainHome | None:
@@ -257,7 +259,25 @@ def _checked_home(project_dir: Path, asgi_module: str | None) -> ChainHome | Non
     a change to roll back: the lock's holder does that first."""
     if find_interrupted(project_dir) is not None:
         return None
-    return find_home(project_dir, asgi_module=asgi_module)
+    return _refuse_django(find_home(project_dir, asgi_module=asgi_module))
+
+
+def _refuse_django(home: ChainHome) -> ChainHome:
+    """*home*, unless its ``asgi.py`` targets Django: Thibaud cannot serve that module,
+    and a middleware wrapped around it would not make it servable."""
+    path = home.project_dir / home.relative
+    try:
+        code = path.read_bytes()
+    except OSError:
+        return home  # a missing asgi.py is told (or rendered again) where it is read
+    found = sources_target_django([(home.relative, code)])
+    # Only an import of django: a module that sets DJANGO_SETTINGS_MODULE alone may be
+    # a port that missed one rename, which the settings check of validate-template names.
+    if found is not None and found.imports:
+        raise TargetsDjangoError(
+            f"The project in '{home.project_dir}' {found.describe('project')}. Nothing was written."
+        )
+    return home
 
 
 def repair_hint(project_dir: Path) -> str:

@@ -19,7 +19,12 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from thibaud_cli.errors import DestinationError, NotACopierTemplateError, TaskError
+from thibaud_cli.errors import (
+    DestinationError,
+    NotACopierTemplateError,
+    TargetsDjangoError,
+    TaskError,
+)
 from thibaud_cli.fs.atomic import staging_directory
 from thibaud_cli.fs.permissions import apply_umask
 from thibaud_cli.fs.scratch import remove_stale, scratch_directory
@@ -27,6 +32,7 @@ from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
 from thibaud_cli.project.contract import EntryPoints, discover_entry_points
 from thibaud_cli.project.declared import declared_requirements
+from thibaud_cli.project.framework import project_targets_django
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import refuse_dependency_clash, validate_project_name
 from thibaud_cli.template.bundled import bundled_version_source
@@ -299,6 +305,7 @@ class _Render:
             scratch=root.parent / "template",
             user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
         )
+        _refuse_django(source, root)
         requirements = declared_requirements(root)
         refuse_dependency_clash(self.name, requirements)
         yield _Made(self, _files(root), None, None, None, _names(requirements))
@@ -321,6 +328,7 @@ class _Render:
             question = rendered.name_question
             refuse_reserved_keys(self.user_data, name_question=question)
             refuse_unknown_questions(self.user_data, rendered.questions - {question or ""})
+            _refuse_django(self.source, root)
             requirements = declared_requirements(root)
             if question is not None:  # the name names the package, and so the project
                 refuse_dependency_clash(self.name, requirements)
@@ -335,6 +343,16 @@ class _Render:
             apply_umask(root)  # copier keeps the template's modes
             (root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
             yield _Made(self, _files(root), entry_points, session, question, _names(requirements))
+
+
+def _refuse_django(source: TemplateSource, root: Path) -> None:
+    """A template whose project imports django makes a Django project, which Thibaud
+    cannot run (and the closing hint would fail on): refused before it is published."""
+    found = project_targets_django(root)
+    if found is not None:
+        raise TargetsDjangoError(
+            f"'{source.recorded_as}' {found.describe('template')}. Nothing was written."
+        )
 
 
 def _names(requirements: Sequence[Requirement]) -> frozenset[str]:

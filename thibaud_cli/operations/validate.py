@@ -113,6 +113,8 @@ class ValidationPlan:
     #: The variant of the defaults and the answers given (None with --matrix): the
     #: others are combinations validate-template chose, which the template may refuse.
     first: str | None = None
+    #: The answers of each entry of the --matrix file, all of them (--variant aside).
+    matrix_answers: tuple[Mapping[str, Any], ...] = ()
 
 
 def _plan(run: ValidationRun) -> ValidationPlan:
@@ -153,11 +155,14 @@ def _plan(run: ValidationRun) -> ValidationPlan:
             notes.append("A remote template's choices are not read: only its defaults were run.")
     planned = tuple(variant.name for variant in variants)
     first = variants[0].name if run.matrix is None and variants else None
+    entries = tuple(variant.answers for variant in variants) if run.matrix is not None else ()
     if run.variant is not None:
         variants = select_variant(variants, run.variant)
     if run.shard is not None:
         variants = select_shard(variants, run.shard)
-    return ValidationPlan(source, config, tuple(variants), tuple(notes), problem, planned, first)
+    return ValidationPlan(
+        source, config, tuple(variants), tuple(notes), problem, planned, first, entries
+    )
 
 
 def _refuse_data_for_classic(source: TemplateSource, data: Mapping[str, Any]) -> None:
@@ -173,9 +178,16 @@ def list_variants(
     data: Mapping[str, Any] | None = None,
     matrix: Path | None = None,
 ) -> list[Variant]:
-    """The variants :func:`validate_template` would run, without rendering any."""
+    """The variants :func:`validate_template` would run, without rendering any. A key
+    a local template does not ask is refused as the run refuses it (a CI job per variant
+    would each be refused)."""
+    from thibaud_cli.template.naming import split_config
+
     run = ValidationRun(template=template, data=dict(data or {}), matrix=matrix)
-    return list(_plan(run).variants)
+    plan = _plan(run)
+    if plan.source.local_path is not None and not plan.source.is_classic and plan.config:
+        _refuse_unknown_keys(run, plan, frozenset(split_config(plan.config)[1]))
+    return list(plan.variants)
 
 
 def _default_vcs_ref(source: TemplateSource, vcs_ref: str | None) -> str | None:
@@ -317,6 +329,8 @@ def _validate(
     """validate_template's run, in *root*; the variants boot in *zygotes* (None: no boot)."""
     plan = _plan(run)
     refuse_vcs_ref_without_git(plan.source, run.vcs_ref)
+    vcs_ref = _default_vcs_ref(plan.source, run.vcs_ref)
+    _refuse_unusable_answers(run, plan, vcs_ref, root)
     variants = plan.variants
     notes: list[str] = []
     # Secret answers never reach a report: not the template's secret questions' answers,
@@ -340,7 +354,6 @@ def _validate(
             *skipped_checks(later, "the template's copier.yml is invalid"),
         )
         return masked((VariantResult("defaults", dict(run.data), checks),))
-    vcs_ref = _default_vcs_ref(plan.source, run.vcs_ref)
     upgrade = _upgrade(run, plan, vcs_ref, root, secret_keys)
     progress = on_progress or (lambda done, total, variant: None)
     progress(0, len(variants), None)
@@ -373,6 +386,67 @@ def _validate(
     ordered = _render_and_boot(run, plan, render, progress, root, zygotes, upgrade)
     notes += _booted_notes(run, ordered)
     return masked(ordered)
+
+
+def _refuse_unusable_answers(
+    run: ValidationRun, plan: ValidationPlan, vcs_ref: str | None, root: Path
+) -> None:
+    """What every variant would fail on alike, refused once before any renders, as
+    startproject refuses it: a --data answer the template refuses (a choice it does not
+    offer, a failed validator), a version it does not have (usage errors, raised by
+    copier's own questions, asked without rendering), a --data or --matrix key it does
+    not ask."""
+    from thibaud_cli.checks.rendering import DEFAULT_PROJECT_NAME
+    from thibaud_cli.errors import InvalidDataError, MissingAnswerError
+    from thibaud_cli.template.engine.render import check_answers
+    from thibaud_cli.template.naming import split_config
+
+    if plan.source.is_classic or plan.config_problem is not None:
+        return  # no questions; or a copier.yml whose problem is the report's
+    if not run.data and run.matrix is None and run.vcs_ref is None:
+        return  # nothing given that could be wrong
+    questions = None
+    secrets: set[str] = set()
+    try:
+        questions = check_answers(
+            plan.source,
+            root,
+            data=run.data,
+            trust=run.trust,
+            vcs_ref=vcs_ref,
+            name=DEFAULT_PROJECT_NAME,
+            secrets_seen=secrets,
+        )
+    except MissingAnswerError:
+        pass  # a --matrix entry may answer it; the variants that do not are told
+    except InvalidDataError as error:
+        # What the template said of a secret answer (its validator may repeat it) is
+        # masked, as in the reports.
+        values = [str(value) for key, value in run.data.items() if key in secrets]
+        raise InvalidDataError(mask_text(str(error), values)) from error
+    except TemplateError as error:
+        if isinstance(error, UsageError):
+            raise  # a version the template does not have
+        # The template's own failure (or code it runs without --trust): each variant
+        # reports it.
+    if questions is None and plan.source.local_path is not None:
+        questions = frozenset(split_config(plan.config)[1])
+    if questions is not None:
+        _refuse_unknown_keys(run, plan, questions)
+
+
+def _refuse_unknown_keys(
+    run: ValidationRun, plan: ValidationPlan, questions: frozenset[str]
+) -> None:
+    """A --data key, or a key of a --matrix entry, that is none of the template's
+    *questions*: refused as startproject refuses it (copier would ignore it)."""
+    from thibaud_cli.template.data import refuse_unknown_questions
+
+    refuse_unknown_questions(run.data, questions)
+    for number, answers in enumerate(plan.matrix_answers, start=1):
+        refuse_unknown_questions(
+            answers, questions, given_as=f"--matrix {run.matrix}: entry {number}:"
+        )
 
 
 def _booted_notes(run: ValidationRun, results: tuple[VariantResult, ...]) -> list[str]:

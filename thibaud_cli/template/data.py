@@ -58,15 +58,22 @@ def refuse_reserved_keys(keys: Iterable[str], *, name_question: str | None = Non
         raise InvalidDataError(f"--data {reserved[0]}: thibaud-admin sets '{reserved[0]}' itself.")
 
 
-def refuse_unknown_questions(data: Iterable[str], questions: frozenset[str]) -> None:
+def refuse_unknown_questions(
+    data: Iterable[str], questions: frozenset[str], *, given_as: str = "--data"
+) -> None:
     """Raise :class:`InvalidDataError` for the first key of *data* that is not one of the
-    template's *questions*: copier ignores them, so a misspelt --data would go unnoticed."""
+    template's *questions*: copier ignores them, so a misspelt --data would go unnoticed.
+    *given_as* says where the key was given (``--data``, or a ``--matrix`` file's entry)."""
+    import difflib
+
     unknown = sorted(set(data) - questions)
     if unknown:
-        known = ", ".join(sorted(questions - RESERVED_DATA_KEYS)) or "none"
+        offered = sorted(questions - RESERVED_DATA_KEYS)
+        close = difflib.get_close_matches(unknown[0], offered, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
         raise InvalidDataError(
-            f"--data {unknown[0]}: the template asks no such question (its questions: {known}). "
-            "Nothing was written."
+            f"{given_as} {unknown[0]}: the template asks no such question (its questions: "
+            f"{', '.join(offered) or 'none'}).{hint} Nothing was written."
         )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from thibaud_cli.errors import TemplateError, UsageError
+from thibaud_cli.errors import TemplateSourceError, UsageError
 from thibaud_cli.template.engine.config import has_template_config, read_template_config
 
 #: How the bundled template is named on the command line and in answers files: a
@@ -39,6 +39,14 @@ ARCHIVE_SUFFIXES = (
 )
 #: The entry of a Django-style template renamed after the project, as Thibaud names it.
 CLASSIC_BASE_NAME = "project_name"
+
+#: What a --template value may name, said where one names nothing we render.
+_WHAT_TO_GIVE = (
+    "a copier template (a directory with a copier.yml, or a git URL) or a Django-style "
+    "one (a directory or an archive, as Thibaud's startproject takes)"
+)
+#: What marks a cookiecutter template: another tool's, with its own syntax.
+_COOKIECUTTER_CONFIG = "cookiecutter.json"
 
 _GIT_URL_PREFIXES = ("git@", "git+", "gh:", "gl:", "https://", "http://", "ssh://", "file://")
 
@@ -167,7 +175,7 @@ def resolve_template(template: str | None, *, read_config: bool = True) -> Templ
     try:
         urllib.parse.urlsplit(template)
     except ValueError as error:  # "http://[::1/x.zip": a malformed IPv6 host
-        raise TemplateError(
+        raise TemplateSourceError(
             f"Template '{template}' is not a valid URL ({error}): check it, or give a directory."
         ) from error
     if is_archive_url(template):
@@ -183,9 +191,9 @@ def resolve_template(template: str | None, *, read_config: bool = True) -> Templ
         return _local_source(template, path.resolve(), read_config=read_config)
     if is_git_url(template):
         return TemplateSource(SourceKind.GIT, template, template)
-    raise TemplateError(
-        f"Template '{template}' does not exist: give a directory with a copier.yml, "
-        "a git URL, or leave --template out to use the bundled template."
+    raise TemplateSourceError(
+        f"Template '{template}' does not exist: give {_WHAT_TO_GIVE}, or leave --template "
+        "out to use the bundled template."
     )
 
 
@@ -194,15 +202,32 @@ def _local_source(template: str, path: Path, *, read_config: bool) -> TemplateSo
     if path.is_file():
         if archive_suffix(path.name) is not None:
             return TemplateSource(SourceKind.ARCHIVE, str(path), str(path), path)
-        raise TemplateError(
-            f"Template '{template}' is a file, not a template directory: "
-            "give a directory with a copier.yml, or a git URL."
+        raise TemplateSourceError(
+            f"Template '{template}' is a file, not a template directory or archive: "
+            f"give {_WHAT_TO_GIVE}."
         )
-    if not has_template_config(path) and is_classic_template(path):
-        return TemplateSource(SourceKind.CLASSIC, str(path), str(path), path)
-    if read_config or not has_template_config(path):
-        read_template_config(path)  # raises if it is not a (valid) copier template
+    if not has_template_config(path):
+        _refuse_cookiecutter(template, path)
+        if is_classic_template(path):
+            return TemplateSource(SourceKind.CLASSIC, str(path), str(path), path)
+        raise TemplateSourceError(
+            f"Template '{template}' is neither a copier template (it has no copier.yml) nor a "
+            f"Django-style one (no {CLASSIC_BASE_NAME} entry, *-tpl or .py file at its top): "
+            f"give {_WHAT_TO_GIVE}."
+        )
+    if read_config:
+        read_template_config(path)  # raises if its copier.yml is not valid
     return TemplateSource(SourceKind.LOCAL, str(path), str(path), path)
+
+
+def _refuse_cookiecutter(template: str, path: Path) -> None:
+    """A cookiecutter template (its ``{{cookiecutter.x}}`` syntax is neither copier's nor
+    the framework's) would render as a Django-style one into a broken project."""
+    if (path / _COOKIECUTTER_CONFIG).is_file():
+        raise TemplateSourceError(
+            f"Template '{template}' is a cookiecutter template ({_COOKIECUTTER_CONFIG}), "
+            f"which thibaud-admin does not render: give {_WHAT_TO_GIVE}."
+        )
 
 
 def refuse_vcs_ref_without_git(source: TemplateSource, vcs_ref: str | None) -> None:

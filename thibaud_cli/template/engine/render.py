@@ -258,6 +258,48 @@ def open_render(
         yield RenderSession(rendered, worker, site)
 
 
+def check_answers(
+    template: CopierSource,
+    scratch: Path,
+    *,
+    data: Mapping[str, Any],
+    trust: bool = False,
+    vcs_ref: str | None = None,
+    name: str | None = None,
+    secrets_seen: set[str] | None = None,
+) -> frozenset[str]:
+    """The questions of *template* (at *vcs_ref*), once its answers to *data* are checked
+    as a render checks them, and nothing rendered (nothing written in *scratch*): what a
+    render would refuse for the command line's sake is told once, before any render.
+
+    Raises what :func:`open_render` raises for it: :class:`InvalidDataError` for an
+    answer that does not fit its question (:class:`MissingAnswerError` for a question
+    left without one), :class:`TemplateSourceError` for a *vcs_ref* the template does not
+    have, and :class:`TemplateError` for the rest (a template that runs code without
+    *trust* among them: its Jinja extensions would be imported to ask the questions).
+    *name* answers the question that names the project's package, as in a render. The
+    template's secret questions are added to *secrets_seen* before its answers are checked
+    (a refusal may quote a secret answer)."""
+    options = RenderOptions(trust=trust, vcs_ref=vcs_ref, name=name, skip_tasks=True)
+    site = RenderSite(root=template.copier_source)
+    from plumbum import local  # copier's git runner
+
+    if not trust and template.local_path is not None and is_git_checkout(template.local_path):
+        refuse_unvetted_config(template.local_path)
+    with translated_errors(site):
+        with hardened_git_environment() as git_env, local.env(**git_env), quiet_warnings():
+            with _worker(template, scratch / "questions", data, options) as worker:
+                site.root = str(worker.template.local_abspath)
+                refuse_git_classic_template(Path(site.root), template.recorded_as)
+                _refuse_code_without_trust(worker, options)
+                if secrets_seen is not None:
+                    secrets_seen.update(map(str, worker.template.secret_questions))
+                _set_up(worker, options)
+                with render_bounds():  # defaults and validators are the template's Jinja
+                    worker._ask()
+                return frozenset(map(str, worker.template.questions_data))
+
+
 def _worker(
     source: CopierSource, destination: Path, data: Mapping[str, Any], options: RenderOptions
 ) -> Any:

@@ -19,6 +19,7 @@ from pathlib import Path
 from thibaud_cli.errors import (
     QuestionsInterrupted,
     TemplateError,
+    TemplateSourceError,
     ThibaudCliError,
     UnsafeTemplateError,
 )
@@ -87,7 +88,7 @@ def translated_errors(site: RenderSite) -> Iterator[None]:
             "(or in the report). Pass --skip-tasks to render without tasks."
         ) from error
     except (jinja2.TemplateError, CopierError, ValueError) as error:
-        raise _render_failed(error) from error
+        raise _render_failed(error, site) from error
     except MemoryError as error:
         raise memory_error() from error
     except (OverflowError, RecursionError) as error:
@@ -97,8 +98,13 @@ def translated_errors(site: RenderSite) -> Iterator[None]:
             f"{one_line(error)}): refused, nothing was written."
         ) from error
     except ProcessExecutionError as error:
+        reason = git_reason(error)
+        # A remote template's clone is checked out at the version by git itself.
+        unknown = re.fullmatch(r"fatal: invalid reference: (.+)", reason)
+        if unknown is not None:
+            raise unknown_revision(site.root, unknown.group(1)) from error
         raise TemplateError(
-            f"git could not fetch the template: {git_reason(error)}. Check the URL and "
+            f"git could not fetch the template: {reason}. Check the URL and "
             "your network, or give a local directory."
         ) from error
     except ThibaudCliError:
@@ -111,13 +117,36 @@ def translated_errors(site: RenderSite) -> Iterator[None]:
         raise _own_code_failed(error, site) from error
 
 
-def _render_failed(error: Exception) -> TemplateError:
+def _render_failed(error: Exception, site: RenderSite) -> TemplateError:
     # copier raises plain ValueError for e.g. a required question without default.
+    unknown = re.fullmatch(r"Unknown revision: '(.*)'", str(error))
+    if unknown is not None:
+        return unknown_revision(site.root, unknown.group(1))
     hint = ""
     required = re.search(r'Question "(\w+)" is required', str(error))
     if required:
         hint = f": it has no default, answer it with --data {required.group(1)}=VALUE"
     return TemplateError(f"The template failed to render: {one_line(error)}{hint}")
+
+
+def unknown_revision(template: str, ref: str) -> TemplateSourceError:
+    """The usage error for a version (``--vcs-ref``, ``update --to``) the git *template*
+    does not have, with the tags it has: *template* is where copier was to check it out
+    (read before its clone: copier refuses the version before there is one)."""
+    from thibaud_cli.template.gitrefs import remote_tags
+
+    try:
+        tags = sorted(remote_tags(template))
+    except TemplateError:
+        tags = []  # git could not list them: the refusal stands without the list
+    if not tags:
+        known = "it has no tags: give a branch or a commit"
+    else:
+        shown = ", ".join(tags[-10:])
+        known = f"its tags: {'..., ' if len(tags) > 10 else ''}{shown}"
+    return TemplateSourceError(
+        f"The template '{template}' has no tag, branch or commit '{ref}' ({known})."
+    )
 
 
 def _template_code_failed(error: Exception, site: RenderSite) -> TemplateError:
