@@ -312,6 +312,29 @@ def test_list_tells_a_wrap_changed_by_hand_and_regenerate_puts_it_back(
     assert missing.exit_code == 1 and "restore it from version control" in missing.output
 
 
+@pytest.mark.parametrize("layout", ["stock", "router"])
+def test_regenerate_reuses_the_import_a_deleted_wrap_left_behind(
+    runner: CliRunner, layouts: dict[str, Path], tmp_path: Path, layout: str
+) -> None:
+    project = copy_of(layouts, layout, tmp_path)
+    _, _, package = foreign_projects.ENTRY[layout]
+    asgi = asgi_path(project, layout)
+    original = asgi.read_bytes()
+    ok(runner, project, "add-asgi-middleware", PROXY)
+    ok(runner, project, "add-asgi-middleware", f"{package}.chain:AddHeader", "-o", 'value="x"')
+    added = asgi.read_text()
+    # Both wraps deleted by hand: their imports stay behind, unused.
+    deleted = added.replace("application = ProxyHeadersMiddleware(application)\n", "")
+    asgi.write_text(deleted.replace('application = AddHeader(application, value="x")\n', ""))
+    assert "Warning" in ok(runner, project, "list-asgi-middleware").output
+    ok(runner, project, "regenerate-asgi")
+    assert asgi.read_text() == added
+    assert "Warning" not in ok(runner, project, "list-asgi-middleware").output
+    ok(runner, project, "remove-asgi-middleware", f"{package}.chain:AddHeader")
+    ok(runner, project, "remove-asgi-middleware", PROXY)
+    assert asgi.read_bytes() == original
+
+
 def test_add_middleware_edits_the_stock_setting_in_the_documented_order(
     runner: CliRunner, layouts: dict[str, Path], tmp_path: Path
 ) -> None:

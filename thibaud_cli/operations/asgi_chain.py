@@ -450,5 +450,7 @@ def reapply(
         text = ModuleSource(text, source.relative).remove(remaining, position) or text
         remaining.pop(position)
     for position, entry in enumerate(chain):
-        text = ModuleSource(text, source.relative).add(chain[:position], entry, first_party)
+        text = ModuleSource(text, source.relative).add(
+            chain[:position], entry, first_party, restoring=True
+        )
     return text
