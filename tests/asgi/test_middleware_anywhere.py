@@ -448,6 +448,12 @@ def test_a_template_without_hooks_takes_middleware_and_update_keeps_the_chain(
     assert "application = ProxyHeadersMiddleware(application, trusted_hosts=" in text
     assert "Warning" not in ok(runner, project, "list-asgi-middleware").output
     assert "up to date" in ok(runner, project, "regenerate-asgi").output
+    # A wrap deleted by hand comes back, edited in as add-asgi-middleware put it.
+    updated = asgi.read_text()
+    asgi.write_text("".join(line for line in updated.splitlines(True) if "= Proxy" not in line))
+    assert "or run regenerate-asgi" in ok(runner, project, "list-asgi-middleware").output
+    ok(runner, project, "regenerate-asgi")
+    assert asgi.read_text() == updated
     ok(runner, project, "remove-asgi-middleware", PROXY)
     assert "ProxyHeaders" not in asgi.read_text() and asgi.read_text().startswith('"""The ASGI')
     # A deleted asgi.py renders again, with the chain edited in.

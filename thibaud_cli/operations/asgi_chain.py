@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from thibaud_cli.asgi.drift import restoring_sides
 from thibaud_cli.asgi.source_edit import ModuleSource
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
@@ -47,6 +48,7 @@ from thibaud_cli.merge.text import merge_texts, unified_diff
 from thibaud_cli.project.chain_record import ChainHome, find_home
 from thibaud_cli.project.dependencies import PYPROJECT, DependencyChange, declare
 from thibaud_cli.project.middleware_setting import find_setting
+from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
 
 #: A change of the module's source, for the syntax-tree path: None when the module
@@ -112,14 +114,29 @@ def _read_entry_point(home: ChainHome) -> tuple[Path, str]:
 
 
 def _rendered(
-    home: ChainHome, new_chain: Sequence[MiddlewareEntry], trust: bool
-) -> tuple[str, str]:
-    """``asgi.py`` as the template renders it for the recorded chain and for *new_chain*."""
+    home: ChainHome, ours: str, new_chain: Sequence[MiddlewareEntry], trust: bool
+) -> tuple[str, str] | None:
+    """``asgi.py`` as the template renders it for the chain *ours* applies (base) and
+    for *new_chain* (theirs); None when the template renders the same file whatever
+    the chain (it has no hooks: the chain is edited into the file).
+
+    On ``regenerate-asgi`` both sides keep the wraps whose options the file changed by
+    hand, and the base lacks the chain's lines it lost (a wrap or an import deleted),
+    so that the merge puts those back (``asgi.drift.restoring_sides``).
+    """
     assert home.answers is not None
     with asgi_renderer(home.answers, trust=trust) as renderer:
         base = renderer.render(home.chain)
-        theirs = base if tuple(new_chain) == home.chain else renderer.render(new_chain)
-    return base, theirs
+        if tuple(new_chain) != home.chain:
+            theirs = renderer.render(new_chain)
+            return None if theirs == base else (base, theirs)
+        if not home.chain:
+            return base, base
+        if renderer.render(()) == base:
+            return None
+        # regenerate-asgi: what was deleted of the chain's lines comes back.
+        code = regeneration_data(home.answers, home.chain)
+        return restoring_sides(base, ours, code)
 
 
 def _new_text(
@@ -132,24 +149,24 @@ def _new_text(
 ) -> str | None:
     """``asgi.py`` for *new_chain*: merged from the template's renders when the template
     places the chain, else edited as a syntax tree (None: nothing to change there)."""
-    if home.answers is not None:
-        base, theirs = _rendered(home, new_chain, trust)
-        if base != theirs or new_chain == home.chain:
-            # Merged as read with universal newlines, as the renders are.
-            ours = ours.replace("\r\n", "\n").replace("\r", "\n")
-            merged = merge_texts(base, ours, theirs)
-            if not merged.clean:
-                hunks = "\n".join(conflict.describe(home.relative) for conflict in merged.conflicts)
-                raise MergeConflictError(
-                    f"{home.relative} conflicts with your edits where the middleware block "
-                    "goes; nothing was written. Move your edits out of that block (or undo "
-                    "them), then run the command again.",
-                    conflicts=hunks,
-                )
-            return merged.text
-        # The template renders the same file whatever the chain: it has no hooks, and the
-        # chain is edited into the file (``update`` merges that edit as the user's own).
-    return edit(ModuleSource(ours, home.relative))
+    renders = _rendered(home, ours, new_chain, trust) if home.answers is not None else None
+    if renders is None:
+        # No template, or one that renders the same file whatever the chain: the chain
+        # is edited into the file (``update`` merges that edit as the user's own).
+        return edit(ModuleSource(ours, home.relative))
+    base, theirs = renders
+    # Merged as read with universal newlines, as the renders are.
+    ours = ours.replace("\r\n", "\n").replace("\r", "\n")
+    merged = merge_texts(base, ours, theirs)
+    if not merged.clean:
+        hunks = "\n".join(conflict.describe(home.relative) for conflict in merged.conflicts)
+        raise MergeConflictError(
+            f"{home.relative} conflicts with your edits where the middleware block "
+            "goes; nothing was written. Move your edits out of that block (or undo "
+            "them), then run the command again.",
+            conflicts=hunks,
+        )
+    return merged.text
 
 
 def _apply_chain(
@@ -391,8 +408,9 @@ def regenerate_asgi(
     """Render ``asgi.py`` again from the recorded answers, or put the recorded chain back.
 
     A template project's missing ``asgi.py`` is written afresh. An existing one is
-    merged three ways with the render of the recorded answers (both base and theirs),
-    which restores nothing the user changed: it reports the file as up to date. A newer
+    merged three ways: theirs the render of the recorded answers, base the same without
+    the chain's lines the file lost (a wrap or an import deleted by hand), which puts
+    those back and keeps every other edit (an option changed by hand too). A newer
     version of the template reaches ``asgi.py`` through ``update``. In a module whose
     chain is edited as a syntax tree, wraps of the recorded chain deleted or changed by
     hand are put back as recorded, the rest of the file kept.
