@@ -458,6 +458,13 @@ def test_the_project_stays_ruff_clean_with_its_own_and_third_party_middleware(
     for command in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+    # And with the header-name adapter the command writes for Starlette's GZip.
+    gzip = "starlette.middleware.gzip.GZipMiddleware"
+    assert invoke(runner, project, "add-asgi-middleware", gzip).exit_code == 0
+    assert (project / "mysite" / "asgi_headers.py").is_file()
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_template_trusted_at_generation_needs_trust_again_to_re_render(
