@@ -488,6 +488,13 @@ def test_the_project_stays_ruff_clean_with_its_own_and_third_party_middleware(
     for command in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+    # And with the header-name adapter the command writes for Starlette's GZip.
+    gzip = "starlette.middleware.gzip.GZipMiddleware"
+    assert invoke(runner, project, "add-asgi-middleware", gzip).exit_code == 0
+    assert (project / "mysite" / "asgi_headers.py").is_file()
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_template_trusted_at_generation_needs_trust_again_to_re_render(
@@ -559,3 +566,38 @@ def test_the_guard_is_built_in_and_added_again_checks_once(
     assert guards_in(project) == 1
     assert invoke(runner, project, "remove-asgi-middleware", GUARD).exit_code == 0
     assert guards_in(project) == 1
+
+
+def test_regenerate_puts_back_a_wrap_deleted_by_hand(runner: CliRunner, project: Path) -> None:
+    for spec in ("mysite.asgi_guard.RequestGuard", PROXY):
+        assert invoke(runner, project, "add-asgi-middleware", spec).exit_code == 0
+    added = asgi(project)
+    path = project / "mysite" / "asgi.py"
+    # As `sed -i '/= RequestGuard(/d'`, with an edit of the user's elsewhere.
+    edited = added.replace("application = RequestGuard(application)\n", "")
+    path.write_text(edited + "# my own line\n")
+    listed = invoke(runner, project, "list-asgi-middleware")
+    assert "no longer has 'application = RequestGuard(application)'" in listed.output
+    assert "or run regenerate-asgi" in listed.output
+    regenerated = invoke(runner, project, "regenerate-asgi")
+    assert regenerated.exit_code == 0, regenerated.output
+    assert "up to date" not in regenerated.output
+    assert asgi(project) == added + "# my own line\n"
+    assert "Warning" not in invoke(runner, project, "list-asgi-middleware").output
+    assert invoke(runner, project, "regenerate-asgi").output == "mysite/asgi.py is up to date.\n"
+    # Both wraps and their imports gone: all of it comes back.
+    bare = added.replace("application = RequestGuard(application)\n", "")
+    for line in added.splitlines(keepends=True):
+        if "ProxyHeadersMiddleware" in line or "RequestGuard" in line:
+            bare = bare.replace(line, "")
+    path.write_text(bare)
+    assert invoke(runner, project, "regenerate-asgi").exit_code == 0
+    assert asgi(project) == added
+    # An option changed by hand is the user's edit: kept, while a deleted wrap comes back.
+    changed = added.replace(
+        "ProxyHeadersMiddleware(application)",
+        'ProxyHeadersMiddleware(application, trusted_hosts="*")',
+    )
+    path.write_text(changed.replace("application = RequestGuard(application)\n", ""))
+    assert invoke(runner, project, "regenerate-asgi").exit_code == 0
+    assert asgi(project) == changed

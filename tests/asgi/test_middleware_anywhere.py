@@ -11,6 +11,7 @@ import ast
 import difflib
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,72 @@ def test_dry_run_is_a_patch_git_apply_reproduces(
     assert (applied / "src/mysite/asgi.py").read_bytes() == original
 
 
+STARLETTE_GZIP = "starlette.middleware.gzip:GZipMiddleware"
+ADAPTER = "mysite.asgi_headers:LowercaseHeaderNames"
+
+
+def test_the_header_name_adapter_comes_and_goes_with_the_middleware_that_needs_it(
+    runner: CliRunner, layouts: dict[str, Path], tmp_path: Path
+) -> None:
+    project = copy_of(layouts, "src", tmp_path)
+    asgi = project / "src" / "mysite" / "asgi.py"
+    adapter = project / "src" / "mysite" / "asgi_headers.py"
+    original = asgi.read_bytes()
+    ok(runner, project, "add-asgi-middleware", PROXY)
+    before = tree_snapshot(project)
+    patch = ok(runner, project, "add-asgi-middleware", STARLETTE_GZIP, "--dry-run").output
+    assert tree_snapshot(project) == before
+    assert "--- /dev/null\n+++ b/src/mysite/asgi_headers.py\n" in patch
+    applied = copy_of({"src": project}, "src", tmp_path / "applied")
+    subprocess.run(["git", "apply"], input=patch.encode(), cwd=applied, check=True)
+    added = ok(runner, project, "add-asgi-middleware", STARLETTE_GZIP).output
+    assert "(src/mysite/asgi_headers.py) lowercases them, innermost." in added
+    for name in ("src/mysite/asgi.py", "src/mysite/asgi_headers.py", RECORD_FILENAME):
+        assert (applied / name).read_bytes() == (project / name).read_bytes(), name
+    # Innermost, under the middleware added before it.
+    assert ok(runner, project, "list-asgi-middleware").output == (
+        f"1. {ADAPTER}\n2. {PROXY}\n3. {STARLETTE_GZIP}\n"
+    )
+    assert asgi.read_text().endswith(
+        "application = LowercaseHeaderNames(application)\n"
+        "application = ProxyHeadersMiddleware(application)\n"
+        "application = GZipMiddleware(application)\n"
+    )
+    # The project imports it, and it lowercases the names of a response's headers.
+    check = (
+        "import asyncio; from mysite.asgi_headers import LowercaseHeaderNames as L\n"
+        "async def app(scope, receive, send):\n"
+        "    await send({'type': 'http.response.start', 'status': 200,"
+        " 'headers': [(b'Content-Length', b'0')]})\n"
+        "sent = []\n"
+        "async def send(message): sent.append(message)\n"
+        "asyncio.run(L(app)({'type': 'http'}, None, send))\n"
+        "print(sent[0]['headers'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", check], cwd=project / "src", capture_output=True, text=True
+    )
+    assert out.stdout == "[(b'content-length', b'0')]\n", out.stderr
+    # Deleted by hand: regenerate-asgi writes it again.
+    written = adapter.read_bytes()
+    adapter.unlink()
+    ok(runner, project, "regenerate-asgi")
+    assert adapter.read_bytes() == written
+    # It goes with the last middleware that needs it, and asgi.py comes back byte for byte.
+    ok(runner, project, "remove-asgi-middleware", STARLETTE_GZIP)
+    assert not adapter.exists()
+    assert ok(runner, project, "list-asgi-middleware").output == f"1. {PROXY}\n"
+    ok(runner, project, "remove-asgi-middleware", PROXY)
+    assert asgi.read_bytes() == original
+    # A module of that name of the user's own: refused, nothing written.
+    adapter.write_text("MINE = 1\n")
+    mine = tree_snapshot(project)
+    refused = run(runner, project, "add-asgi-middleware", STARLETTE_GZIP)
+    assert refused.exit_code == 1 and refused.output.count("\n") == 1, refused.output
+    assert "src/mysite/asgi_headers.py exists and is not thibaud-admin's" in refused.output
+    assert tree_snapshot(project) == mine
+
+
 def test_the_contract_check_and_the_dependency_hold_on_these_projects(
     runner: CliRunner, layouts: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -312,6 +379,29 @@ def test_list_tells_a_wrap_changed_by_hand_and_regenerate_puts_it_back(
     assert missing.exit_code == 1 and "restore it from version control" in missing.output
 
 
+@pytest.mark.parametrize("layout", ["stock", "router"])
+def test_regenerate_reuses_the_import_a_deleted_wrap_left_behind(
+    runner: CliRunner, layouts: dict[str, Path], tmp_path: Path, layout: str
+) -> None:
+    project = copy_of(layouts, layout, tmp_path)
+    _, _, package = foreign_projects.ENTRY[layout]
+    asgi = asgi_path(project, layout)
+    original = asgi.read_bytes()
+    ok(runner, project, "add-asgi-middleware", PROXY)
+    ok(runner, project, "add-asgi-middleware", f"{package}.chain:AddHeader", "-o", 'value="x"')
+    added = asgi.read_text()
+    # Both wraps deleted by hand: their imports stay behind, unused.
+    deleted = added.replace("application = ProxyHeadersMiddleware(application)\n", "")
+    asgi.write_text(deleted.replace('application = AddHeader(application, value="x")\n', ""))
+    assert "Warning" in ok(runner, project, "list-asgi-middleware").output
+    ok(runner, project, "regenerate-asgi")
+    assert asgi.read_text() == added
+    assert "Warning" not in ok(runner, project, "list-asgi-middleware").output
+    ok(runner, project, "remove-asgi-middleware", f"{package}.chain:AddHeader")
+    ok(runner, project, "remove-asgi-middleware", PROXY)
+    assert asgi.read_bytes() == original
+
+
 def test_add_middleware_edits_the_stock_setting_in_the_documented_order(
     runner: CliRunner, layouts: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -425,6 +515,12 @@ def test_a_template_without_hooks_takes_middleware_and_update_keeps_the_chain(
     assert "application = ProxyHeadersMiddleware(application, trusted_hosts=" in text
     assert "Warning" not in ok(runner, project, "list-asgi-middleware").output
     assert "up to date" in ok(runner, project, "regenerate-asgi").output
+    # A wrap deleted by hand comes back, edited in as add-asgi-middleware put it.
+    updated = asgi.read_text()
+    asgi.write_text("".join(line for line in updated.splitlines(True) if "= Proxy" not in line))
+    assert "or run regenerate-asgi" in ok(runner, project, "list-asgi-middleware").output
+    ok(runner, project, "regenerate-asgi")
+    assert asgi.read_text() == updated
     ok(runner, project, "remove-asgi-middleware", PROXY)
     assert "ProxyHeaders" not in asgi.read_text() and asgi.read_text().startswith('"""The ASGI')
     # A deleted asgi.py renders again, with the chain edited in.

@@ -5,6 +5,7 @@ response shows the chain (a header each middleware appends, in order) and GZip."
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,3 +121,37 @@ def test_a_template_without_hooks_serves_its_chain_after_an_update(
         response = httpx.get(server.base_url + "/")
         assert response.text == "home"
         assert response.headers.get_list("x-chain") == ["kept"]
+
+
+STARLETTE_GZIP = "starlette.middleware.gzip.GZipMiddleware"
+
+
+def gzipped_page(url: str) -> tuple[httpx.Response, bytes]:
+    """A page over 500 bytes asked for with gzip, and its body as sent (still compressed)."""
+    with httpx.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as response:
+        return response, b"".join(response.iter_raw())
+
+
+def test_starlettes_gzip_compresses_the_stock_projects_pages(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    project = foreign_projects.stock(tmp_path)
+    asgi = project / "plain" / "asgi.py"
+    original = asgi.read_bytes()
+    change(runner, project, "add-asgi-middleware", STARLETTE_GZIP)
+    # Thibaud's handler sends `Content-Length`; the adapter lowercases it under GZip.
+    adapter = project / "plain" / "asgi_headers.py"
+    assert "application = LowercaseHeaderNames(application)\n" in asgi.read_text()
+    with served(project, "stock") as url:
+        response, body = gzipped_page(url + "/big/")
+        assert response.status_code == 200
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.headers.get_list("content-length") == [str(len(body))]
+        assert gzip.decompress(body) == b"thibaud " * 500
+    listed = runner.invoke(main, ["list-asgi-middleware", "--project-dir", str(project)])
+    assert listed.output == (
+        f"1. plain.asgi_headers:LowercaseHeaderNames\n2. {STARLETTE_GZIP.replace('.G', ':G')}\n"
+    )
+    change(runner, project, "remove-asgi-middleware", STARLETTE_GZIP)
+    assert asgi.read_bytes() == original
+    assert not adapter.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -149,3 +150,42 @@ def test_chain_changes_are_served_in_order(runner: CliRunner, served_project: Pa
     assert server.exit_code in (0, -15)
     assert "Finished server process" in server.log()
     assert "Traceback" not in server.log()
+
+
+def test_starlettes_gzip_compresses_the_projects_pages(
+    runner: CliRunner, served_project: Path
+) -> None:
+    project = served_project
+    (project / "mysite" / "big.py").write_text(
+        "from thibaud.http import HttpResponse\n\n\n"
+        "def page(request):\n    return HttpResponse('thibaud ' * 500)\n"
+    )
+    urls = project / "mysite" / "urls.py"
+    urls.write_text(
+        urls.read_text()
+        + "\nfrom . import big  # noqa: E402\n\nurlpatterns += [path('big/', big.page)]\n"
+    )
+    asgi = project / "mysite" / "asgi.py"
+    original = asgi.read_bytes()
+    change(runner, project, "add-asgi-middleware", "mysite.asgi_guard.RequestGuard")
+    guarded = asgi.read_bytes()
+    change(runner, project, "add-asgi-middleware", "starlette.middleware.gzip:GZipMiddleware")
+    text = asgi.read_text()
+    # The header-name adapter innermost, right around Thibaud's handler.
+    assert text.index("= LowercaseHeaderNames(") < text.index("= RequestGuard(")
+    assert text.index("= RequestGuard(") < text.index("= GZipMiddleware(")
+    with serve(project) as server:
+        with httpx.stream(
+            "GET", server.base_url + "/big/", headers={"Accept-Encoding": "gzip"}
+        ) as response:
+            body = b"".join(response.iter_raw())
+        assert response.status_code == 200
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.headers.get_list("content-length") == [str(len(body))]
+        assert gzip.decompress(body) == b"thibaud " * 500
+    assert "Traceback" not in server.log() and "LocalProtocolError" not in server.log()
+    change(runner, project, "remove-asgi-middleware", "starlette.middleware.gzip.GZipMiddleware")
+    assert asgi.read_bytes() == guarded
+    assert not (project / "mysite" / "asgi_headers.py").exists()
+    change(runner, project, "remove-asgi-middleware", "mysite.asgi_guard.RequestGuard")
+    assert asgi.read_bytes() == original

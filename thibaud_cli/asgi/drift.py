@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from thibaud_cli.asgi.codegen import chain_code
+from thibaud_cli.asgi.spec import MiddlewareEntry
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,14 @@ def wraps(source: str) -> tuple[Wrap, ...] | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    calls = [
+    return tuple(
+        Wrap(ast.unparse(node.value), ast.dump(node.value)) for node in _wrap_assigns(tree)
+    )
+
+
+def _wrap_assigns(tree: ast.Module) -> list[ast.Assign]:
+    """The statements of *tree* that wrap ``application``, in the order of the source."""
+    found = [
         node
         for node in ast.walk(tree)
         if isinstance(node, ast.Assign)
@@ -42,8 +53,7 @@ def wraps(source: str) -> tuple[Wrap, ...] | None:
         and node.value.args
         and _name(node.value.args[0]) == "application"
     ]
-    calls.sort(key=lambda node: (node.lineno, node.col_offset))  # ast.walk is breadth-first
-    return tuple(Wrap(ast.unparse(node.value), ast.dump(node.value)) for node in calls)
+    return sorted(found, key=lambda node: (node.lineno, node.col_offset))  # walk: breadth-first
 
 
 def _name(node: ast.expr) -> str | None:
@@ -78,3 +88,58 @@ def _in_order(found: tuple[Wrap, ...], shapes: Counter[str]) -> list[str]:
 def _quoted(found: tuple[Wrap, ...], shape: str) -> str:
     source = next(w.source for w in found if w.shape == shape)
     return f"'application = {source}'"
+
+
+def still_wrapped(on_disk: str, chain: Sequence[MiddlewareEntry]) -> tuple[MiddlewareEntry, ...]:
+    """The entries of *chain* whose wrap *on_disk* still has (see ``_found``), in order."""
+    found = _found(on_disk, chain_code(chain).wraps)
+    return tuple(entry for entry, wrap in zip(chain, found, strict=True) if wrap is not None)
+
+
+def _found(on_disk: str, lines: Sequence[str]) -> list[str | None]:
+    """For each wrap line of the chain's code, *on_disk*'s statement that stands for it
+    (None: deleted); every line as it is when *on_disk* does not parse.
+
+    A wrap counts by the name it calls, matched in order: one whose options were
+    changed by hand is still there (an edit of the user's, kept); one deleted is not
+    (``regenerate-asgi`` puts it back).
+    """
+    try:
+        tree = ast.parse(on_disk)
+    except (SyntaxError, ValueError):
+        return list(lines)
+    on_disk_wraps: dict[str | None, list[str]] = {}
+    for node in _wrap_assigns(tree):
+        assert isinstance(node.value, ast.Call)
+        text = ast.get_source_segment(on_disk, node) or ast.unparse(node)
+        on_disk_wraps.setdefault(_name(node.value.func), []).append(text)
+    found: list[str | None] = []
+    for line in lines:
+        same = on_disk_wraps.get(line.removeprefix("application = ").partition("(")[0])
+        found.append(same.pop(0) if same else None)
+    return found
+
+
+def restoring_sides(
+    rendered: str, on_disk: str, code: Mapping[str, Sequence[str]]
+) -> tuple[str, str]:
+    """The base and theirs of the merge that gives *on_disk* back the chain's lines it
+    lost, keeping every other edit.
+
+    *rendered* is the template's ``asgi.py`` for the recorded chain, whose lines are
+    *code* (its ``asgi_middleware_imports`` and ``asgi_middleware_wraps``). Theirs is
+    *rendered* with each wrap *on_disk* changed by hand as it is there; the base is
+    theirs without what *on_disk* deleted: the wrap of a middleware it no longer calls,
+    an import line it no longer has.
+    """
+    theirs = "\n" + rendered
+    found = _found(on_disk, code["asgi_middleware_wraps"])
+    for line, wrap in zip(code["asgi_middleware_wraps"], found, strict=True):
+        if wrap is not None:
+            theirs = theirs.replace(f"\n{line}\n", f"\n{wrap}\n", 1)
+    base = theirs
+    deleted = [line for line in code["asgi_middleware_imports"] if line and line not in on_disk]
+    deleted += [line for line, w in zip(code["asgi_middleware_wraps"], found, strict=True) if not w]
+    for line in deleted:
+        base = base.replace(f"\n{line}\n", "\n", 1)
+    return base[1:], theirs[1:]

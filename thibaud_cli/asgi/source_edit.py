@@ -225,11 +225,14 @@ class ModuleSource:
         first_party: set[str],
         *,
         allow_duplicate: bool = False,
+        restoring: bool = False,
     ) -> str:
         """The module with *entry* wrapped outermost around *chain* (already in it).
 
         A middleware the module already wraps ``application`` in by hand is refused
         unless *allow_duplicate*: two identical wraps could not be told apart later.
+        When *restoring* a recorded wrap deleted by hand, an import of its objects that
+        nothing uses any more is the one the wrap left behind: it is used again.
         """
         anchor = self.anchor()
         imported = self._imported()
@@ -243,6 +246,8 @@ class ModuleSource:
             for name, target in _names_of(wrap, recorded).items()
         }
         reuse = {target: name for name, target in ours.items() if name in imported}
+        if restoring:
+            reuse = {**self._left_behind(imported), **reuse}
         taken = _names_used(self.module) | set(dir(builtins))
         new_imports: dict[ObjectPath, str] = {}
 
@@ -270,6 +275,12 @@ class ModuleSource:
         for index, _, statement in sorted(placed, key=lambda item: item[:2], reverse=True):
             body.insert(index, statement)
         return self._checked(self.module.with_changes(body=body).code)
+
+    def _left_behind(self, imported: dict[str, tuple[ObjectPath, int]]) -> dict[ObjectPath, str]:
+        """Each object a ``from`` import binds to a name nothing else in the module
+        uses (the last such import of it: ours go after the user's)."""
+        used = _names_used(self.module, skip_imports=True)
+        return {target: name for name, (target, _) in imported.items() if name not in used}
 
     def _refuse_hand_wrap(
         self,

@@ -10,21 +10,27 @@ Two ways to change the module, chosen per project (``project.chain_record``):
   router or a function bound to ``application``): the module is edited as a syntax
   tree (``asgi.source_edit``), one statement in or out.
 
-``asgi.py``, the record of the chain (the answers file, or ``.thibaud-middleware.yml``)
-and ``pyproject.toml`` change together, in one transaction under the project's lock
-(``fs.transaction``): a change killed half-way is rolled back by the next command that
-writes the project. ``--dry-run`` writes nothing: it reports such a change and how to
-roll it back (as ``list-asgi-middleware`` does, in ``asgi_listing``).
+A chain that holds a middleware editing response headers by name gets the header-name
+adapter innermost, its module written beside ``asgi.py`` (``asgi.header_names``).
+
+``asgi.py``, the record of the chain (the answers file, or ``.thibaud-middleware.yml``),
+the adapter's module and ``pyproject.toml`` change together, in one transaction under
+the project's lock (``fs.transaction``): a change killed half-way is rolled back by the
+next command that writes the project. ``--dry-run`` writes nothing: it reports such a
+change and how to roll it back (as ``list-asgi-middleware`` does, in ``asgi_listing``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from thibaud_cli.asgi.drift import restoring_sides
+from thibaud_cli.asgi.header_names import REWRITE_HEADERS, Adapter
+from thibaud_cli.asgi.header_names import SOURCE as HEADER_ADAPTER_SOURCE
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
@@ -49,6 +55,7 @@ from thibaud_cli.project.chain_record import ChainHome, find_home
 from thibaud_cli.project.declared import PYPROJECT
 from thibaud_cli.project.dependencies import DependencyChange, declare
 from thibaud_cli.project.framework import sources_target_django
+from thibaud_cli.template.data import regeneration_data
 from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
 from thibaud_cli.template.secrets import mask_diff
 
@@ -80,16 +87,21 @@ class EntryPointChange:
     record: tuple[str, str | None, str | None] | None = None
     #: Something the user should know about the change (said on standard error).
     notice: str | None = None
+    #: The header-name adapter's module (``asgi.header_names``), when it is written or
+    #: removed: its path, its text before and after (None: absent).
+    adapter: tuple[str, str | None, str | None] | None = None
 
     @property
     def diff(self) -> str:
         """The change as a patch ``git apply`` takes: ``asgi.py``, the record of the
-        chain, then ``pyproject.toml`` if it changed. A development key in it is masked
-        (a hunk holding one no longer applies: the key is not for printing)."""
+        chain, the header-name adapter's module, then ``pyproject.toml`` if it changed. A
+        development key in it is masked (a hunk holding one no longer applies: the key
+        is not for printing)."""
         patch = unified_diff(self.before, self.after, self.relative_path)
-        if self.record is not None:
-            name, before, after = self.record
-            patch += unified_diff(before, after, name)
+        for change in (self.record, self.adapter):
+            if change is not None:
+                name, before, after = change
+                patch += unified_diff(before, after, name)
         if self.pyproject is not None:
             patch += unified_diff(*self.pyproject, PYPROJECT)
         return mask_diff(patch)
@@ -119,14 +131,29 @@ def _read_entry_point(home: ChainHome) -> tuple[Path, str]:
 
 
 def _rendered(
-    home: ChainHome, new_chain: Sequence[MiddlewareEntry], trust: bool
-) -> tuple[str, str]:
-    """``asgi.py`` as the template renders it for the recorded chain and for *new_chain*."""
+    home: ChainHome, ours: str, new_chain: Sequence[MiddlewareEntry], trust: bool
+) -> tuple[str, str] | None:
+    """``asgi.py`` as the template renders it for the chain *ours* applies (base) and
+    for *new_chain* (theirs); None when the template renders the same file whatever
+    the chain (it has no hooks: the chain is edited into the file).
+
+    On ``regenerate-asgi`` both sides keep the wraps whose options the file changed by
+    hand, and the base lacks the chain's lines it lost (a wrap or an import deleted),
+    so that the merge puts those back (``asgi.drift.restoring_sides``).
+    """
     assert home.answers is not None
     with asgi_renderer(home.answers, trust=trust) as renderer:
         base = renderer.render(home.chain)
-        theirs = base if tuple(new_chain) == home.chain else renderer.render(new_chain)
-    return base, theirs
+        if tuple(new_chain) != home.chain:
+            theirs = renderer.render(new_chain)
+            return None if theirs == base else (base, theirs)
+        if not home.chain:
+            return base, base
+        if renderer.render(()) == base:
+            return None
+        # regenerate-asgi: what was deleted of the chain's lines comes back.
+        code = regeneration_data(home.answers, home.chain)
+        return restoring_sides(base, ours, code)
 
 
 def _new_text(
@@ -139,24 +166,24 @@ def _new_text(
 ) -> str | None:
     """``asgi.py`` for *new_chain*: merged from the template's renders when the template
     places the chain, else edited as a syntax tree (None: nothing to change there)."""
-    if home.answers is not None:
-        base, theirs = _rendered(home, new_chain, trust)
-        if base != theirs or new_chain == home.chain:
-            # Merged as read with universal newlines, as the renders are.
-            ours = ours.replace("\r\n", "\n").replace("\r", "\n")
-            merged = merge_texts(base, ours, theirs)
-            if not merged.clean:
-                hunks = "\n".join(conflict.describe(home.relative) for conflict in merged.conflicts)
-                raise MergeConflictError(
-                    f"{home.relative} conflicts with your edits where the middleware block "
-                    "goes; nothing was written. Move your edits out of that block (or undo "
-                    "them), then run the command again.",
-                    conflicts=hunks,
-                )
-            return merged.text
-        # The template renders the same file whatever the chain: it has no hooks, and the
-        # chain is edited into the file (``update`` merges that edit as the user's own).
-    return edit(_module_source(ours, home.relative))
+    renders = _rendered(home, ours, new_chain, trust) if home.answers is not None else None
+    if renders is None:
+        # No template, or one that renders the same file whatever the chain: the chain
+        # is edited into the file (``update`` merges that edit as the user's own).
+        return edit(_module_source(ours, home.relative))
+    base, theirs = renders
+    # Merged as read with universal newlines, as the renders are.
+    ours = ours.replace("\r\n", "\n").replace("\r", "\n")
+    merged = merge_texts(base, ours, theirs)
+    if not merged.clean:
+        hunks = "\n".join(conflict.describe(home.relative) for conflict in merged.conflicts)
+        raise MergeConflictError(
+            f"{home.relative} conflicts with your edits where the middleware block "
+            "goes; nothing was written. Move your edits out of that block (or undo "
+            "them), then run the command again.",
+            conflicts=hunks,
+        )
+    return merged.text
 
 
 def _module_source(code: str, relative: str) -> ModuleSource:
@@ -182,18 +209,21 @@ def _apply_chain(
     pyproject: tuple[str, str] | None = None,
     notice_if_absent: str | None = None,
 ) -> EntryPointChange:
-    """Change ``asgi.py`` from the recorded chain to *new_chain*; write it, the record
-    and (if given) *pyproject*'s new text unless *change* is None."""
+    """Change ``asgi.py`` from the recorded chain to *new_chain*; write it, the record,
+    the header-name adapter's module if it comes or goes, and (if given) *pyproject*'s
+    new text unless *change* is None."""
     path, ours = _read_entry_point(home)
     after = _new_text(home, ours, new_chain, edit, trust=trust)
     notice = None
     if after is None:
         after, notice = ours, notice_if_absent
     record = _record_change(home, new_chain)
+    adapter = _adapter_change(home, new_chain)
     if change is not None:
         if after != ours:
             change.write(home.relative, after.encode("utf-8"))
         _write_record(change, record)
+        _write_record(change, adapter)
         if pyproject is not None:
             change.write(PYPROJECT, pyproject[1].encode("utf-8"))
         change.commit()
@@ -209,6 +239,7 @@ def _apply_chain(
         pyproject=pyproject,
         record=record,
         notice=notice,
+        adapter=adapter,
     )
 
 
@@ -230,6 +261,62 @@ def _write_record(change: Transaction, record: tuple[str, str | None, str | None
         change.remove(name)
     else:
         change.write(name, after.encode("utf-8"))
+
+
+def _adapter_change(
+    home: ChainHome, new_chain: tuple[MiddlewareEntry, ...]
+) -> tuple[str, str | None, str | None] | None:
+    """The header-name adapter's module written when *new_chain* holds the adapter and
+    the project lacks it, removed when the adapter leaves the chain (unless the user
+    changed it: theirs then); None when it stays as it is. A module of that name the
+    user wrote is refused before the adapter is added."""
+    adapter = Adapter.beside(home.asgi_module, home.relative)
+    path = home.project_dir / adapter.relative
+    # As bytes: a module of the user's own need not even be UTF-8.
+    before = path.read_bytes() if path.is_file() or path.is_symlink() else None
+    ours = before == HEADER_ADAPTER_SOURCE.encode("utf-8")
+    wanted = adapter.position(new_chain) is not None
+    if wanted and before is None:
+        return adapter.relative, None, HEADER_ADAPTER_SOURCE
+    if wanted and adapter.position(home.chain) is None and not ours:
+        raise MiddlewareChainError(
+            f"{adapter.relative} exists and is not thibaud-admin's header-name adapter, "
+            f"which {', '.join(map(str, _rewriters(new_chain)))} needs there: rename your "
+            "module, then run the command again. Nothing was written."
+        )
+    if not wanted and adapter.position(home.chain) is not None and ours:
+        return adapter.relative, HEADER_ADAPTER_SOURCE, None
+    return None
+
+
+def _rewriters(chain: Sequence[MiddlewareEntry]) -> list[ObjectPath]:
+    return [entry.target for entry in chain if entry.target in REWRITE_HEADERS]
+
+
+def rewrap(
+    source: ModuleSource,
+    old_chain: Sequence[MiddlewareEntry],
+    new_chain: Sequence[MiddlewareEntry],
+    first_party: set[str],
+    *,
+    restoring: bool = False,
+    allow_duplicate: bool = False,
+) -> str:
+    """*source* with every wrap of *old_chain* still there taken out (the imports only
+    they used too), then *new_chain* wrapped in, innermost first."""
+    text, remaining = source.code, list(old_chain)
+    for position in range(len(old_chain) - 1, -1, -1):
+        text = _module_source(text, source.relative).remove(remaining, position) or text
+        remaining.pop(position)
+    for position, entry in enumerate(new_chain):
+        text = _module_source(text, source.relative).add(
+            new_chain[:position],
+            entry,
+            first_party,
+            restoring=restoring,
+            allow_duplicate=allow_duplicate,
+        )
+    return text
 
 
 @contextmanager
@@ -349,16 +436,44 @@ def add_asgi_middleware(
             project_dir,
             [(found.name, found.version) for found in distributions if declare_dependency],
         )
-        first_party = home.first_party()
-        return _apply_chain(
+        new_chain, edit, notice = _added(home, entry, allow_duplicate=allow_duplicate)
+        result = _apply_chain(
             home,
-            (*chain, entry),
-            lambda source: source.add(chain, entry, first_party, allow_duplicate=allow_duplicate),
+            new_chain,
+            edit,
             change=change,
             trust=trust,
             dependencies=dependencies,
             pyproject=pyproject,
         )
+        return replace(result, notice=notice) if notice else result
+
+
+def _added(
+    home: ChainHome, entry: MiddlewareEntry, *, allow_duplicate: bool
+) -> tuple[tuple[MiddlewareEntry, ...], SourceEdit, str | None]:
+    """The chain with *entry* added outermost, the edit that adds it on the syntax-tree
+    path, and a notice: with the header-name adapter put innermost when the chain
+    lacks it and needs it (*entry*, or a middleware added before the adapter was)."""
+    chain, first_party = home.chain, home.first_party()
+    adapter = Adapter.beside(home.asgi_module, home.relative)
+    if not adapter.needed((*chain, entry)) or adapter.position(chain) is not None:
+        return (
+            (*chain, entry),
+            lambda source: source.add(chain, entry, first_party, allow_duplicate=allow_duplicate),
+            None,
+        )
+    # Innermost, under every wrap of the chain: they are all wrapped again.
+    new_chain = (adapter.entry, *chain, entry)
+    return (
+        new_chain,
+        lambda source: rewrap(
+            source, chain, new_chain, first_party, allow_duplicate=allow_duplicate
+        ),
+        f"{_rewriters(new_chain)[0]} edits response headers by their lowercased name, which "
+        f"Thibaud's handler does not send: {adapter.entry.target} ({adapter.relative}) "
+        "lowercases them, innermost.",
+    )
 
 
 def remove_asgi_middleware(
@@ -383,11 +498,18 @@ def remove_asgi_middleware(
         if not positions:
             _refuse_absent(home, target)
         position = positions[-1]
-        new_chain = chain[:position] + chain[position + 1 :]
+        removed = [position]
+        adapter = Adapter.beside(home.asgi_module, home.relative)
+        inner = adapter.position(chain)
+        rest = chain[:position] + chain[position + 1 :]
+        if inner is not None and inner != position and not adapter.needed(rest):
+            # The last middleware that needed the header-name adapter: it goes too.
+            removed.append(inner)
+        new_chain = tuple(entry for i, entry in enumerate(chain) if i not in removed)
         return _apply_chain(
             home,
             new_chain,
-            lambda source: source.remove(chain, position),
+            lambda source: _without(source, chain, removed),
             change=change,
             trust=trust,
             notice_if_absent=(
@@ -395,6 +517,20 @@ def remove_asgi_middleware(
                 "hand?): it is taken out of the recorded chain only."
             ),
         )
+
+
+def _without(
+    source: ModuleSource, chain: tuple[MiddlewareEntry, ...], positions: Sequence[int]
+) -> str | None:
+    """*source* without the wraps of the entries of *chain* at *positions*; None when it
+    has none of them any more."""
+    text, remaining, changed = source.code, list(chain), False
+    for position in sorted(positions, reverse=True):
+        removed = _module_source(text, source.relative).remove(remaining, position)
+        remaining.pop(position)
+        if removed is not None:
+            text, changed = removed, True
+    return text if changed else None
 
 
 def _refuse_absent(home: ChainHome, target: ObjectPath) -> None:
@@ -431,8 +567,9 @@ def regenerate_asgi(
     """Render ``asgi.py`` again from the recorded answers, or put the recorded chain back.
 
     A template project's missing ``asgi.py`` is written afresh. An existing one is
-    merged three ways with the render of the recorded answers (both base and theirs),
-    which restores nothing the user changed: it reports the file as up to date. A newer
+    merged three ways: theirs the render of the recorded answers, base the same without
+    the chain's lines the file lost (a wrap or an import deleted by hand), which puts
+    those back and keeps every other edit (an option changed by hand too). A newer
     version of the template reaches ``asgi.py`` through ``update``. In a module whose
     chain is edited as a syntax tree, wraps of the recorded chain deleted or changed by
     hand are put back as recorded, the rest of the file kept.
@@ -485,10 +622,4 @@ def reapply(
     of it that is still there taken out, and the whole chain wrapped again."""
     if source.drift(chain) is None:
         return None
-    text, remaining = source.code, list(chain)
-    for position in range(len(chain) - 1, -1, -1):
-        text = _module_source(text, source.relative).remove(remaining, position) or text
-        remaining.pop(position)
-    for position, entry in enumerate(chain):
-        text = _module_source(text, source.relative).add(chain[:position], entry, first_party)
-    return text
+    return rewrap(source, chain, chain, first_party, restoring=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from thibaud_cli.asgi.drift import drift
+from thibaud_cli.asgi.drift import drift, still_wrapped
 from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import InterruptedChangeError, ThibaudCliError
 from thibaud_cli.fs.journal import find_interrupted
@@ -68,16 +68,20 @@ def _drift(home: ChainHome, trust: bool) -> str | None:
         how = "renders it again" if home.answers is not None else "cannot: restore it, then"
         return f"{relative} is missing: 'thibaud-cli regenerate-asgi' {how} with this chain."
     try:
-        found = _compare(home, read_utf8(path, relative), trust)
+        on_disk = read_utf8(path, relative)
+        found = _compare(home, on_disk, trust)
     except ThibaudCliError as error:  # the template moved, went offline, needs --trust...
         return f"{relative} was not compared with the chain: {error}"
     if found is None:
         return None
+    # regenerate-asgi puts back what the chain's own lines lack: any wrap where the chain
+    # is edited in; a deleted one where the template renders it (an edited one is kept).
+    restores = still_wrapped(on_disk, home.chain) != home.chain or _edited_as_source(home, trust)
     return (
         f"{relative} no longer applies the chain as recorded: {found}. Your edits stay "
         "(every command keeps them); to bring the two back in step, undo the edit, or make "
         "it with add-asgi-middleware or remove-asgi-middleware"
-        + (", or run regenerate-asgi." if _edited_as_source(home, trust) else ".")
+        + (", or run regenerate-asgi." if restores else ".")
     )
 
 
