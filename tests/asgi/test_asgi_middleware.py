@@ -569,15 +569,16 @@ def test_the_guard_is_built_in_and_added_again_checks_once(
 
 
 def test_regenerate_puts_back_a_wrap_deleted_by_hand(runner: CliRunner, project: Path) -> None:
-    for spec in ("mysite.asgi_guard.RequestGuard", PROXY):
+    # Not the request guard: asgi.py wraps the application in it outside the chain.
+    for spec in (CORRELATION, PROXY):
         assert invoke(runner, project, "add-asgi-middleware", spec).exit_code == 0
     added = asgi(project)
     path = project / "mysite" / "asgi.py"
-    # As `sed -i '/= RequestGuard(/d'`, with an edit of the user's elsewhere.
-    edited = added.replace("application = RequestGuard(application)\n", "")
+    # As `sed -i '/= CorrelationIdMiddleware(/d'`, with an edit of the user's elsewhere.
+    edited = added.replace("application = CorrelationIdMiddleware(application)\n", "")
     path.write_text(edited + "# my own line\n")
     listed = invoke(runner, project, "list-asgi-middleware")
-    assert "no longer has 'application = RequestGuard(application)'" in listed.output
+    assert "no longer has 'application = CorrelationIdMiddleware(application)'" in listed.output
     assert "or run regenerate-asgi" in listed.output
     regenerated = invoke(runner, project, "regenerate-asgi")
     assert regenerated.exit_code == 0, regenerated.output
@@ -586,9 +587,9 @@ def test_regenerate_puts_back_a_wrap_deleted_by_hand(runner: CliRunner, project:
     assert "Warning" not in invoke(runner, project, "list-asgi-middleware").output
     assert invoke(runner, project, "regenerate-asgi").output == "mysite/asgi.py is up to date.\n"
     # Both wraps and their imports gone: all of it comes back.
-    bare = added.replace("application = RequestGuard(application)\n", "")
+    bare = added.replace("application = CorrelationIdMiddleware(application)\n", "")
     for line in added.splitlines(keepends=True):
-        if "ProxyHeadersMiddleware" in line or "RequestGuard" in line:
+        if "ProxyHeadersMiddleware" in line or "CorrelationIdMiddleware" in line:
             bare = bare.replace(line, "")
     path.write_text(bare)
     assert invoke(runner, project, "regenerate-asgi").exit_code == 0
@@ -598,6 +599,6 @@ def test_regenerate_puts_back_a_wrap_deleted_by_hand(runner: CliRunner, project:
         "ProxyHeadersMiddleware(application)",
         'ProxyHeadersMiddleware(application, trusted_hosts="*")',
     )
-    path.write_text(changed.replace("application = RequestGuard(application)\n", ""))
+    path.write_text(changed.replace("application = CorrelationIdMiddleware(application)\n", ""))
     assert invoke(runner, project, "regenerate-asgi").exit_code == 0
     assert asgi(project) == changed
