@@ -2,7 +2,7 @@
 
 A generated project with the README's production settings and guard, and a view a user
 adds that saves an uploaded file, served by the README's Uvicorn line (ASGI, the guard
-added as the README says) and Gunicorn (WSGI) line. A real 5 MiB ``multipart/form-data``
+built into asgi.py) and Gunicorn (WSGI) line. A real 5 MiB ``multipart/form-data``
 upload, declared or chunked, reaches the view and is saved whole; a 5 MiB body of any
 other kind is refused 413, as the framework's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB)
 says; an upload over UPLOAD_MAX_SIZE is refused 413 too. nginx.conf's
@@ -24,17 +24,15 @@ import httpx
 import pytest
 
 from tests.integration.test_hostile_requests import (
-    GUARD_HEADING,
+    GUARD_LINE,
     HOST,
     behind_tls_proxy,
     one_worker,
 )
 from tests.support.deploy import (
     generate_project,
-    readme_blocks,
     readme_command,
     readme_production_env,
-    run_readme_line,
     serve_readme_command,
 )
 from tests.support.servers import project_env
@@ -89,9 +87,8 @@ def upload_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (package / "uploads.py").write_text(UPLOADS_MODULE, "utf-8")
     with open(package / "urls.py", "a", encoding="utf-8") as urls:
         urls.write(UPLOADS_URLS)
-    (line,) = readme_blocks(directory)[GUARD_HEADING][0]
-    added = run_readme_line(line, directory)
-    assert added.returncode == 0, added.stdout + added.stderr
+    # Under ASGI the guard is built into asgi.py (WSGI's RequestGuardWSGI into wsgi.py).
+    assert GUARD_LINE in (package / "asgi.py").read_text("utf-8")
     return directory
 
 

@@ -14,6 +14,9 @@ from thibaud_cli.fs.lock import CONTROL_DIRNAME
 from thibaud_cli.fs.scratch import TEMP_PREFIX
 from thibaud_cli.project.answers import load_answers
 
+#: The comment that opens the middleware block of the bundled template's asgi.py.
+CHAIN_MARKER = "# ASGI middleware, managed by"
+
 REPO = Path(__file__).resolve().parents[2]
 #: A line of the user's, which no fault may lose.
 USER_EDIT = "# a line the user wrote\n"
@@ -109,13 +112,17 @@ def leftovers(*directories: Path) -> list[str]:
 
 
 def chain_is_consistent(project: Path) -> list[str]:
-    """The wraps in asgi.py are exactly the recorded chain; returns their names."""
+    """The wraps in asgi.py's middleware block are exactly the recorded chain; returns
+    their names. (The request guard's wrap above the block is the template's own.)"""
     answers = load_answers(project)
-    tree = ast.parse((project / "mysite" / "asgi.py").read_text())
+    source = (project / "mysite" / "asgi.py").read_text()
+    lines = source.splitlines()
+    (block,) = [number for number, line in enumerate(lines, 1) if line.startswith(CHAIN_MARKER)]
     wrapped = [
         node.value.func.id
-        for node in tree.body
-        if isinstance(node, ast.Assign)
+        for node in ast.parse(source).body
+        if node.lineno > block
+        and isinstance(node, ast.Assign)
         and isinstance(node.value, ast.Call)
         and isinstance(node.value.func, ast.Name)
         and node.value.func.id != "get_asgi_application"
