@@ -459,14 +459,27 @@ def _booted_notes(run: ValidationRun, results: tuple[VariantResult, ...]) -> lis
             "there is nothing to serve over ASGI."
         )
     if any(_MISSING in message for message in messages):
-        notes.append(
-            "Some of the template's imports are not installed for "
-            f"{run.python or sys.executable}: the failures naming them may be the "
-            "environment's, not the template's. Pass --install (each variant's declared "
-            "dependencies installed for it) or --python PATH (the project's own "
-            "interpreter) to validate with its packages."
-        )
+        notes.append(_missing_imports_note(run))
     return notes
+
+
+def _missing_imports_note(run: ValidationRun) -> str:
+    """What a variant's import missing from its interpreter says, and what to do."""
+    if run.install:
+        # Its environment holds what it declares: the template forgot to declare it.
+        return (
+            "Some of the template's imports are not installed in their variant's "
+            "environment, which --install built from what the variant declares (its "
+            "pyproject.toml or requirements.txt, where its manage.py is), the framework "
+            "and the server: declare them there."
+        )
+    return (
+        "Some of the template's imports are not installed for "
+        f"{run.python or sys.executable}: the failures naming them may be the "
+        "environment's, not the template's. Pass --install (each variant's declared "
+        "dependencies installed for it) or --python PATH (the project's own "
+        "interpreter) to validate with its packages."
+    )
 
 
 def _masked_report(
@@ -563,7 +576,10 @@ def _boot(
     installed: tuple[CheckResult, ...] = ()
     if run.install and rendered.project_dir is not None and rendered.entry_points is not None:
         install, environment = install_variant(
-            rendered.project_dir, run.install_options, server=run.server
+            rendered.project_dir,
+            run.install_options,
+            root=rendered.entry_points.root,
+            server=run.server,
         )
         installed = (install,)
         if environment is None:
