@@ -124,6 +124,27 @@ def test_variants_with_other_packages_pass_with_install_and_fail_without(
     assert {path: path.stat().st_mtime_ns for path in built} == marks
 
 
+def test_without_install_a_declared_driver_missing_points_to_install(tmp_path: Path) -> None:
+    """Settings that stop when a driver they select is missing (as the bundled
+    template's do) fail the variants that declare it: the note points to --install, and
+    the summary counts the variants that failed, not all of them."""
+    assert importlib.util.find_spec("humanize") is None, "humanize must not be installed here"
+    stop = (
+        "{% if use_celery %}import importlib.util\nimport sys\n\n"
+        'if importlib.util.find_spec("humanize") is None:\n'
+        '    sys.exit("The size filter needs humanize, which is not installed: '
+        'pip install humanize")\n{% endif %}'
+    )
+    template = django_like_template(tmp_path / "t", settings_extra=stop)
+    (template / "pyproject.toml.jinja").write_text(_PYPROJECT, "utf-8")
+    result = run_cli("validate-template", str(template), cwd=tmp_path, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "needs humanize, which is not installed" in result.stdout
+    note = next(line for line in result.stdout.splitlines() if "Pass --install" in line)
+    assert "such as its database and cache drivers" in note
+    assert "Failed: 2 of 4 variant(s), " in result.stdout
+
+
 def test_a_requirements_file_beside_a_nested_manage_py_is_installed(
     tmp_path: Path, wheels: Path
 ) -> None:
