@@ -34,7 +34,6 @@ from thibaud_cli.project.contract import (
     EntryPoints,
     dependency_dir,
     discover_entry_points,
-    find_root,
     install_arguments,
 )
 from thibaud_cli.project.declared import declared_requirements
@@ -75,8 +74,9 @@ class StartedProject:
     directory: Path
     files: tuple[Path, ...]
     dry_run: bool
-    #: Where the project keeps its settings, ASGI and WSGI modules (None: a
-    #: Django-style template, which has no answers file).
+    #: Where the project keeps its settings, ASGI and WSGI modules (recorded in the
+    #: answers file of a copier template's project; found, for the hint, in a
+    #: Django-style one's).
     entry_points: EntryPoints | None = None
     #: Set when a run into the same directory that was killed was rolled back first.
     recovery: str | None = None
@@ -314,11 +314,12 @@ class _Render:
             user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
         )
         _refuse_django(source, root)
-        project_root = find_root(root)
-        requirements = declared_requirements(dependency_dir(root, project_root))
+        # Found as in a copier template's render, for the closing hint.
+        entry_points = discover_entry_points(root)
+        requirements = declared_requirements(dependency_dir(root, entry_points.root))
         refuse_dependency_clash(self.name, requirements)
-        install = install_arguments(root, project_root)
-        yield _Made(self, _files(root), None, None, None, _names(requirements), install)
+        install = install_arguments(root, entry_points.root)
+        yield _Made(self, _files(root), entry_points, None, None, _names(requirements), install)
 
     @contextlib.contextmanager
     def _copier_into(self, root: Path) -> Iterator[_Made]:
