@@ -485,6 +485,18 @@ def test_a_settings_package_is_edited_where_the_list_is_written(
     assert tree_snapshot(project) == before
 
 
+def test_the_setting_commands_need_the_settings_not_an_asgi_module(
+    runner: CliRunner, layouts: dict[str, Path], tmp_path: Path
+) -> None:
+    """A WSGI-only project (its asgi.py gone) still has MIDDLEWARE to edit."""
+    project = copy_of(layouts, "stock", tmp_path)
+    asgi_path(project, "stock").unlink()
+    git_commit_all(project, "WSGI only")
+    ok(runner, project, "add-middleware", GZIP)
+    assert status(project) == " M plain/settings.py\n"
+    assert GZIP in ok(runner, project, "list-middleware").stdout
+
+
 def test_a_template_without_hooks_takes_middleware_and_update_keeps_the_chain(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -124,6 +124,59 @@ def test_variants_with_other_packages_pass_with_install_and_fail_without(
     assert {path: path.stat().st_mtime_ns for path in built} == marks
 
 
+def test_without_install_a_declared_driver_missing_points_to_install(tmp_path: Path) -> None:
+    """Settings that stop when a driver they select is missing (as the bundled
+    template's do) fail the variants that declare it: the note points to --install, and
+    the summary counts the variants that failed, not all of them."""
+    assert importlib.util.find_spec("humanize") is None, "humanize must not be installed here"
+    stop = (
+        "{% if use_celery %}import importlib.util\nimport sys\n\n"
+        'if importlib.util.find_spec("humanize") is None:\n'
+        '    sys.exit("The size filter needs humanize, which is not installed: '
+        'pip install humanize")\n{% endif %}'
+    )
+    template = django_like_template(tmp_path / "t", settings_extra=stop)
+    (template / "pyproject.toml.jinja").write_text(_PYPROJECT, "utf-8")
+    result = run_cli("validate-template", str(template), cwd=tmp_path, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "needs humanize, which is not installed" in result.stdout
+    note = next(line for line in result.stdout.splitlines() if "Pass --install" in line)
+    assert "such as its database and cache drivers" in note
+    assert "Failed: 2 of 4 variant(s), " in result.stdout
+
+
+def test_a_requirements_file_beside_a_nested_manage_py_is_installed(
+    tmp_path: Path, wheels: Path
+) -> None:
+    """A template that renders the project one level down declares its requirements
+    there: --install reads them where manage.py is, and names that file."""
+    template = django_like_template(tmp_path / "t", settings_extra=_SETTINGS, nested=True)
+    (template / "{{ repo_name }}" / "requirements.txt.jinja").write_text(
+        "Thibaud>=6.0a1\n{% if use_celery %}humanize>=4\n{% endif %}", "utf-8"
+    )
+    offline = ("--find-links", str(wheels), "--no-index")
+    installed = _validate(template, tmp_path, tmp_path / "cache", "--install", *offline)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    for variant in _checks(installed.stdout).values():
+        assert variant["install"]["status"] == "passed"
+        assert "from site/requirements.txt" in variant["install"]["message"]
+
+
+def test_with_install_an_import_left_undeclared_is_the_templates_to_declare(
+    tmp_path: Path, wheels: Path
+) -> None:
+    """--install given: the closing note never asks for it, it says where to declare."""
+    template = django_like_template(tmp_path / "t", settings_extra="import humanize\n")
+    (template / "requirements.txt").write_text("Thibaud>=6.0a1\n", "utf-8")
+    offline = ("--find-links", str(wheels), "--no-index")
+    args = ("--install", *offline, "--variant", "defaults")
+    failed = _validate(template, tmp_path, tmp_path / "cache", *args)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    notes = json.loads(failed.stdout)["notes"]
+    assert not any("Pass --install" in note for note in notes), notes
+    assert any("declare them there" in note for note in notes), notes
+
+
 def test_an_install_failure_is_the_variant_failure_with_the_resolver_message(
     tmp_path: Path,
 ) -> None:

@@ -273,7 +273,7 @@ def test_broken_template_fails_naming_the_file_and_the_problem(
     assert "Traceback" not in result.output
     assert f"{file}:" in result.output or f"{file} " in result.output
     assert problem in result.output
-    assert result.output.splitlines()[-1].startswith("Failed: 1 variant(s)")
+    assert result.output.splitlines()[-1].startswith("Failed: 1 of 1 variant(s)")
     failures = junit_failures(junit)
     assert {check for _, check in failures} == failed_checks
     # The first failing check names the file in the JUnit report too.

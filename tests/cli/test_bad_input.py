@@ -262,13 +262,25 @@ MATRIX = [
             "{root}/outside",
         ],
         1,
-        "No ASGI module found",
+        # A settings command: what it misses is the settings module, not an ASGI one.
+        "No settings module found",
+    ),
+    (
+        "remove-middleware-outside",
+        [
+            "remove-middleware",
+            "thibaud.middleware.gzip.GZipMiddleware",
+            "--project-dir",
+            "{root}/outside",
+        ],
+        1,
+        "No settings module found",
     ),
     (
         "list-middleware-outside",
         ["list-middleware", "--project-dir", "{root}/outside"],
         1,
-        "No ASGI module found",
+        "No settings module found",
     ),
     (
         "add-middleware-before-and-after",

@@ -131,6 +131,17 @@ def test_forwarded_commands_keep_their_arguments_and_exit_code(make_project) -> 
     assert "Creates a Thibaud app directory structure" in own_help.stdout
 
 
+def test_named_settings_import_from_the_project_root_as_the_default_does(make_project) -> None:  # type: ignore[no-untyped-def]
+    """At a project's root, ``--settings mysite.settings`` (or the variable exported)
+    finds the project as plain ``check`` does: manage.py's directory is on sys.path."""
+    project = make_project()
+    named = run_cli("check", "--settings", "mysite.settings", cwd=project)
+    assert named.returncode == 0, named.stderr
+    assert "System check identified no issues" in named.stdout
+    exported = run_cli("check", cwd=project, env={"THIBAUD_SETTINGS_MODULE": "mysite.settings"})
+    assert exported.returncode == 0, exported.stderr
+
+
 def test_forwarding_uses_the_environment_settings_over_the_project_default(make_project) -> None:  # type: ignore[no-untyped-def]
     project = make_project()
     (project / "mysite" / "other_settings.py").write_text(

@@ -93,3 +93,24 @@ def test_the_answers_decide_what_the_project_depends_on(tmp_path: Path) -> None:
     dry = run_cli("startproject", "not_installed_dev_tool", "--template", str(template),
                   "--dry-run", cwd=work)  # fmt: skip
     assert dry.returncode == 2 and "is taken" in dry.stderr
+
+
+def test_the_docs_quote_the_refusals_as_they_are_printed(tmp_path: Path) -> None:
+    """docs/commands.md quotes both refusals of a taken name word for word (the
+    existing module's with its own suggestion): a reader can grep for what they see."""
+    import re
+
+    docs = " ".join((Path(__file__).parents[2] / "docs" / "commands.md").read_text().split())
+    quoted = re.search(r"\"('environs' conflicts with .+?)\"", docs)
+    assert quoted is not None
+    refused = run_cli("startproject", "environs", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == f"Error: {quoted.group(1)}"
+    taken = re.search(r"\"('psycopg' is taken: .+?)\"", docs)
+    assert taken is not None
+    # psycopg is installed here (the test extras): the same refusal of a dependency that
+    # is not, the docs' words with its name.
+    template = _template(tmp_path / "t", '"zzdocsdep>=1"')
+    printed = run_cli("startproject", "zzdocsdep", "--template", str(template), cwd=tmp_path)
+    assert printed.returncode == 2
+    assert printed.stderr.strip() == "Error: " + taken.group(1).replace("psycopg", "zzdocsdep")

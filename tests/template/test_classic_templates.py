@@ -59,6 +59,30 @@ def test_a_directory_renders_with_thibauds_context(tmp_path: Path) -> None:
     assert "uvicorn" not in done.stdout  # no asgi.py: no serving hint
 
 
+def test_a_project_with_an_asgi_module_gets_the_serving_hint(tmp_path: Path) -> None:
+    """The framework's own project template, as an archive or a directory, has an
+    asgi.py: the closing hint serves it, as after a copier template."""
+    template = build_file_tree(
+        tmp_path / "tpl",
+        {
+            **CLASSIC,
+            "project_name/asgi.py-tpl": (
+                "import os\n\nfrom thibaud.core.asgi import get_asgi_application\n\n"
+                'os.environ.setdefault("THIBAUD_SETTINGS_MODULE", '
+                '"{{ project_name }}.settings")\n\napplication = get_asgi_application()\n'
+            ),
+        },
+    )
+    done = run_cli(
+        "startproject", "my_shop", "--template", str(template), cwd=tmp_path, timeout=TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        "Serve it: cd my_shop && python3 -m venv .venv && .venv/bin/pip install Thibaud "
+        "uvicorn && .venv/bin/uvicorn my_shop.asgi:application\n"
+    ) in done.stdout
+
+
 def test_a_failing_file_leaves_nothing(tmp_path: Path) -> None:
     template = build_file_tree(
         tmp_path / "tpl", {**CLASSIC, "zz_last.py-tpl": "{% if %}\n", "aa_first.py-tpl": "x\n"}

@@ -204,6 +204,33 @@ def test_forwarded_commands_use_the_recorded_settings_module(
     assert "ROOT_URLCONF = 'config.urls'" in completed.stdout
 
 
+def test_a_requirements_file_beside_a_nested_manage_py_is_what_the_project_declares(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A template that renders the project one level down (a ported copier template:
+    ``{{ repo_name }}/manage.py`` and ``{{ repo_name }}/requirements.txt``) declares its
+    dependencies there: the hint installs them, and a name among them is taken."""
+    template = django_like_template(tmp_path / "template", nested=True)
+    (template / "{{ repo_name }}" / "requirements.txt").write_text(
+        "Thibaud>=6.0a1\nuvicorn>=0.30\nshop-extras-not-installed==1.0\n"
+    )
+    project = tmp_path / "p"
+    args = ["startproject", "shop", str(project), "--template", str(template)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Serve it: cd {project} && python3 -m venv .venv && .venv/bin/pip install -r "
+        "site/requirements.txt && .venv/bin/uvicorn --app-dir site config.asgi:application\n"
+    ) in result.output
+    taken = runner.invoke(
+        main,
+        ["startproject", "shop_extras_not_installed", str(tmp_path / "q"), *args[3:]],
+    )
+    assert taken.exit_code == 2, taken.output
+    assert "the project depends on 'shop-extras-not-installed'" in taken.output
+    assert not (tmp_path / "q").exists()
+
+
 def test_a_project_rendered_into_a_subdirectory_runs_from_where_manage_py_is(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -64,6 +64,26 @@ def test_reserved_data_is_refused(runner: CliRunner, make_project: Callable[...,
     assert "thibaud-admin sets 'secret_key' itself" in result.output
 
 
+def test_the_name_question_is_no_question_for_data(
+    runner: CliRunner, make_project: Callable[..., Path]
+) -> None:
+    """update refuses --data for the question the name answers, as startproject does,
+    so the questions it lists for a typo leave it out too; and it says why, not to give
+    a NAME update does not take."""
+    project = make_project()
+    before = tree_snapshot(project)
+    typo = runner.invoke(main, ["update", "--data", "foo=bar", "--project-dir", str(project)])
+    assert typo.exit_code == 2, typo.output
+    listed = typo.output.split("its questions: ")[1].split(")")[0].split(", ")
+    assert "description" in listed and "project_name" not in listed
+    named = runner.invoke(
+        main, ["update", "--data", "project_name=x", "--project-dir", str(project)]
+    )
+    assert named.exit_code == 2, named.output
+    assert "an update keeps it" in named.output and "NAME" not in named.output
+    assert tree_snapshot(project) == before
+
+
 def test_project_from_a_newer_release_asks_to_upgrade(
     runner: CliRunner, make_project: Callable[..., Path]
 ) -> None:

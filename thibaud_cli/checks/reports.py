@@ -94,8 +94,11 @@ def text_report(report: ValidationReport, *, verbose: bool = False) -> str:
     ]
     lines += [f"Note: {note}" for note in report.shown_notes]
     counts = _summary(report)
+    failed = sum(1 for variant in report.variants if variant.failed)
+    # "Failed: 7 variant(s)" read as all seven failing: say how many did.
+    variants = f"{failed} of {counts['variants']}" if failed else str(counts["variants"])
     lines.append(
-        f"{'Passed' if report.ok else 'Failed'}: {counts['variants']} variant(s), "
+        f"{'Passed' if report.ok else 'Failed'}: {variants} variant(s), "
         f"{counts['passed']} checks passed, {counts['failed']} failed, "
         f"{counts['skipped']} skipped"
         + (f", {counts['warnings']} warning(s)." if counts["warnings"] else ".")

@@ -90,17 +90,16 @@ def help_command(ctx: click.Context) -> None:
         click.echo(command_ctx.get_help(), color=command_ctx.color)
 
 
-def _project_settings_default(argv: Sequence[str], cwd: Path) -> tuple[str, Path] | None:
-    """The project's settings module and the directory it is imported from (its
-    recorded entry points), when run at the root of a generated project.
-
-    Like ``manage.py``, so ``thibaud-admin check`` works there without extra flags;
-    an explicit ``--settings`` or THIBAUD_SETTINGS_MODULE still wins.
-    """
-    if os.environ.get(SETTINGS_VARIABLE) or any(
+def _settings_given(argv: Sequence[str]) -> bool:
+    return bool(os.environ.get(SETTINGS_VARIABLE)) or any(
         arg == "--settings" or arg.startswith("--settings=") for arg in argv
-    ):
-        return None
+    )
+
+
+def _generated_project(cwd: Path) -> tuple[str | None, Path] | None:
+    """The settings module (None when it is not where the answers say) and the
+    directory the project is imported from (its recorded entry points), when run at
+    the root of a generated project; None anywhere else."""
     from thibaud_cli.errors import ThibaudCliError
     from thibaud_cli.project.answers import ANSWERS_FILENAME, load_answers
 
@@ -115,7 +114,7 @@ def _project_settings_default(argv: Sequence[str], cwd: Path) -> tuple[str, Path
         return None
     root = modules.root_dir(cwd)
     if modules.settings is None or module_file(root, modules.settings) is None:
-        return None
+        return None, root
     return modules.settings, root
 
 
@@ -153,10 +152,14 @@ def forward_to_thibaud(
         # name for the variable must not silently run the default settings.
         os.environ[SETTINGS_VARIABLE] = django_settings
     argv = _with_app_template(argv, cwd)
-    settings_default = _project_settings_default(argv, cwd)
-    if settings_default is not None:
-        os.environ[SETTINGS_VARIABLE] = settings_default[0]
-        sys.path.insert(0, str(settings_default[1]))
+    project = _generated_project(cwd)
+    if project is not None:
+        # As manage.py does: the project is importable from its root, whichever settings
+        # are named (--settings, THIBAUD_SETTINGS_MODULE); unnamed, the project's own.
+        settings, root = project
+        sys.path.insert(0, str(root))
+        if settings is not None and not _settings_given(argv):
+            os.environ[SETTINGS_VARIABLE] = settings
     from thibaud_cli.cli.management import ThibaudAdminUtility
 
     try:

@@ -105,9 +105,8 @@ def serve_hint(result: StartedProject) -> str | None:
     if result.directory.resolve() != Path.cwd().resolve():
         steps.append(f"cd {shlex.quote(str(result.directory))}")
     steps.append("python3 -m venv .venv")
-    install = ["-e", "."] if result.installable else ["Thibaud"]
-    if "uvicorn" not in result.requirements:
-        install.append("uvicorn")
+    install = list(result.install)
+    install += [name for name in ("Thibaud", "uvicorn") if name.lower() not in result.requirements]
     steps.append(shlex.join([".venv/bin/pip", "install", *install]))
     app_dir = [] if entry_points.root == "." else ["--app-dir", entry_points.root]
     steps.append(shlex.join([".venv/bin/uvicorn", *app_dir, f"{entry_points.asgi}:application"]))

@@ -65,6 +65,11 @@ class SettingListing:
     entries: tuple[str, ...]
 
 
+def _home(project_dir: Path, asgi_module: str | None) -> ChainHome:
+    """The project, found by its settings module (an ASGI module is not needed here)."""
+    return find_home(project_dir, asgi_module=asgi_module, for_settings=True)
+
+
 def _setting(home: ChainHome) -> MiddlewareSetting:
     root = home.modules.root_dir(home.project_dir)
     return find_setting(home.project_dir, root, home.settings_module)
@@ -93,13 +98,13 @@ def add_middleware(
         raise MiddlewareSpecError("Give --before or --after, not both.")
     if dry_run:
         refuse_interrupted(project_dir)
-        home = find_home(project_dir, asgi_module=asgi_module)
+        home = _home(project_dir, asgi_module)
         return _add(home, target, dotted, before, after, verify, declare_dependency, None)
     _check_home(project_dir, asgi_module)
     with change_project(
         project_dir, operation="add-middleware", repair=_repair(project_dir)
     ) as change:
-        home = find_home(project_dir, asgi_module=asgi_module)
+        home = _home(project_dir, asgi_module)
         return _add(home, target, dotted, before, after, verify, declare_dependency, change)
 
 
@@ -190,12 +195,17 @@ def remove_middleware(
     target, dotted = _dotted(spec)
     if dry_run:
         refuse_interrupted(project_dir)
-        return _remove(find_home(project_dir, asgi_module=asgi_module), target, dotted, None)
+        return _remove(_home(project_dir, asgi_module), target, dotted, None)
     _check_home(project_dir, asgi_module)
     with change_project(
         project_dir, operation="remove-middleware", repair=_repair(project_dir)
     ) as change:
-        return _remove(find_home(project_dir, asgi_module=asgi_module), target, dotted, change)
+        return _remove(
+            _home(project_dir, asgi_module),
+            target,
+            dotted,
+            change,
+        )
 
 
 def _remove(
@@ -232,7 +242,7 @@ def _remove(
 
 def list_middleware(project_dir: Path, *, asgi_module: str | None = None) -> SettingListing:
     """``MIDDLEWARE`` as the settings write it, in order (the request goes down it)."""
-    setting = _setting(find_home(project_dir, asgi_module=asgi_module))
+    setting = _setting(_home(project_dir, asgi_module))
     return SettingListing(setting.relative, setting.line, setting.entries)
 
 
@@ -240,7 +250,7 @@ def _check_home(project_dir: Path, asgi_module: str | None) -> None:
     """Refuse a directory that is no project before the lock is taken (nothing written
     there), unless a killed command left a change that the lock's holder rolls back."""
     if find_interrupted(project_dir) is None:
-        find_home(project_dir, asgi_module=asgi_module)
+        _home(project_dir, asgi_module)
 
 
 def _repair(project_dir: Path) -> str:

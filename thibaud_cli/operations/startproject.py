@@ -30,7 +30,12 @@ from thibaud_cli.fs.permissions import apply_umask
 from thibaud_cli.fs.scratch import remove_stale, scratch_directory
 from thibaud_cli.fs.walk import walk_files
 from thibaud_cli.project.answers import ANSWERS_FILENAME, Answers
-from thibaud_cli.project.contract import EntryPoints, discover_entry_points
+from thibaud_cli.project.contract import (
+    EntryPoints,
+    dependency_dir,
+    discover_entry_points,
+    install_arguments,
+)
 from thibaud_cli.project.declared import declared_requirements
 from thibaud_cli.project.framework import project_targets_django
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
@@ -69,8 +74,9 @@ class StartedProject:
     directory: Path
     files: tuple[Path, ...]
     dry_run: bool
-    #: Where the project keeps its settings, ASGI and WSGI modules (None: a
-    #: Django-style template, which has no answers file).
+    #: Where the project keeps its settings, ASGI and WSGI modules (recorded in the
+    #: answers file of a copier template's project; found, for the hint, in a
+    #: Django-style one's).
     entry_points: EntryPoints | None = None
     #: Set when a run into the same directory that was killed was rolled back first.
     recovery: str | None = None
@@ -80,9 +86,10 @@ class StartedProject:
     #: Whether the name answered a question (always, for Django-style templates).
     named_package: bool = True
     #: The distributions the project declares (canonical names, for the answers
-    #: given), and whether it installs itself (a ``pyproject.toml`` or ``setup.py``).
+    #: given), and what ``pip install`` takes, in the project's directory, to install
+    #: them (``-e .``, ``-r site/requirements.txt``; empty when it declares none).
     requirements: frozenset[str] = frozenset()
-    installable: bool = False
+    install: tuple[str, ...] = ()
     #: The directory's own files the template also has, kept instead of the template's
     #: (a new repository's README.md, LICENSE, .gitignore; see ``REPOSITORY_FILES``).
     kept: tuple[Path, ...] = ()
@@ -223,6 +230,7 @@ class _Made:
     session: RenderSession | None
     name_question: str | None
     requirements: frozenset[str] = frozenset()
+    install: tuple[str, ...] = ()
 
     @property
     def runs_tasks(self) -> bool:
@@ -257,7 +265,7 @@ class _Made:
             name_question=self.name_question,
             named_package=self.session is None or self.name_question is not None,
             requirements=self.requirements,
-            installable=any(str(path) in ("pyproject.toml", "setup.py") for path in self.files),
+            install=self.install,
             kept=kept,
         )
 
@@ -306,9 +314,12 @@ class _Render:
             user_agent=f"Thibaud/{thibaud_version()} thibaud-admin/{thibaud_cli_version()}",
         )
         _refuse_django(source, root)
-        requirements = declared_requirements(root)
+        # Found as in a copier template's render, for the closing hint.
+        entry_points = discover_entry_points(root)
+        requirements = declared_requirements(dependency_dir(root, entry_points.root))
         refuse_dependency_clash(self.name, requirements)
-        yield _Made(self, _files(root), None, None, None, _names(requirements))
+        install = install_arguments(root, entry_points.root)
+        yield _Made(self, _files(root), entry_points, None, None, _names(requirements), install)
 
     @contextlib.contextmanager
     def _copier_into(self, root: Path) -> Iterator[_Made]:
@@ -329,9 +340,6 @@ class _Render:
             refuse_reserved_keys(self.user_data, name_question=question)
             refuse_unknown_questions(self.user_data, rendered.questions - {question or ""})
             _refuse_django(self.source, root)
-            requirements = declared_requirements(root)
-            if question is not None:  # the name names the package, and so the project
-                refuse_dependency_clash(self.name, requirements)
             named = {question: self.name} if question else {}
             declared = declared_entry_points(rendered.config, {**rendered.answers, **named})
             entry_points = discover_entry_points(root, declared)
@@ -342,7 +350,15 @@ class _Render:
             root.mkdir(exist_ok=True)  # a template may render no file at all
             apply_umask(root)  # copier keeps the template's modes
             (root / ANSWERS_FILENAME).write_text(answers.to_yaml(), "utf-8")
-            yield _Made(self, _files(root), entry_points, session, question, _names(requirements))
+            # Read where the project is: manage.py and requirements.txt may be a level
+            # down. (All of it still in scratch space: a refusal leaves nothing.)
+            requirements = declared_requirements(dependency_dir(root, entry_points.root))
+            if question is not None:  # the name names the package, and so the project
+                refuse_dependency_clash(self.name, requirements)
+            install = install_arguments(root, entry_points.root)
+            yield _Made(
+                self, _files(root), entry_points, session, question, _names(requirements), install
+            )
 
 
 def _refuse_django(source: TemplateSource, root: Path) -> None:

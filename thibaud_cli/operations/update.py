@@ -174,7 +174,11 @@ def plan_update(
     """Render both versions and merge every file in memory; write nothing."""
     user_data = dict(data or {})
     answers = load_answers(project_dir)
-    refuse_reserved_keys(user_data, name_question=answers.name_question)
+    refuse_reserved_keys(
+        user_data,
+        name_question=answers.name_question,
+        name_given="startproject gave it, and an update keeps it",
+    )
     if not trust:
         # Asking git for the newest version reads the template repository: its own
         # configuration is vetted first, as for a render.
@@ -191,7 +195,8 @@ def plan_update(
     sources = None if user_data else source.changed_sources(to)
     target, theirs, rendered = source.render_target(to, theirs_data, trust=trust, sources=sources)
     # As startproject: a --data key the (newer) template does not ask about is a typo.
-    refuse_unknown_questions(user_data, rendered.questions)
+    # The name question is not one --data answers: not listed as one either.
+    refuse_unknown_questions(user_data, rendered.questions - {answers.name_question or ""})
     if target == current and not user_data:
         return UpdatePlan(project_dir, answers.template, current, current, (), answers)
     base, base_rendered = source.render_current(

@@ -27,7 +27,7 @@ from thibaud_cli.checks.boot import (
     boot_variant,
 )
 from thibaud_cli.checks.environments.cache import InstallOptions
-from thibaud_cli.checks.environments.variant import install_variant
+from thibaud_cli.checks.environments.variant import failed_on_declared, install_variant
 from thibaud_cli.checks.rendering import render_variant
 from thibaud_cli.checks.results import (
     CHECK_NAMES,
@@ -384,7 +384,7 @@ def _validate(
     if zygotes is None:
         return masked(_render_only(variants, render, progress))
     ordered = _render_and_boot(run, plan, render, progress, root, zygotes, upgrade)
-    notes += _booted_notes(run, ordered)
+    notes += _booted_notes(run, ordered, root)
     return masked(ordered)
 
 
@@ -449,8 +449,8 @@ def _refuse_unknown_keys(
         )
 
 
-def _booted_notes(run: ValidationRun, results: tuple[VariantResult, ...]) -> list[str]:
-    """What the report notes of the variants' boots."""
+def _booted_notes(run: ValidationRun, results: tuple[VariantResult, ...], root: Path) -> list[str]:
+    """What the report notes of the variants' boots (the variants rendered in *root*)."""
     messages = [check.message for result in results for check in result.checks]
     notes = []
     if WSGI_ONLY in messages:
@@ -458,15 +458,36 @@ def _booted_notes(run: ValidationRun, results: tuple[VariantResult, ...]) -> lis
             "WSGI-only variants (a WSGI module, no ASGI one) passed on their WSGI checks: "
             "there is nothing to serve over ASGI."
         )
-    if any(_MISSING in message for message in messages):
-        notes.append(
-            "Some of the template's imports are not installed for "
-            f"{run.python or sys.executable}: the failures naming them may be the "
-            "environment's, not the template's. Pass --install (each variant's declared "
-            "dependencies installed for it) or --python PATH (the project's own "
-            "interpreter) to validate with its packages."
+    if any(_MISSING in message for message in messages) or (
+        # A package the variant declares, missing here: the one --install gives it.
+        not run.install
+        and any(
+            failed_on_declared(root / f"variant-{index}" / "project", result.checks)
+            for index, result in enumerate(results)
         )
+    ):
+        notes.append(_missing_imports_note(run))
     return notes
+
+
+def _missing_imports_note(run: ValidationRun) -> str:
+    """What a variant's import missing from its interpreter says, and what to do."""
+    if run.install:
+        # Its environment holds what it declares: the template forgot to declare it.
+        return (
+            "Some of the template's imports are not installed in their variant's "
+            "environment, which --install built from what the variant declares (its "
+            "pyproject.toml or requirements.txt, where its manage.py is), the framework "
+            "and the server: declare them there."
+        )
+    other = "" if run.python else " or --python PATH (the project's own interpreter)"
+    return (
+        "Some of the template's imports are not installed for "
+        f"{run.python or sys.executable}: the failures naming them may be the "
+        "environment's, not the template's. Pass --install (each variant's declared "
+        f"dependencies, such as its database and cache drivers, installed for it){other} "
+        "to validate with its packages."
+    )
 
 
 def _masked_report(
@@ -563,7 +584,10 @@ def _boot(
     installed: tuple[CheckResult, ...] = ()
     if run.install and rendered.project_dir is not None and rendered.entry_points is not None:
         install, environment = install_variant(
-            rendered.project_dir, run.install_options, server=run.server
+            rendered.project_dir,
+            run.install_options,
+            root=rendered.entry_points.root,
+            server=run.server,
         )
         installed = (install,)
         if environment is None:

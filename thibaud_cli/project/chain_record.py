@@ -95,11 +95,15 @@ class ChainHome:
         return replace(self, chain=chain)
 
 
-def find_home(project_dir: Path, *, asgi_module: str | None = None) -> ChainHome:
+def find_home(
+    project_dir: Path, *, asgi_module: str | None = None, for_settings: bool = False
+) -> ChainHome:
     """The project's :class:`ChainHome`: from its answers file, its record, or found.
 
     *asgi_module* (``--asgi-module``) names the ASGI module when nothing recorded it;
-    naming another one than the record's is refused.
+    naming another one than the record's is refused. *for_settings*: the caller needs
+    the settings module only (the ``MIDDLEWARE`` commands), which a project without an
+    ASGI module has too.
     """
     if not project_dir.is_dir():
         raise ProjectNotFoundError(f"'{project_dir}' is not a directory.")
@@ -110,7 +114,7 @@ def find_home(project_dir: Path, *, asgi_module: str | None = None) -> ChainHome
         modules, chain = _read_record(project_dir / RECORD_FILENAME)
         home = ChainHome(project_dir, modules, chain)
     else:
-        return ChainHome(project_dir, _discover(project_dir, asgi_module))
+        return ChainHome(project_dir, _discover(project_dir, asgi_module, for_settings))
     if asgi_module is not None and asgi_module != home.modules.asgi:
         raise MiddlewareSpecError(
             f"--asgi-module {asgi_module}: the project's chain is recorded for "
@@ -119,11 +123,20 @@ def find_home(project_dir: Path, *, asgi_module: str | None = None) -> ChainHome
     return home
 
 
-def _discover(project_dir: Path, asgi_module: str | None) -> EntryPoints:
+def _discover(project_dir: Path, asgi_module: str | None, for_settings: bool) -> EntryPoints:
     declared = EntryPoints(asgi=asgi_module) if asgi_module else None
     if asgi_module is not None:
         _check_dotted(asgi_module)
     modules = _src_layout(project_dir, discover_entry_points(project_dir, declared))
+    if for_settings and modules.asgi is None:
+        # The MIDDLEWARE commands need the settings, which manage.py names.
+        if modules.settings is None:
+            raise ProjectNotFoundError(
+                f"No settings module found in '{project_dir}': no manage.py (or ASGI or "
+                "WSGI module) sets THIBAUD_SETTINGS_MODULE. Run the command at the "
+                "project's root, where manage.py is, or pass --project-dir DIR."
+            )
+        return modules
     if modules.asgi is None:
         raise ProjectNotFoundError(
             f"No ASGI module found in '{project_dir}': no module binds `application` with "

@@ -14,15 +14,19 @@ what it does not declare is discovered in the rendered files:
   calls ``get_asgi_application`` (``get_wsgi_application``); ``asgi.py`` (``wsgi.py``)
   first, then the shallowest.
 
+Where the project declares its dependencies is found from its root too: the directory of
+``manage.py`` or the nearest one above it with a dependency file (:func:`dependency_dir`).
+
 Read with ``ast``: nothing of the project is imported.
 """
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from thibaud_cli.fs.walk import walk_files
@@ -34,6 +38,8 @@ _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "env", "site-p
 #: How deep below the project root an entry point may be (``src/pkg/config/asgi.py``).
 _MAX_DEPTH = 4
 _FACTORIES = {"asgi": "get_asgi_application", "wsgi": "get_wsgi_application"}
+#: The files a directory declares a project's dependencies in.
+_DECLARING = ("pyproject.toml", "setup.py", "requirements*.txt")
 
 
 @dataclass(frozen=True)
@@ -236,3 +242,40 @@ def discover_entry_points(project_dir: Path, declared: EntryPoints | None = None
         if settings is None and module is not None:
             settings = _settings_from(module_file(base, module))
     return EntryPoints(settings=settings, asgi=asgi, wsgi=wsgi, root=root)
+
+
+def dependency_dir(project_dir: Path, root: str = ".") -> Path:
+    """Where the project in *project_dir* declares what it needs: the directory of its
+    ``manage.py`` (*root*, relative, as :class:`EntryPoints` records it) or the nearest
+    one above it that holds a ``pyproject.toml``, ``setup.py`` or ``requirements*.txt``;
+    *project_dir* when none does. A template that renders the project one level down
+    (``{{ project_name }}/manage.py``) keeps its ``requirements.txt`` there too."""
+    relative = PurePosixPath(root)
+    for part in (relative, *relative.parents):
+        directory = project_dir / part
+        if any(next(directory.glob(pattern), None) for pattern in _DECLARING):
+            return directory
+    return project_dir
+
+
+def install_arguments(project_dir: Path, root: str = ".") -> tuple[str, ...]:
+    """What ``pip install``, run in *project_dir*, takes to install what the project
+    declares: the project itself (``-e DIR``, a ``pyproject.toml`` with a ``[project]``
+    table or a ``setup.py``), else its ``requirements.txt`` (``-r FILE``); nothing when
+    it declares neither."""
+    directory = dependency_dir(project_dir, root)
+    relative = directory.relative_to(project_dir).as_posix()
+    if (directory / "setup.py").is_file() or _has_project_table(directory / "pyproject.toml"):
+        return ("-e", relative)
+    if (directory / "requirements.txt").is_file():
+        return ("-r", (PurePosixPath(relative) / "requirements.txt").as_posix())
+    return ()
+
+
+def _has_project_table(pyproject: Path) -> bool:
+    try:
+        document = tomllib.loads(pyproject.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # An unreadable one: pip is the one to say what is wrong with it.
+        return pyproject.is_file()
+    return isinstance(document.get("project"), dict)

@@ -33,9 +33,15 @@ def generate_secret_key() -> str:
     return "".join(secrets.choice(_SECRET_KEY_CHARS) for _ in range(_SECRET_KEY_LENGTH))
 
 
-def refuse_reserved_keys(keys: Iterable[str], *, name_question: str | None = None) -> None:
+def refuse_reserved_keys(
+    keys: Iterable[str],
+    *,
+    name_question: str | None = None,
+    name_given: str = "give it as the NAME argument",
+) -> None:
     """Raise :class:`InvalidDataError` for the first key thibaud-admin or copier sets itself
-    (*name_question* too, when the command takes the name otherwise).
+    (*name_question* too, when the command takes the name otherwise: *name_given* says
+    how).
 
     copier reads keys starting with ``_`` in copier.yml as settings, never as
     questions, and fills its own variables (``_copier_conf``, ``_folder_name``,
@@ -50,8 +56,7 @@ def refuse_reserved_keys(keys: Iterable[str], *, name_question: str | None = Non
         )
     if name_question is not None and name_question in keys:
         raise InvalidDataError(
-            f"--data {name_question}: the project's name answers '{name_question}': "
-            "give it as the NAME argument."
+            f"--data {name_question}: the project's name answers '{name_question}': {name_given}."
         )
     reserved = sorted(RESERVED_DATA_KEYS.intersection(keys))
     if reserved:
