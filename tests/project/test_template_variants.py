@@ -407,6 +407,31 @@ def test_dependabot_proposes_the_bumps(projects: dict[str, Path], variant: str) 
         expected |= {"docker", "docker-compose"}
     assert ecosystems == expected
     assert all(update["directory"] == "/" for update in updates)
+    # Images get new digests of their tags, never a new tag: python:3.12-slim to 3.14-slim
+    # would leave the Python the project is tested with, postgres:17 to 18 a server
+    # that refuses the existing data volume. (The tags have no patch part to move.)
+    for update in updates:
+        if update["package-ecosystem"] in {"docker", "docker-compose"}:
+            assert update["ignore"] == [
+                {
+                    "dependency-name": "*",
+                    "update-types": ["version-update:semver-major", "version-update:semver-minor"],
+                }
+            ]
+        else:
+            assert "ignore" not in update
+
+
+@pytest.mark.parametrize("variant", ["postgresql-redis"])
+def test_compose_and_ci_say_how_to_keep_their_images_together(
+    projects: dict[str, Path], variant: str
+) -> None:
+    """Dependabot bumps compose.yaml's images and not the CI workflow's services, which
+    run the same: each file's comment sends the bump to the other."""
+    compose = (projects[variant] / "compose.yaml").read_text("utf-8")
+    ci = (projects[variant] / CI_FILE).read_text("utf-8")
+    assert "not ci.yml's: put the same digest there in the same pull request" in compose
+    assert "only compose.yaml's" in ci and "put the same digest here" in ci
 
 
 def test_no_dependabot_without_github(projects: dict[str, Path]) -> None:
@@ -431,3 +456,4 @@ def test_every_production_entry_point_serves_a_guarded_module(projects: dict[str
         "application = RequestGuard(application)\n" in (project / "mysite" / "asgi.py").read_text()
     )
     assert "RequestGuardWSGI(application)" in (project / "mysite" / "wsgi.py").read_text()
+
