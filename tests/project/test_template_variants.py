@@ -457,3 +457,22 @@ def test_every_production_entry_point_serves_a_guarded_module(projects: dict[str
     )
     assert "RequestGuardWSGI(application)" in (project / "mysite" / "wsgi.py").read_text()
 
+
+#: The width the generated README's prose is wrapped at.
+README_WIDTH = 88
+
+
+@pytest.mark.parametrize("variant", ["defaults", "no-docker"])
+def test_the_readme_names_the_entry_points_the_guard_is_in(
+    projects: dict[str, Path], variant: str
+) -> None:
+    """The paragraph on the request guard names what serves asgi.py, the Docker image
+    only when there is one, in a sentence that reads right either way, within the wrap
+    width."""
+    readme = (projects[variant] / "README.md").read_text("utf-8")
+    (paragraph,) = [block for block in readme.split("\n\n") if "every server that runs" in block]
+    assert all(len(line) <= README_WIDTH for line in paragraph.splitlines()), paragraph
+    entry_points = "`deploy/serve.sh`'s and the ones below."
+    if VARIANTS[variant].get("docker") != "false":
+        entry_points = "the Docker image's, " + entry_points
+    assert f"`mysite.asgi:application` has it: {entry_points} It is" in " ".join(paragraph.split())
