@@ -608,3 +608,70 @@ def test_regenerate_puts_back_a_wrap_deleted_by_hand(runner: CliRunner, project:
     path.write_text(changed.replace("application = CorrelationIdMiddleware(application)\n", ""))
     assert invoke(runner, project, "regenerate-asgi").exit_code == 0
     assert asgi(project) == changed
+
+
+# Sends the project's whole application a declared body over the limit and a websocket
+# handshake, in-process, and prints what it answered: the status, the close code.
+REFUSALS = """
+import asyncio
+import mysite.asgi
+
+
+async def answer(scope, *messages):
+    sent = []
+
+    async def receive():
+        return messages[0]
+
+    async def send(message):
+        sent.append(message)
+
+    await mysite.asgi.application(scope, receive, send)
+    return sent[0].get("status", sent[0].get("code"))
+
+
+http = {
+    "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+    "scheme": "http", "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "",
+    "headers": [(b"host", b"localhost"), (b"content-length", b"999999999")],
+    "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
+}
+websocket = {**http, "type": "websocket", "scheme": "ws", "headers": [(b"host", b"localhost")]}
+del websocket["method"], websocket["http_version"]
+print(asyncio.run(answer(http, {"type": "http.request", "body": b"", "more_body": True})))
+print(asyncio.run(answer(websocket, {"type": "websocket.connect"})))
+"""
+
+
+def test_a_guard_added_after_other_middleware_is_a_second_one_that_refuses_alike(
+    runner: CliRunner, project: Path
+) -> None:
+    """Only a guard directly around the built-in one takes its place (docs/deploying.md
+    says "first in the chain"): added after another middleware, as a version 2 project's
+    chain may have it, there are two, and a request over the limit or a websocket
+    handshake is refused as with one."""
+    env = {**os.environ, "PYTHONPATH": str(project), "THIBAUD_DEBUG": "0"}
+    env.pop("THIBAUD_SETTINGS_MODULE", None)
+    env["THIBAUD_SECRET_KEY"] = "k" * 50
+
+    def refusals() -> list[str]:
+        import subprocess
+
+        result = subprocess.run(
+            [sys.executable, "-c", REFUSALS],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    alone = refusals()
+    assert alone == ["413", "1008"]
+    for middleware in (PROXY, GUARD):
+        assert invoke(runner, project, "add-asgi-middleware", middleware).exit_code == 0
+    assert wrap_calls(asgi(project)) == ["ProxyHeadersMiddleware", "RequestGuard"]
+    assert guards_in(project) == 2
+    assert refusals() == alone
