@@ -12,7 +12,9 @@ placeholder in its place. :func:`values_on_disk` finds what a rendered placehold
 (or default) stands for in the file on disk, from the line the template wrote around
 it. A development key written with Thibaud's ``thibaud-insecure-`` prefix (as Thibaud's
 own ``startproject`` writes it) is recognised by that prefix too
-(:func:`development_keys`), in whatever file a diff shows.
+(:func:`development_keys`), in whatever file a diff shows. :func:`secrets_shown` is the
+one decision of which secrets a diff of the project may show, for every command that
+prints one (``update``, the middleware commands).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 MASK = "******"
 #: The answer thibaud-admin sets to the render's SECRET_KEY (never recorded).
 SECRET_KEY_ANSWER = "secret_key"
+#: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
+SECRET_PLACEHOLDER = "regenerated-without-secret"
 #: Secret values shorter than this are masked in answers and names (by key), not inside
 #: free text: a one-letter secret replaced there would garble every word holding it,
 #: and a value that short is no secret from anyone who can guess.
@@ -109,3 +113,28 @@ def values_on_disk(rendered: str, on_disk: str, stand_ins: Collection[str]) -> s
             if match:
                 found.update(group for group in match.groups() if group not in wanted)
     return found
+
+
+def secrets_shown(
+    files: Iterable[tuple[str, str]],
+    rendered_values: Iterable[str],
+    stand_ins: Iterable[str] = (),
+    given: Iterable[str] = (),
+) -> frozenset[str]:
+    """The secrets a diff of the project may show: the one decision, for ``update`` and
+    the middleware commands alike.
+
+    *files* pairs a file's text as the template renders it from the recorded answers
+    (the SECRET_KEY :data:`SECRET_PLACEHOLDER`, secret questions at their defaults)
+    with its text on disk; *rendered_values* are the answers to secret questions the
+    renders had (defaults, generated defaults), *stand_ins* those of the render the
+    *files* come from, *given* the ones the user gives now. What the stand-ins stand
+    for on disk (:func:`values_on_disk`) is the project's own key and the answers given
+    at startproject, which no answers file records.
+    """
+    wanted = {SECRET_PLACEHOLDER, *stand_ins}
+    found: set[str] = set()
+    for rendered, on_disk in files:
+        if any(value in rendered for value in wanted):
+            found |= values_on_disk(rendered, on_disk, wanted)
+    return frozenset({*rendered_values, *given, *found})
