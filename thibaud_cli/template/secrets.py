@@ -29,6 +29,9 @@ MASK = "******"
 SECRET_KEY_ANSWER = "secret_key"
 #: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
 SECRET_PLACEHOLDER = "regenerated-without-secret"
+#: Lines of a file on disk longer than this are not searched for a secret: a
+#: SECRET_KEY's line is short, and a minified or generated line would only cost time.
+MAX_COMPARED_LINE = 4096
 #: Secret values shorter than this are masked in answers and names (by key), not inside
 #: free text: a one-letter secret replaced there would garble every word holding it,
 #: and a value that short is no secret from anyone who can guess.
@@ -90,29 +93,55 @@ def values_on_disk(rendered: str, on_disk: str, stand_ins: Collection[str]) -> s
     goes) stands for in *on_disk*, the file the render's *rendered* text became.
 
     A line of *rendered* that holds a stand-in is a pattern: the same text around it,
-    anything in its place. Every line of *on_disk* that matches gives the secret there.
-    A line the user has changed around the secret no longer matches, nor does one
-    with too little around it (the stand-in alone): that secret is not found.
+    anything (not nothing) in its place. Every line of *on_disk* that matches gives the
+    secret there. A line the user has changed around the secret no longer matches, nor
+    does one with too little around it (the stand-in alone): that secret is not found.
+    Matched by finding each literal part in turn, in time linear in the line (a regular
+    expression of several stand-ins backtracked for minutes on one line), on lines of
+    at most :data:`MAX_COMPARED_LINE` characters.
     """
     wanted = [value for value in stand_ins if len(value) >= MIN_MASKED_LENGTH]
     if not wanted:
         return set()
-    patterns = set()
+    patterns: set[tuple[str, ...]] = set()
     for line in rendered.splitlines():
         for value in wanted:
-            parts = line.split(value)
+            parts = tuple(line.split(value))
             # Too little around the stand-in (a line of it alone) would match any line.
             if len(parts) > 1 and len("".join(parts).strip()) >= MIN_MASKED_LENGTH:
-                patterns.add(re.compile("(.+?)".join(map(re.escape, parts))))
+                patterns.add(parts)
     found: set[str] = set()
     if not patterns:
         return found
     for line in on_disk.splitlines():
-        for pattern in patterns:
-            match = pattern.fullmatch(line)
-            if match:
-                found.update(group for group in match.groups() if group not in wanted)
+        if len(line) > MAX_COMPARED_LINE:
+            continue
+        for parts in patterns:
+            holes = _holes(line, parts)
+            if holes is not None:
+                found.update(hole for hole in holes if hole not in wanted)
     return found
+
+
+def _holes(line: str, parts: tuple[str, ...]) -> list[str] | None:
+    """What fills the gaps between *parts* (each gap at least one character) when they
+    make up *line*, or None. Each middle part is taken where it first occurs: for gaps
+    that take anything, the leftmost choice finds a match whenever there is one."""
+    first, *middle, last = parts
+    end = len(line) - len(last)
+    if not line.startswith(first) or not line.endswith(last) or end < len(first):
+        return None
+    holes, position = [], len(first)
+    for part in middle:
+        found = line.find(part, position + 1, end)
+        if found < 0:
+            return None
+        holes.append(line[position:found])
+        position = found + len(part)
+    if end <= position:
+        return None
+    holes.append(line[position:end])
+    return holes
 
 
 def secrets_shown(
