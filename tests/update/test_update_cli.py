@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.support.trees import copy_bundled_template, tree_snapshot
@@ -97,6 +98,51 @@ def test_project_from_a_newer_release_asks_to_upgrade(
         "Error: Bundled template version 9 is newer than this thibaud-admin knows "
         "(versions 1, 2, 3): upgrade thibaud-cli to a release that has it.\n"
     )
+    assert tree_snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    ("recorded", "says"),
+    [
+        # A version equal to one of ours, not written as ours are: how to write it.
+        (
+            "v3",
+            "records bundled template version 'v3', which thibaud-admin writes '3': "
+            "write '_template_version: \"3\"' there",
+        ),
+        ("'3.0'", "records bundled template version '3.0', which thibaud-admin writes '3'"),
+        # Unquoted, YAML reads 3.10 as 3.1: refused as the number it became.
+        ("3.10", "'_template_version' is the number 3.1, not a version as written"),
+        # A version no release of ours writes: not "upgrade thibaud-cli".
+        (
+            "v9",
+            "records bundled template version 'v9', not one thibaud-admin has released "
+            "(versions 1, 2, 3)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", [["--check"], ["--dry-run"]])
+def test_a_bundled_version_not_written_as_ours_says_how_to_fix_it(
+    runner: CliRunner,
+    make_project: Callable[..., Path],
+    recorded: str,
+    says: str,
+    command: list[str],
+) -> None:
+    # Each once said "newer than this thibaud-admin knows: upgrade thibaud-cli".
+    project = make_project()
+    path = answers_path(project)
+    path.write_text(
+        path.read_text().replace("_template_version: '3'", f"_template_version: {recorded}")
+    )
+    before = tree_snapshot(project)
+    result = runner.invoke(
+        main, ["update", *command, "--allow-dirty", "--project-dir", str(project)]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.count("\n") == 1, result.output
+    assert says in result.output
+    assert "upgrade" not in result.output
     assert tree_snapshot(project) == before
 
 

@@ -240,6 +240,9 @@ def test_dirty_tree_is_refused(runner: CliRunner, project: Path) -> None:
         ("_template_version", "[1, 2]", "a list"),
         ("_template_version", "''", "''"),
         ("_template_version", "'../history/3'", "'../history/3'"),
+        # Unquoted, YAML reads 3.10 as the number 3.1: never read as another version.
+        ("_template_version", "3.10", "the number 3.1"),
+        ("_template_commit", "1.10", "the number 1.1"),
         ("_template_commit", "''", "''"),
         ("_template_commit", "'--help'", "'--help'"),
     ],

@@ -5,11 +5,13 @@ printed as diff context)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
 from tests.support.trees import build_file_tree, git_commit_all, tree_snapshot
-from thibaud_cli.template.secrets import MASK, mask_diff, values_on_disk
+from thibaud_cli.template.secrets import MASK, MAX_COMPARED_LINE, mask_diff, values_on_disk
 
 COPIER = """\
 _templates_suffix: .jinja
@@ -115,3 +117,34 @@ def test_a_stand_in_is_found_only_with_the_text_around_it() -> None:
     assert values_on_disk(rendered, on_disk, {"regenerated-without-secret"}) == {"the-real-key"}
     assert values_on_disk(rendered, "KEY = the-real-key\n", {"regenerated-without-secret"}) == set()
     assert mask_diff(' KEY = "the-real-key"\n', {"the-real-key"}) == f' KEY = "{MASK}"\n'
+
+
+def test_many_stand_ins_on_one_line_are_matched_in_linear_time() -> None:
+    # A template line holding the stand-in eight times, against long lines on disk
+    # that nearly match: as a regular expression of eight lazy groups this backtracked
+    # for minutes (five stand-ins against 200 characters took 46 s). Run in a process
+    # of its own with a deadline a hundred times what it takes, so a regression fails
+    # the test instead of hanging it.
+    program = (
+        "from thibaud_cli.template.secrets import values_on_disk\n"
+        "stand_in = 'regenerated-without-secret'\n"
+        "rendered = 'K = ' + ' s '.join([stand_in] * 8) + ' end\\n'\n"
+        "near = 'K = ' + 's ' * 400 + 'x\\n'\n"
+        "exact = 'K = ' + ' s '.join(f'key{i}' for i in range(8)) + ' end\\n'\n"
+        "print(sorted(values_on_disk(rendered, near * 50 + exact, {stand_in})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == repr([f"key{i}" for i in range(8)]) + "\n"
+
+
+def test_a_line_too_long_is_not_searched_and_gaps_are_never_empty() -> None:
+    stand_in = "regenerated-without-secret"
+    rendered = f'KEY = "{stand_in}"\nPAIR = {stand_in}:{stand_in}\n'
+    long_key = "k" * (MAX_COMPARED_LINE + 1)
+    assert values_on_disk(rendered, f'KEY = "{long_key}"\n', {stand_in}) == set()
+    assert values_on_disk(rendered, 'KEY = ""\n', {stand_in}) == set()
+    # Each gap takes at least one character; the first place that leaves a match wins.
+    assert values_on_disk(rendered, "PAIR = a:b:c\n", {stand_in}) == {"a", "b:c"}
+    assert values_on_disk(rendered, "PAIR = :b\n", {stand_in}) == set()

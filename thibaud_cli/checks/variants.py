@@ -123,7 +123,17 @@ def default_variants(
     two of those questions appears in some variant. A question copier would not ask
     given the other answers (``when``) is left to its default.
 
-    Returns the variants and notes for the report (which set was run, and why)."""
+    Returns the variants and notes for the report (which set was run, and why). The
+    ``when`` expressions render within a render's bounds (deadline, memory ceiling)."""
+    from thibaud_cli.template.sandbox.limits import render_bounds
+
+    with render_bounds():
+        return _default_variants(config, data, secrets)
+
+
+def _default_variants(
+    config: Mapping[str, Any], data: Mapping[str, Any], secrets: Collection[str] | None
+) -> tuple[list[Variant], list[str]]:
     if secrets is None:
         secrets = secret_questions(config)
     conditions = Conditions(config)

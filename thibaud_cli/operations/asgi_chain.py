@@ -56,8 +56,12 @@ from thibaud_cli.project.declared import PYPROJECT
 from thibaud_cli.project.dependencies import DependencyChange, declare
 from thibaud_cli.project.framework import sources_target_django
 from thibaud_cli.template.data import regeneration_data
-from thibaud_cli.template.partial.entry_point import asgi_renderer, read_utf8
-from thibaud_cli.template.secrets import mask_diff
+from thibaud_cli.template.partial.entry_point import (
+    EntryPointRenderer,
+    asgi_renderer,
+    read_utf8,
+)
+from thibaud_cli.template.secrets import mask_diff, secrets_shown
 
 if TYPE_CHECKING:
     from thibaud_cli.asgi.source_edit import ModuleSource  # at run time: _module_source
@@ -90,12 +94,14 @@ class EntryPointChange:
     #: The header-name adapter's module (``asgi.header_names``), when it is written or
     #: removed: its path, its text before and after (None: absent).
     adapter: tuple[str, str | None, str | None] | None = None
+    #: The project's secrets the diff may show (masked in it).
+    secret_values: frozenset[str] = frozenset()
 
     @property
     def diff(self) -> str:
         """The change as a patch ``git apply`` takes: ``asgi.py``, the record of the
-        chain, the header-name adapter's module, then ``pyproject.toml`` if it changed. A
-        development key in it is masked (a hunk holding one no longer applies: the key
+        chain, the header-name adapter's module, then ``pyproject.toml`` if it changed. The
+        project's secrets in it are masked (a hunk holding one no longer applies: a secret
         is not for printing)."""
         patch = unified_diff(self.before, self.after, self.relative_path)
         for change in (self.record, self.adapter):
@@ -104,7 +110,7 @@ class EntryPointChange:
                 patch += unified_diff(before, after, name)
         if self.pyproject is not None:
             patch += unified_diff(*self.pyproject, PYPROJECT)
-        return mask_diff(patch)
+        return mask_diff(patch, self.secret_values)
 
     @property
     def changed(self) -> bool:
@@ -132,10 +138,11 @@ def _read_entry_point(home: ChainHome) -> tuple[Path, str]:
 
 def _rendered(
     home: ChainHome, ours: str, new_chain: Sequence[MiddlewareEntry], trust: bool
-) -> tuple[str, str] | None:
+) -> tuple[tuple[str, str] | None, frozenset[str]]:
     """``asgi.py`` as the template renders it for the chain *ours* applies (base) and
-    for *new_chain* (theirs); None when the template renders the same file whatever
-    the chain (it has no hooks: the chain is edited into the file).
+    for *new_chain* (theirs), or None when the template renders the same file whatever
+    the chain (it has no hooks: the chain is edited into the file); and the secrets a
+    diff of *ours* may show (``secrets_shown``: the base beside the file on disk).
 
     On ``regenerate-asgi`` both sides keep the wraps whose options the file changed by
     hand, and the base lacks the chain's lines it lost (a wrap or an import deleted),
@@ -144,16 +151,34 @@ def _rendered(
     assert home.answers is not None
     with asgi_renderer(home.answers, trust=trust) as renderer:
         base = renderer.render(home.chain)
-        if tuple(new_chain) != home.chain:
-            theirs = renderer.render(new_chain)
-            return None if theirs == base else (base, theirs)
-        if not home.chain:
-            return base, base
-        if renderer.render(()) == base:
-            return None
-        # regenerate-asgi: what was deleted of the chain's lines comes back.
-        code = regeneration_data(home.answers, home.chain)
-        return restoring_sides(base, ours, code)
+        stand_ins = renderer.secret_values
+        secrets = secrets_shown([(base, _universal(ours))], stand_ins, stand_ins)
+        return _sides(renderer, home, ours, new_chain, base), secrets
+
+
+def _sides(
+    renderer: EntryPointRenderer,
+    home: ChainHome,
+    ours: str,
+    new_chain: Sequence[MiddlewareEntry],
+    base: str,
+) -> tuple[str, str] | None:
+    assert home.answers is not None
+    if tuple(new_chain) != home.chain:
+        theirs = renderer.render(new_chain)
+        return None if theirs == base else (base, theirs)
+    if not home.chain:
+        return base, base
+    if renderer.render(()) == base:
+        return None
+    # regenerate-asgi: what was deleted of the chain's lines comes back.
+    code = regeneration_data(home.answers, home.chain)
+    return restoring_sides(base, ours, code)
+
+
+def _universal(text: str) -> str:
+    """*text* with universal newlines, as the renders are."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _new_text(
@@ -163,27 +188,30 @@ def _new_text(
     edit: SourceEdit,
     *,
     trust: bool,
-) -> str | None:
+) -> tuple[str | None, frozenset[str]]:
     """``asgi.py`` for *new_chain*: merged from the template's renders when the template
-    places the chain, else edited as a syntax tree (None: nothing to change there)."""
-    renders = _rendered(home, ours, new_chain, trust) if home.answers is not None else None
+    places the chain, else edited as a syntax tree (None: nothing to change there);
+    and the secrets a diff of it may show (found from the render, when there is one)."""
+    renders: tuple[str, str] | None = None
+    secrets: frozenset[str] = frozenset()
+    if home.answers is not None:
+        renders, secrets = _rendered(home, ours, new_chain, trust)
     if renders is None:
         # No template, or one that renders the same file whatever the chain: the chain
         # is edited into the file (``update`` merges that edit as the user's own).
-        return edit(_module_source(ours, home.relative))
+        return edit(_module_source(ours, home.relative)), secrets
     base, theirs = renders
     # Merged as read with universal newlines, as the renders are.
-    ours = ours.replace("\r\n", "\n").replace("\r", "\n")
-    merged = merge_texts(base, ours, theirs)
+    merged = merge_texts(base, _universal(ours), theirs)
     if not merged.clean:
         hunks = "\n".join(conflict.describe(home.relative) for conflict in merged.conflicts)
         raise MergeConflictError(
             f"{home.relative} conflicts with your edits where the middleware block "
             "goes; nothing was written. Move your edits out of that block (or undo "
             "them), then run the command again.",
-            conflicts=hunks,
+            conflicts=mask_diff(hunks, secrets),
         )
-    return merged.text
+    return merged.text, secrets
 
 
 def _module_source(code: str, relative: str) -> ModuleSource:
@@ -213,7 +241,7 @@ def _apply_chain(
     the header-name adapter's module if it comes or goes, and (if given) *pyproject*'s
     new text unless *change* is None."""
     path, ours = _read_entry_point(home)
-    after = _new_text(home, ours, new_chain, edit, trust=trust)
+    after, secrets = _new_text(home, ours, new_chain, edit, trust=trust)
     notice = None
     if after is None:
         after, notice = ours, notice_if_absent
@@ -240,6 +268,7 @@ def _apply_chain(
         record=record,
         notice=notice,
         adapter=adapter,
+        secret_values=secrets,
     )
 
 

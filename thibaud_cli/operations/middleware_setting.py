@@ -12,6 +12,7 @@ the reverse for a middleware found in the ASGI chain rather than the setting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from thibaud_cli.asgi.spec import ObjectPath, find_in_chain
@@ -20,16 +21,19 @@ from thibaud_cli.errors import (
     MiddlewareChainError,
     MiddlewareSpecError,
     OtherKindOfMiddleware,
+    ThibaudCliError,
 )
 from thibaud_cli.fs.journal import find_interrupted, refuse_interrupted
 from thibaud_cli.fs.transaction import Transaction, change_project
 from thibaud_cli.merge.text import unified_diff
+from thibaud_cli.project.answers import Answers
 from thibaud_cli.project.chain_record import ChainHome, find_home
 from thibaud_cli.project.declared import PYPROJECT
 from thibaud_cli.project.dependencies import DependencyChange, declare
 from thibaud_cli.project.middleware_order import default_position
 from thibaud_cli.project.middleware_setting import MiddlewareSetting, find_setting
-from thibaud_cli.template.secrets import mask_diff
+from thibaud_cli.template.partial.entry_point import asgi_renderer
+from thibaud_cli.template.secrets import mask_diff, secrets_shown
 
 
 @dataclass(frozen=True)
@@ -46,14 +50,35 @@ class SettingChange:
     recovery: str | None = None
     dependencies: tuple[DependencyChange, ...] = ()
     pyproject: tuple[str, str] | None = None
+    #: The project's answers, when thibaud-admin generated it: its template tells where
+    #: the settings module holds secrets.
+    answers: Answers | None = None
 
     @property
     def diff(self) -> str:
-        """The settings module's change (and pyproject.toml's), development key masked."""
+        """The settings module's change (and pyproject.toml's), the project's secrets
+        masked (:attr:`secret_values`)."""
         patch = unified_diff(self.before, self.after, self.relative_path)
         if self.pyproject is not None:
             patch += unified_diff(*self.pyproject, PYPROJECT)
-        return mask_diff(patch)
+        return mask_diff(patch, self.secret_values)
+
+    @cached_property
+    def secret_values(self) -> frozenset[str]:
+        """The secrets the diff may show, as ``update`` finds them (``secrets_shown``):
+        the settings module rendered from the recorded answers, the key and the secret
+        answers at their stand-ins, compared with the file on disk. Rendered only when
+        the diff is shown. A template that cannot be rendered here (one that needs
+        --trust, one out of reach) leaves the development keys alone masked."""
+        if self.answers is None:
+            return frozenset()
+        try:
+            with asgi_renderer(self.answers, relative=self.relative_path) as renderer:
+                rendered = renderer.render(self.answers.asgi_middleware)
+                stand_ins = renderer.secret_values
+        except ThibaudCliError:
+            return frozenset()
+        return secrets_shown([(rendered, self.before)], stand_ins, stand_ins)
 
 
 @dataclass(frozen=True)
@@ -164,6 +189,7 @@ def _add(
         recovery=change.recovered if change is not None else None,
         dependencies=dependencies,
         pyproject=pyproject,
+        answers=home.answers,
     )
 
 
@@ -237,6 +263,7 @@ def _remove(
         middleware=dotted,
         written=change is not None,
         recovery=change.recovered if change is not None else None,
+        answers=home.answers,
     )
 
 

@@ -41,13 +41,12 @@ from thibaud_cli.project.installed import thibaud_cli_version
 from thibaud_cli.project.worktree import refuse_uncommitted_changes, restored_on_failure
 from thibaud_cli.template.bundled import BundledTemplates
 from thibaud_cli.template.data import (
-    SECRET_PLACEHOLDER,
     refuse_reserved_keys,
     refuse_unknown_questions,
     regeneration_data,
 )
 from thibaud_cli.template.engine.render import RenderedTemplate
-from thibaud_cli.template.secrets import mask_diff, values_on_disk
+from thibaud_cli.template.secrets import mask_diff, secrets_shown
 from thibaud_cli.template.versions import TemplateVersion, template_versions
 from thibaud_cli.vcs.git import refuse_unvetted_config
 
@@ -234,20 +233,20 @@ def _secrets_shown(
     renders: tuple[RenderedTemplate, RenderedTemplate],
     user_data: Mapping[str, str],
 ) -> frozenset[str]:
-    """The secrets a diff of the project may show: the answers to secret questions the
-    renders had (given with --data, defaults, generated defaults), and what the
-    render's stand-ins for them (the SECRET_KEY placeholder, a secret default) stand
-    for in the files on disk: the project's own key, the answers given at startproject."""
-    rendered = {value for render in renders for value in render.secret_values}
+    """The secrets the update's diff may show (:func:`secrets_shown` decides): the
+    secret answers both renders had and the ones given with --data, and what the
+    current version's render stands in for in the files on disk."""
     questions = {name for render in renders for name in render.secret_questions}
-    given = {value for key, value in user_data.items() if key in questions}
-    stand_ins = {SECRET_PLACEHOLDER, *renders[0].secret_values}
-    found: set[str] = set()
-    for path, file in base.items():
-        text = file.content.decode("utf-8", "replace")
-        if path in ours and any(value in text for value in stand_ins):
-            found |= values_on_disk(text, ours[path].decode("utf-8", "replace"), stand_ins)
-    return frozenset(rendered | given | found)
+    return secrets_shown(
+        (
+            (file.content.decode("utf-8", "replace"), ours[path].decode("utf-8", "replace"))
+            for path, file in base.items()
+            if path in ours
+        ),
+        rendered_values=[value for render in renders for value in render.secret_values],
+        stand_ins=renders[0].secret_values,
+        given=[value for key, value in user_data.items() if key in questions],
+    )
 
 
 def update_project(

@@ -184,9 +184,18 @@ def _restore(source: Path) -> str:
     return f"Restore it from version control (git checkout -- {source.name})."
 
 
-def _scalar(value: Any) -> str | None:
-    """A recorded string, or the number YAML made of one left unquoted (``3``, ``1.2``)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+def _scalar(value: Any, key: str, source: Path) -> str | None:
+    """A recorded string, or the integer YAML made of one left unquoted (``3``).
+
+    A float is refused: it is not what was written (YAML reads ``3.10`` as 3.1), and a
+    version read wrong would name another version, or none."""
+    if isinstance(value, float):
+        raise AnswersFileError(
+            f"{source}: '{key}' is the number {value!r}, not a version as written: YAML "
+            f"reads one left unquoted as a number (3.10 as 3.1); quote it, as thibaud-admin "
+            f"writes it ('{key}: \"3.10\"'). {_restore(source)}"
+        )
+    if isinstance(value, bool) or not isinstance(value, str | int):
         return None
     return str(value)
 
@@ -195,13 +204,15 @@ def _recorded_version(document: Mapping[str, Any], source: Path) -> str | None:
     """``_template_version``: a version, as copier records it (PEP 440: ``3``, ``1.2.0``).
 
     Anything else is refused here, once for every command: a version that is not one
-    must never read as "up to date", nor name a directory to render."""
+    must never read as "up to date", nor name a directory to render. Which versions the
+    bundled template has is decided where its versions are
+    (:meth:`~thibaud_cli.template.bundled.BundledTemplates.recorded`)."""
     from packaging.version import InvalidVersion, Version
 
     value = document.get("_template_version")
     if value is None:
         return None
-    text = _scalar(value)
+    text = _scalar(value, "_template_version", source)
     valid = text is not None and text == text.strip()
     if valid:
         try:
@@ -221,7 +232,7 @@ def _recorded_commit(document: Mapping[str, Any], source: Path) -> str | None:
     value = document.get("_template_commit")
     if value is None:
         return None
-    text = _scalar(value)
+    text = _scalar(value, "_template_commit", source)
     if text is None or not _COMMIT.fullmatch(text) or ".." in text or "@{" in text:
         raise AnswersFileError(
             f"{source}: '_template_commit' is {_shown(value)}, not a git tag or commit "

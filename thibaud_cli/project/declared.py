@@ -12,6 +12,7 @@ here; names are compared as PEP 503 has them (``packaging.utils.canonicalize_nam
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,14 +40,44 @@ def project_table(pyproject: Path) -> dict[str, Any] | None:
     return project if isinstance(project, dict) else None
 
 
+#: The options pip takes on a requirement's own line, after it (pip's
+#: ``SUPPORTED_OPTIONS_REQ``): they say how to install it, not what it is.
+#: ``pip-compile --generate-hashes`` writes ``--hash`` there, one a line.
+PER_REQUIREMENT_OPTIONS = frozenset({"--hash", "--config-settings", "-C", "--global-option"})
+#: A comment, as pip strips it: a ``#`` at the start of the line or after blank space.
+_COMMENT = re.compile(r"(?:^|\s+)#.*$")
+
+
 def requirement_lines(text: str) -> Iterator[tuple[int, str]]:
-    """The lines of a requirements file that say something, numbered, as pip reads
-    them: a line ending in a backslash joined to the next, comments and blank lines
-    left out. Options (``-r``, ``--index-url``...) are the caller's to handle."""
-    for number, raw in enumerate(text.replace("\\\n", "").splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip()
-        if line and not line.startswith("#"):
-            yield number, line
+    """The lines of a requirements file that say something, as pip reads them, each
+    with the number of the line it starts on: a line ending in a backslash joined to
+    the next, comments and blank lines left out. Options (``-r``, ``--index-url``...)
+    are the caller's to handle; a requirement's own (:func:`split_options`) too."""
+    start, joined = 0, ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not joined:
+            start = number
+        if raw.endswith("\\"):
+            joined += raw[:-1]
+            continue
+        line, joined = _COMMENT.sub("", joined + raw).strip(), ""
+        if line:
+            yield start, line
+    line = _COMMENT.sub("", joined).strip()
+    if line:
+        yield start, line
+
+
+def split_options(line: str) -> tuple[str, list[str]]:
+    """A requirement line's requirement and the options after it, as pip splits them
+    (``break_args_options``): the options start at the first word that starts with
+    ``-``. Each option comes as its name (``--hash``), its value left out."""
+    words = line.split()
+    for index, word in enumerate(words):
+        if word.startswith("-"):
+            options = [each.split("=", 1)[0] for each in words[index:] if each.startswith("-")]
+            return " ".join(words[:index]), options
+    return " ".join(words), []
 
 
 def declared_requirements(root: Path) -> list[Requirement]:
@@ -79,8 +110,11 @@ def _declared_lines(root: Path) -> Iterator[str]:
         if not requirements.is_file():
             continue
         text = requirements.read_text("utf-8", errors="replace")
-        # Options name no distribution (an -r include is read if it is one of these).
-        yield from (line for _, line in requirement_lines(text) if not line.startswith("-"))
+        # Options name no distribution (an -r include is read if it is one of these),
+        # nor do a requirement's own (--hash=...).
+        for _, line in requirement_lines(text):
+            if not line.startswith("-"):
+                yield split_options(line)[0]
 
 
 def _strings(value: object) -> Iterator[str]:

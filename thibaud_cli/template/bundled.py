@@ -17,10 +17,13 @@ change to the template without a version bump (and a new snapshot) fails the tes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from thibaud_cli.errors import TemplateError, UsageError
+from thibaud_cli.errors import AnswersFileError, TemplateError, UsageError
+from thibaud_cli.project.answers import ANSWERS_FILENAME
 from thibaud_cli.template.engine.config import template_version
 from thibaud_cli.template.source import (
     BUNDLED_TEMPLATE,
@@ -28,6 +31,12 @@ from thibaud_cli.template.source import (
     TemplateSource,
     bundled_template_path,
 )
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+#: How the bundled template's versions are written: numbers, dotted, no leading zeros.
+_NUMBERED = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*")
 
 
 def version_sort_key(version: str) -> tuple[int, ...] | tuple[float, str]:
@@ -79,16 +88,52 @@ class BundledTemplates:
             return snapshot
         if version == self.latest_version:
             return self.current
-        known = ", ".join(self.versions())
-        if version_sort_key(version) > version_sort_key(self.latest_version):
+        self.recorded(version)  # which says what is wrong with it
+        raise TemplateError(f"Bundled template version {version} has no snapshot.")
+
+    def recorded(self, version: str) -> str:
+        """*version*, as a project's answers file records the bundled template's: one of
+        :meth:`versions`, written as they are. The one decision of it (the answers file
+        checks only that it is a version): anything else is refused in one line saying
+        what is wrong and how to fix it. Only a version written as ours are and newer
+        than them all asks for a newer thibaud-cli."""
+        known = self.versions()
+        if version in known:
+            return version
+        listed = ", ".join(known)
+        parsed = _version(version)
+        same = [each for each in known if parsed is not None and _version(each) == parsed]
+        if same:
+            raise AnswersFileError(
+                f"{ANSWERS_FILENAME} records bundled template version '{version}', which "
+                f"thibaud-admin writes '{same[0]}': write '_template_version: \"{same[0]}\"' "
+                "there (or restore the file from version control)."
+            )
+        latest = _version(self.latest_version)
+        if (
+            parsed is not None
+            and latest is not None
+            and _NUMBERED.fullmatch(version)
+            and parsed > latest
+        ):
             raise TemplateError(
                 f"Bundled template version {version} is newer than this thibaud-admin knows "
-                f"(versions {known}): upgrade thibaud-cli to a release that has it."
+                f"(versions {listed}): upgrade thibaud-cli to a release that has it."
             )
-        raise TemplateError(
-            f"Bundled template version {version} is not one this thibaud-admin can render "
-            f"(versions {known})."
+        raise AnswersFileError(
+            f"{ANSWERS_FILENAME} records bundled template version '{version}', not one "
+            f"thibaud-admin has released (versions {listed}): restore the file from version "
+            "control (git checkout -- .thibaud-answers.yml)."
         )
+
+
+def _version(text: str) -> Version | None:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
 
 
 def bundled_template_version() -> str:

@@ -57,14 +57,23 @@ def declaration(config: Mapping[str, Any]) -> Mapping[str, Any]:
 def declared_entry_points(config: Mapping[str, Any], answers: Mapping[str, Any]) -> EntryPoints:
     """The entry points the template declares, rendered with *answers*."""
     from jinja2 import StrictUndefined
-    from jinja2 import TemplateError as JinjaError
     from jinja2.sandbox import SandboxedEnvironment
 
-    from thibaud_cli.template.sandbox.limits import bound_operators
+    from thibaud_cli.template.sandbox.limits import contain, render_bounds
 
     # Sandboxed and strict: a declaration is data from the template, not code to trust,
-    # and a misspelt answer must fail rather than name module ".asgi".
-    environment = bound_operators(SandboxedEnvironment(undefined=StrictUndefined))
+    # and a misspelt answer must fail rather than name module ".asgi". Bounded as a
+    # render is: a declaration computes nothing big.
+    environment = contain(SandboxedEnvironment(undefined=StrictUndefined))
+    with render_bounds():
+        return _declared(config, answers, environment)
+
+
+def _declared(
+    config: Mapping[str, Any], answers: Mapping[str, Any], environment: Any
+) -> EntryPoints:
+    from jinja2 import TemplateError as JinjaError
+
     values: dict[str, str] = {}
     for key in _ENTRY_KEYS:
         raw = declaration(config).get(key)

@@ -16,12 +16,11 @@ from thibaud_cli.asgi.codegen import template_data
 from thibaud_cli.asgi.spec import MiddlewareEntry
 from thibaud_cli.errors import InvalidDataError
 from thibaud_cli.project.answers import Answers
+from thibaud_cli.template.secrets import SECRET_PLACEHOLDER
 
 # The characters Thibaud's own get_random_secret_key() uses.
 _SECRET_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
 _SECRET_KEY_LENGTH = 50
-#: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
-SECRET_PLACEHOLDER = "regenerated-without-secret"
 #: Answers that thibaud-admin sets itself and ``--data`` may not. The question the
 #: project's NAME answers (``project_name`` unless the template names another) is
 #: refused by the commands that take a NAME or keep one; validate-template takes it.

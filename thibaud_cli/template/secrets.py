@@ -12,7 +12,9 @@ placeholder in its place. :func:`values_on_disk` finds what a rendered placehold
 (or default) stands for in the file on disk, from the line the template wrote around
 it. A development key written with Thibaud's ``thibaud-insecure-`` prefix (as Thibaud's
 own ``startproject`` writes it) is recognised by that prefix too
-(:func:`development_keys`), in whatever file a diff shows.
+(:func:`development_keys`), in whatever file a diff shows. :func:`secrets_shown` is the
+one decision of which secrets a diff of the project may show, for every command that
+prints one (``update``, the middleware commands).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from typing import Any
 MASK = "******"
 #: The answer thibaud-admin sets to the render's SECRET_KEY (never recorded).
 SECRET_KEY_ANSWER = "secret_key"
+#: The SECRET_KEY regenerated files are rendered with (the real one is not recorded).
+SECRET_PLACEHOLDER = "regenerated-without-secret"
+#: Lines of a file on disk longer than this are not searched for a secret: a
+#: SECRET_KEY's line is short, and a minified or generated line would only cost time.
+MAX_COMPARED_LINE = 4096
 #: Secret values shorter than this are masked in answers and names (by key), not inside
 #: free text: a one-letter secret replaced there would garble every word holding it,
 #: and a value that short is no secret from anyone who can guess.
@@ -86,26 +93,77 @@ def values_on_disk(rendered: str, on_disk: str, stand_ins: Collection[str]) -> s
     goes) stands for in *on_disk*, the file the render's *rendered* text became.
 
     A line of *rendered* that holds a stand-in is a pattern: the same text around it,
-    anything in its place. Every line of *on_disk* that matches gives the secret there.
-    A line the user has changed around the secret no longer matches, nor does one
-    with too little around it (the stand-in alone): that secret is not found.
+    anything (not nothing) in its place. Every line of *on_disk* that matches gives the
+    secret there. A line the user has changed around the secret no longer matches, nor
+    does one with too little around it (the stand-in alone): that secret is not found.
+    Matched by finding each literal part in turn, in time linear in the line (a regular
+    expression of several stand-ins backtracked for minutes on one line), on lines of
+    at most :data:`MAX_COMPARED_LINE` characters.
     """
     wanted = [value for value in stand_ins if len(value) >= MIN_MASKED_LENGTH]
     if not wanted:
         return set()
-    patterns = set()
+    patterns: set[tuple[str, ...]] = set()
     for line in rendered.splitlines():
         for value in wanted:
-            parts = line.split(value)
+            parts = tuple(line.split(value))
             # Too little around the stand-in (a line of it alone) would match any line.
             if len(parts) > 1 and len("".join(parts).strip()) >= MIN_MASKED_LENGTH:
-                patterns.add(re.compile("(.+?)".join(map(re.escape, parts))))
+                patterns.add(parts)
     found: set[str] = set()
     if not patterns:
         return found
     for line in on_disk.splitlines():
-        for pattern in patterns:
-            match = pattern.fullmatch(line)
-            if match:
-                found.update(group for group in match.groups() if group not in wanted)
+        if len(line) > MAX_COMPARED_LINE:
+            continue
+        for parts in patterns:
+            holes = _holes(line, parts)
+            if holes is not None:
+                found.update(hole for hole in holes if hole not in wanted)
     return found
+
+
+def _holes(line: str, parts: tuple[str, ...]) -> list[str] | None:
+    """What fills the gaps between *parts* (each gap at least one character) when they
+    make up *line*, or None. Each middle part is taken where it first occurs: for gaps
+    that take anything, the leftmost choice finds a match whenever there is one."""
+    first, *middle, last = parts
+    end = len(line) - len(last)
+    if not line.startswith(first) or not line.endswith(last) or end < len(first):
+        return None
+    holes, position = [], len(first)
+    for part in middle:
+        found = line.find(part, position + 1, end)
+        if found < 0:
+            return None
+        holes.append(line[position:found])
+        position = found + len(part)
+    if end <= position:
+        return None
+    holes.append(line[position:end])
+    return holes
+
+
+def secrets_shown(
+    files: Iterable[tuple[str, str]],
+    rendered_values: Iterable[str],
+    stand_ins: Iterable[str] = (),
+    given: Iterable[str] = (),
+) -> frozenset[str]:
+    """The secrets a diff of the project may show: the one decision, for ``update`` and
+    the middleware commands alike.
+
+    *files* pairs a file's text as the template renders it from the recorded answers
+    (the SECRET_KEY :data:`SECRET_PLACEHOLDER`, secret questions at their defaults)
+    with its text on disk; *rendered_values* are the answers to secret questions the
+    renders had (defaults, generated defaults), *stand_ins* those of the render the
+    *files* come from, *given* the ones the user gives now. What the stand-ins stand
+    for on disk (:func:`values_on_disk`) is the project's own key and the answers given
+    at startproject, which no answers file records.
+    """
+    wanted = {SECRET_PLACEHOLDER, *stand_ins}
+    found: set[str] = set()
+    for rendered, on_disk in files:
+        if any(value in rendered for value in wanted):
+            found |= values_on_disk(rendered, on_disk, wanted)
+    return frozenset({*rendered_values, *given, *found})

@@ -137,7 +137,7 @@ class BundledSource:
                 f"{ANSWERS_FILENAME} records no '_template_version': the template version the "
                 "project was generated from is unknown, so it cannot be updated."
             )
-        self.current_version = answers.template_version
+        self.current_version = bundled.recorded(answers.template_version)
 
     def known_target(self, to: str | None) -> TemplateVersion | None:
         return TemplateVersion(self._target_version(to), None)
@@ -149,8 +149,6 @@ class BundledSource:
         return None  # a dozen small files: rendering them all costs little
 
     def _target_version(self, to: str | None) -> str:
-        # The recorded version first: a project from a newer release needs that release.
-        self.bundled.path_for(self.current_version)
         version = to if to is not None else self.bundled.latest_version
         known = self.bundled.versions()
         if version not in known:

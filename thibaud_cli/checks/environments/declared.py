@@ -15,10 +15,12 @@ from pathlib import Path
 
 from thibaud_cli.errors import DependencyFileError
 from thibaud_cli.project.declared import (
+    PER_REQUIREMENT_OPTIONS,
     PYPROJECT,
     REQUIREMENTS,
     project_table,
     requirement_lines,
+    split_options,
 )
 
 #: How deep ``-r`` includes may nest (a loop is refused before this).
@@ -83,7 +85,15 @@ def _requirement_lines(path: Path, root: Path, seen: tuple[Path, ...]) -> list[s
                 "only (indexes go to --find-links/--no-index or uv's UV_* variables)"
             )
         else:
-            lines.append(line)
+            requirement, options = split_options(line)
+            unknown = [option for option in options if option not in PER_REQUIREMENT_OPTIONS]
+            if unknown:
+                raise DependencyFileError(
+                    f"{name}:{number}: {unknown[0]} is not an option pip takes after a "
+                    f"requirement (it takes {', '.join(sorted(PER_REQUIREMENT_OPTIONS))})"
+                )
+            # --hash and the like say how pip installs it; --install resolves afresh.
+            lines.append(requirement)
     return lines
 
 

@@ -5,9 +5,12 @@ questions before it, and casts the result to a bool; a question it does not ask 
 its default. validate-template varies a question only where copier would ask it, so
 that no variant is a combination no user can make.
 
-The expression renders here with Jinja's sandbox and the template's own delimiters;
-one that needs more of copier's environment (a filter from an extension) does not
-render here, and its question counts as asked (varied, as before this check).
+The expression renders here with Jinja's sandbox and the template's own delimiters,
+bounded as a render is (``sandbox.limits.contain``; ``checks.variants`` plans the
+variants within a render's deadline and memory ceiling): what a render refuses is
+refused here, in one line. One that needs more of copier's environment (a filter from an
+extension) does not render here, and its question counts as asked (varied, as before
+this check).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
+from thibaud_cli.errors import TemplateError
 from thibaud_cli.template.syntax import DEFAULT_DELIMITERS, TemplateSyntax
 
 
@@ -38,7 +42,7 @@ class Conditions:
     def __init__(self, config: Mapping[str, Any]) -> None:
         from jinja2.sandbox import SandboxedEnvironment
 
-        from thibaud_cli.template.sandbox.limits import bound_operators
+        from thibaud_cli.template.sandbox.limits import contain
 
         self._questions = [
             (str(name), spec)
@@ -46,7 +50,7 @@ class Conditions:
             if not str(name).startswith("_") and isinstance(spec, Mapping)
         ]
         syntax = TemplateSyntax.of(config)
-        self._environment = bound_operators(
+        self._environment = contain(
             SandboxedEnvironment(**{name: syntax.delimiter(name) for name in DEFAULT_DELIMITERS})
         )
         self._compiled: dict[str, Any] = {}
@@ -66,6 +70,8 @@ class Conditions:
         when = spec.get("when", True)
         try:
             return cast_to_bool(self._render(when, context))
+        except (TemplateError, MemoryError):
+            raise  # past the bounds: refused, not "asked"
         except Exception:  # noqa: BLE001 - the template's Jinja: copier decides
             return True
 
@@ -88,6 +94,10 @@ class Conditions:
             if name in fixed:
                 context[name] = fixed[name]
             elif "default" in spec:
-                with suppress(Exception):  # the template's Jinja: copier decides
+                try:
                     context[name] = self._render(spec["default"], scope)
+                except (TemplateError, MemoryError):
+                    raise  # past the bounds: refused
+                except Exception:  # noqa: BLE001, S110 - the template's Jinja: copier decides
+                    pass
         return remaining

@@ -55,10 +55,17 @@ class EntryPointRenderer:
     clone, when copier made one) rather than fetching and parsing it again."""
 
     def __init__(
-        self, answers: Answers, scratch: Path, *, trust: bool, kept: contextlib.ExitStack
+        self,
+        answers: Answers,
+        scratch: Path,
+        *,
+        trust: bool,
+        kept: contextlib.ExitStack,
+        relative: str | None = None,
     ) -> None:
         self.answers = answers
-        self.relative = asgi_relative_path(answers)
+        #: The file rendered: the ASGI module, unless another of the project's is asked.
+        self.relative = relative or asgi_relative_path(answers)
         self.trust = trust
         self.scratch = scratch
         self.source = one_file_source(
@@ -73,8 +80,15 @@ class EntryPointRenderer:
         self._first: RenderSession | None = None
         self._compiled = CompiledCache()
 
+    @property
+    def secret_values(self) -> tuple[str, ...]:
+        """The answers to secret questions the renders had (defaults, generated ones):
+        the stand-ins for the project's secrets in what they rendered."""
+        return self._first.rendered.secret_values if self._first is not None else ()
+
     def render(self, chain: Sequence[MiddlewareEntry]) -> str:
-        """``asgi.py`` as the project's template renders it for *chain*."""
+        """``asgi.py`` (or the file asked) as the project's template renders it for
+        *chain*."""
         try:
             return self._render(chain)
         except TemplateError as error:
@@ -120,11 +134,13 @@ def _missing_template(error: TemplateError) -> bool:
 
 
 @contextmanager
-def asgi_renderer(answers: Answers, *, trust: bool = False) -> Iterator[EntryPointRenderer]:
-    """An :class:`EntryPointRenderer` for the project of *answers*, and its scratch
-    directory, removed on exit."""
+def asgi_renderer(
+    answers: Answers, *, trust: bool = False, relative: str | None = None
+) -> Iterator[EntryPointRenderer]:
+    """An :class:`EntryPointRenderer` for the project of *answers* (of its file
+    *relative*, when given), and its scratch directory, removed on exit."""
     with scratch_directory("render") as scratch, contextlib.ExitStack() as kept:
-        yield EntryPointRenderer(answers, scratch, trust=trust, kept=kept)
+        yield EntryPointRenderer(answers, scratch, trust=trust, kept=kept, relative=relative)
 
 
 def render_asgi(answers: Answers, chain: Sequence[MiddlewareEntry], *, trust: bool = False) -> str:

@@ -171,15 +171,21 @@ def _bounded_binop(environment: Any, context: Any, operator: str, left: Any, rig
 def bound_operators(environment: Any) -> Any:
     """Bound the operators of a sandboxed Jinja *environment*: repetitions,
     concatenations, products and powers past the limits are refused before they are
-    computed. Every sandbox that renders a template's text gets it, renders and the
-    expressions of ``copier.yml`` alike. Returns *environment*."""
+    computed. Part of :func:`contain`, which every sandbox that renders a template's
+    text gets (renders, and the expressions of ``copier.yml`` we render ourselves).
+    Returns *environment*."""
     environment.intercepted_binops = frozenset({"*", "**", "+"})
     environment.call_binop = functools.partial(_bounded_binop, environment)
     return environment
 
 
-def contain(environment: Any, budget: RenderBudget) -> None:
-    """Bound a copier (sandboxed) Jinja environment: sizes, numbers, repetitions."""
+def contain(environment: Any, budget: RenderBudget | None = None) -> Any:
+    """Bound a sandboxed Jinja *environment*: sizes, numbers, repetitions, every call's
+    and filter's integer arguments, its output charged to *budget* (a new one when
+    None). copier's environment for a render gets it, and so do ours for the
+    expressions of ``copier.yml`` (``when``, the ``_thibaud`` declarations), which run
+    within :func:`render_bounds` too. Returns *environment*."""
+    budget = RenderBudget() if budget is None else budget
     environment.concat = budget.concat
     bound_operators(environment)
     original_call = environment.call
@@ -192,6 +198,7 @@ def contain(environment: Any, budget: RenderBudget) -> None:
     environment.call = call
     for name, function in list(environment.filters.items()):
         environment.filters[name] = _bounded(function)
+    return environment
 
 
 class RenderTimeout(BaseException):
