@@ -8,6 +8,11 @@ of it, and a module named like Django's third-party apps (``django_environ``) is
 Django. validate-template's ``framework`` check, ``startproject`` (which will not create
 a Django project) and the middleware commands (which will not wrap a Django project's
 ``asgi.py``) all ask :func:`project_targets_django` or :func:`sources_target_django`.
+
+A project whose code targets Thibaud still targets Django when its declared dependencies
+bring Django in (django-axes, dj-database-url...): validate-template --install asks the
+built environment which requirement does (``checks/environments/django_dependency.py``)
+and says it with :func:`describe_django_dependency`.
 """
 
 from __future__ import annotations
@@ -118,3 +123,29 @@ def project_targets_django(project_dir: Path) -> DjangoTarget | None:
             yield str(path.relative_to(project_dir)), code
 
     return sources_target_django(sources())
+
+
+def describe_django_dependency(requirements: list[str], source: str | None) -> str:
+    """The one line that says the declared *requirements* (read from *source*) bring
+    Django in: ``django-axes>=6 (requirements.txt) brings Django in: Django ecosystem
+    packages do not run on Thibaud...``. Empty *requirements*: Django is there and no
+    declared requirement explains it."""
+    where = f" ({source})" if source else ""
+    if not requirements:
+        what = "the installed dependencies hold Django"
+    elif len(requirements) == 1 and _named(requirements[0]) == _OTHER:
+        what = f"{requirements[0]}{where} is declared"
+    else:
+        names = ", ".join(requirements)
+        what = f"{names}{where} {'brings' if len(requirements) == 1 else 'bring'} Django in"
+    return (
+        f"{what}: Django ecosystem packages do not run on Thibaud, this template targets "
+        f"Django, not Thibaud: {PORTING}"
+    )
+
+
+def _named(requirement: str) -> str:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(Requirement(requirement).name)
