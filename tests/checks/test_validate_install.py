@@ -331,7 +331,9 @@ def test_a_declared_package_that_brings_django_in_fails_the_framework_check(
             continue
         framework = variant["framework"]
         assert framework["status"] == "failed"
-        assert framework["message"].startswith("dj-lockout>=1 (requirements.txt) brings Django in")
+        assert framework["message"].startswith(
+            "dj-lockout>=1 declared at requirements.txt brings Django in: "
+        )
         assert "Django ecosystem packages do not run on Thibaud" in framework["message"]
         assert "\n" not in framework["message"]
         assert framework["file"] == "requirements.txt"
@@ -339,3 +341,22 @@ def test_a_declared_package_that_brings_django_in_fails_the_framework_check(
             assert variant[boot]["status"] == "skipped", variant[boot]
             assert "targets Django" in variant[boot]["message"]
     assert "DJANGO_SETTINGS_MODULE" not in result.stdout
+
+
+def test_a_relative_find_links_directory_is_the_one_it_named_when_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv runs once the variant has rendered, and copier changes the process's directory
+    while it clones a git template: a relative --find-links is resolved when given."""
+    from thibaud_cli.checks.environments.cache import InstallOptions
+
+    monkeypatch.chdir(tmp_path)
+    options = InstallOptions(("wheels", "https://example.org/simple/"), no_index=True)
+    monkeypatch.chdir("/")
+    assert options.arguments() == [
+        "--find-links",
+        str(tmp_path / "wheels"),
+        "--find-links",
+        "https://example.org/simple/",
+        "--no-index",
+    ]

@@ -127,21 +127,18 @@ def project_targets_django(project_dir: Path) -> DjangoTarget | None:
 
 def describe_django_dependency(requirements: list[str], source: str | None) -> str:
     """The one line that says the declared *requirements* (read from *source*) bring
-    Django in: ``django-axes>=6 (requirements.txt) brings Django in: Django ecosystem
-    packages do not run on Thibaud...``. Empty *requirements*: Django is there and no
-    declared requirement explains it."""
-    where = f" ({source})" if source else ""
+    Django in: ``django-axes==6.5.0 declared at requirements.txt brings Django in: Django
+    ecosystem packages do not run on Thibaud; port it as ...``. Empty *requirements*:
+    Django is there and no declared requirement explains it."""
+    where = f" declared at {source}" if source else " declared"
     if not requirements:
         what = "the installed dependencies hold Django"
     elif len(requirements) == 1 and _named(requirements[0]) == _OTHER:
-        what = f"{requirements[0]}{where} is declared"
+        what = f"{requirements[0]} is{where}"
     else:
-        names = ", ".join(requirements)
-        what = f"{names}{where} {'brings' if len(requirements) == 1 else 'bring'} Django in"
-    return (
-        f"{what}: Django ecosystem packages do not run on Thibaud, this template targets "
-        f"Django, not Thibaud: {PORTING}"
-    )
+        verb = "brings" if len(requirements) == 1 else "bring"
+        what = f"{', '.join(requirements)}{where} {verb} Django in"
+    return f"{what}: Django ecosystem packages do not run on Thibaud; {PORTING}"
 
 
 def _named(requirement: str) -> str:
