@@ -21,8 +21,12 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thibaud_cli.fs.walk import walk_files_typed
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 #: Where docs/templates.md tells how to port a Django template (or a project made from one).
 PORTING = "port it as docs/templates.md says (Porting a Django template)"
@@ -125,19 +129,33 @@ def project_targets_django(project_dir: Path) -> DjangoTarget | None:
     return sources_target_django(sources())
 
 
+def declared_targets_django(requirements: Iterable[Requirement]) -> list[str]:
+    """Those of the declared *requirements* (as written) that are Django or, as far as
+    what is installed here knows, require it: startproject installs nothing, so a
+    Django ecosystem package this interpreter does not hold is not found (validate-template
+    --install finds it in the environment it builds)."""
+    from thibaud_cli.project.requirements import requiring
+
+    return [str(each) for each in requiring(requirements, _OTHER)]
+
+
 def describe_django_dependency(requirements: list[str], source: str | None) -> str:
-    """The one line that says the declared *requirements* (read from *source*) bring
-    Django in: ``django-axes==6.5.0 declared at requirements.txt brings Django in: Django
-    ecosystem packages do not run on Thibaud; port it as ...``. Empty *requirements*:
-    Django is there and no declared requirement explains it."""
-    where = f" declared at {source}" if source else " declared"
+    """The one line that says the declared *requirements* (read from *source*, when
+    known) bring Django in: ``django-axes==6.5.0 declared at requirements.txt brings
+    Django in: Django ecosystem packages do not run on Thibaud; port it as ...``. Empty
+    *requirements*: Django is there and no declared requirement explains it."""
+    where = f" at {source}" if source else ""
     if not requirements:
         what = "the installed dependencies hold Django"
     elif len(requirements) == 1 and _named(requirements[0]) == _OTHER:
-        what = f"{requirements[0]} is{where}"
+        targets = "this template targets Django, not Thibaud"
+        return f"{requirements[0]} is declared{where}: {targets}; {PORTING}"
     else:
         verb = "brings" if len(requirements) == 1 else "bring"
-        what = f"{', '.join(requirements)}{where} {verb} Django in"
+        names = ", ".join(requirements)
+        # Without its file (startproject reads them all): "the declared X brings".
+        what = f"{names} declared{where}" if source else f"the declared {names}"
+        what = f"{what} {verb} Django in"
     return f"{what}: Django ecosystem packages do not run on Thibaud; {PORTING}"
 
 

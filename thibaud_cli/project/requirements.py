@@ -46,14 +46,32 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     """*requirements* and, for those installed here, everything they require in turn
     (markers evaluated for this interpreter and the extras asked), with the
     top-level modules of every installed one."""
+    return _closure(requirements, _installed_by_name())
+
+
+def requiring(requirements: Iterable[Requirement], wanted: str) -> list[Requirement]:
+    """Those of *requirements* that are *wanted* or, as far as what is installed here
+    knows, depend on it (startproject: which declared requirement brings Django in)."""
+    installed = _installed_by_name()
+    name = canonicalize_name(wanted)
+    return [each for each in requirements if name in _closure([each], installed).distributions]
+
+
+def _installed_by_name() -> dict[str, Distribution]:
+    # One walk of the installed distributions: asking for each by name walks them again.
     from importlib import metadata
 
-    # One walk of the installed distributions: asking for each by name walks them again.
-    installed_by_name: dict[str, metadata.Distribution] = {}
+    installed_by_name: dict[str, Distribution] = {}
     for found in metadata.distributions():
         name = _installed_name(found)
         if name:
             installed_by_name.setdefault(canonicalize_name(name), found)
+    return installed_by_name
+
+
+def _closure(
+    requirements: Iterable[Requirement], installed_by_name: dict[str, Distribution]
+) -> Dependencies:
     distributions: set[str] = set()
     modules: set[str] = set()
     pending = [(requirement, frozenset(requirement.extras)) for requirement in requirements]
