@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from thibaud_cli.fs.walk import walk_files_typed
 
 if TYPE_CHECKING:
-    from packaging.requirements import Requirement
+    from thibaud_cli.project.requirements import Dependencies
 
 #: Where docs/templates.md tells how to port a Django template (or a project made from one).
 PORTING = "port it as docs/templates.md says (Porting a Django template)"
@@ -129,14 +129,12 @@ def project_targets_django(project_dir: Path) -> DjangoTarget | None:
     return sources_target_django(sources())
 
 
-def declared_targets_django(requirements: Iterable[Requirement]) -> list[str]:
-    """Those of the declared *requirements* (as written) that are Django or, as far as
-    what is installed here knows, require it: startproject installs nothing, so a
-    Django ecosystem package this interpreter does not hold is not found (validate-template
-    --install finds it in the environment it builds)."""
-    from thibaud_cli.project.requirements import requiring
-
-    return [str(each) for each in requiring(requirements, _OTHER)]
+def declared_targets_django(dependencies: Dependencies) -> list[str]:
+    """Those of a project's declared requirements (*dependencies*, as written) that are
+    Django or, as far as what is installed here knows, require it: startproject installs
+    nothing, so a Django ecosystem package this interpreter does not hold is not found
+    (validate-template --install finds it in the environment it builds)."""
+    return dependencies.requiring(_OTHER)
 
 
 def describe_django_dependency(requirements: list[str], source: str | None) -> str:

@@ -31,6 +31,14 @@ class Dependencies:
     distributions: frozenset[str]
     #: Top-level module names the installed ones provide (``dj_database_url``).
     modules: frozenset[str]
+    #: Each requirement (as written) and the distributions it depends on, itself included.
+    each: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def requiring(self, wanted: str) -> list[str]:
+        """The requirements (as written) that are *wanted* or, as far as what is
+        installed here knows, depend on it (startproject: which bring Django in)."""
+        name = canonicalize_name(wanted)
+        return [requirement for requirement, closure in self.each if name in closure]
 
     def clash(self, name: str) -> str | None:
         """The distribution or module *name* would collide with, if any."""
@@ -45,16 +53,14 @@ class Dependencies:
 def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     """*requirements* and, for those installed here, everything they require in turn
     (markers evaluated for this interpreter and the extras asked), with the
-    top-level modules of every installed one."""
-    return _closure(requirements, _installed_by_name())
-
-
-def requiring(requirements: Iterable[Requirement], wanted: str) -> list[Requirement]:
-    """Those of *requirements* that are *wanted* or, as far as what is installed here
-    knows, depend on it (startproject: which declared requirement brings Django in)."""
+    top-level modules of every installed one, and what each requirement needs."""
+    requirements = list(requirements)
+    # Walked and read once for all: the walk, and parsing each one's metadata, are the cost.
     installed = _installed_by_name()
-    name = canonicalize_name(wanted)
-    return [each for each in requirements if name in _closure([each], installed).distributions]
+    read: dict[tuple[str, frozenset[str]], list[Requirement]] = {}
+    distributions, modules = _closure(requirements, installed, read, modules=True)
+    each = tuple((str(one), _closure([one], installed, read)[0]) for one in requirements)
+    return Dependencies(distributions, modules, each)
 
 
 def _installed_by_name() -> dict[str, Distribution]:
@@ -70,10 +76,17 @@ def _installed_by_name() -> dict[str, Distribution]:
 
 
 def _closure(
-    requirements: Iterable[Requirement], installed_by_name: dict[str, Distribution]
-) -> Dependencies:
+    requirements: Iterable[Requirement],
+    installed_by_name: dict[str, Distribution],
+    read: dict[tuple[str, frozenset[str]], list[Requirement]],
+    *,
+    modules: bool = False,
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The distributions *requirements* depend on, and (with *modules*, which reads
+    each one's file list) their top-level modules. *read*: what each installed one
+    needs with the extras asked, kept across calls."""
     distributions: set[str] = set()
-    modules: set[str] = set()
+    found_modules: set[str] = set()
     pending = [(requirement, frozenset(requirement.extras)) for requirement in requirements]
     while pending:
         requirement, extras = pending.pop()
@@ -84,17 +97,27 @@ def _closure(
         installed = installed_by_name.get(name)
         if installed is None:
             continue
-        modules.update(_top_level_modules(installed))
-        for text in installed.requires or ():
-            try:
-                needed = Requirement(text)
-            except InvalidRequirement:
-                continue
-            if needed.marker is None or any(
-                needed.marker.evaluate({"extra": extra}) for extra in (extras or {""})
-            ):
-                pending.append((needed, frozenset(needed.extras)))
-    return Dependencies(frozenset(distributions), frozenset(modules))
+        if modules:
+            found_modules.update(_top_level_modules(installed))
+        if (name, extras) not in read:
+            read[name, extras] = _needs(installed, extras)
+        pending += [(needed, frozenset(needed.extras)) for needed in read[name, extras]]
+    return frozenset(distributions), frozenset(found_modules)
+
+
+def _needs(installed: Distribution, extras: frozenset[str]) -> list[Requirement]:
+    """What *installed* requires, with *extras*, for this interpreter."""
+    needs = []
+    for text in installed.requires or ():
+        try:
+            needed = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if needed.marker is None or any(
+            needed.marker.evaluate({"extra": extra}) for extra in (extras or {""})
+        ):
+            needs.append(needed)
+    return needs
 
 
 def _installed_name(distribution: Distribution) -> str | None:
