@@ -55,6 +55,8 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     (markers evaluated for this interpreter and the extras asked), with the
     top-level modules of every installed one, and what each requirement needs."""
     requirements = list(requirements)
+    if not requirements:
+        return Dependencies(frozenset(), frozenset())
     # Walked and read once for all: the walk, and parsing each one's metadata, are the cost.
     installed = _installed_by_name()
     read: dict[tuple[str, frozenset[str]], list[Requirement]] = {}
