@@ -255,3 +255,108 @@ def test_a_child_started_with_the_ceiling_lifted_does_not_inherit_it() -> None:
         assert resource.getrlimit(resource.RLIMIT_AS)[0] == inherited
         output, _ = lifted.communicate(timeout=60)
     assert inherited != before and int(output) == before
+
+
+def _wheel(directory: Path, name: str, version: str, requires: list[str], code: str) -> Path:
+    """A real wheel of *name* (module ``name`` with ``_``) whose metadata requires
+    *requires*, written as any build backend writes one (METADATA, WHEEL, RECORD)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    module = name.replace("-", "_")
+    info = f"{module}-{version}.dist-info"
+    files = {
+        f"{module}/__init__.py": code,
+        f"{info}/METADATA": "Metadata-Version: 2.1\n"
+        f"Name: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {each}\n" for each in requires),
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    record = ""
+    for path, text in files.items():
+        digest = hashlib.sha256(text.encode()).digest()
+        hashed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record += f"{path},sha256={hashed},{len(text.encode())}\n"
+    files[f"{info}/RECORD"] = record + f"{info}/RECORD,,\n"
+    wheel = directory / f"{module}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def django_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The framework, Django, and a Django ecosystem package that requires Django (as
+    django-axes does): its module reads Django's settings when imported."""
+    directory = tmp_path_factory.mktemp("django-wheels")
+    downloaded = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "Thibaud", "Django", "-d", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert downloaded.returncode == 0, downloaded.stderr
+    code = "from django.conf import settings\n\nLOCKOUT = getattr(settings, 'AXES_LIMIT', 3)\n"
+    _wheel(directory, "dj-lockout", "1.0", ["Django>=4.2"], code)
+    return directory
+
+
+def test_a_declared_package_that_brings_django_in_fails_the_framework_check(
+    tmp_path: Path, django_wheels: Path
+) -> None:
+    """A ported template whose use_celery variants still declare a Django ecosystem
+    package (it requires Django): once their environment is built, the framework check
+    names that requirement in one line and the boots are skipped, rather than each
+    stopping on Django's unconfigured settings. The other variants boot and pass."""
+    template = django_like_template(
+        tmp_path / "t", settings_extra="{% if use_celery %}import dj_lockout\n{% endif %}"
+    )
+    (template / "requirements.txt.jinja").write_text(
+        "Thibaud>=6.0a1\n{% if use_celery %}dj-lockout>=1\n{% endif %}", "utf-8"
+    )
+    offline = ("--find-links", str(django_wheels), "--no-index")
+    result = _validate(template, tmp_path, tmp_path / "cache", "--install", *offline)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    checks = _checks(result.stdout)
+    assert len(checks) == 4
+    for name, variant in checks.items():
+        assert variant["install"]["status"] == "passed", variant["install"]
+        if "use_celery=True" not in name:
+            assert variant["framework"]["status"] == "passed"
+            assert variant["settings"]["status"] == "passed", variant["settings"]
+            continue
+        framework = variant["framework"]
+        assert framework["status"] == "failed"
+        assert framework["message"].startswith(
+            "dj-lockout>=1 declared at requirements.txt brings Django in: "
+        )
+        assert "Django ecosystem packages do not run on Thibaud" in framework["message"]
+        assert "\n" not in framework["message"]
+        assert framework["file"] == "requirements.txt"
+        for boot in ("settings", "asgi", "wsgi", "manage-check"):
+            assert variant[boot]["status"] == "skipped", variant[boot]
+            assert "targets Django" in variant[boot]["message"]
+    assert "DJANGO_SETTINGS_MODULE" not in result.stdout
+
+
+def test_a_relative_find_links_directory_is_the_one_it_named_when_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv runs once the variant has rendered, and copier changes the process's directory
+    while it clones a git template: a relative --find-links is resolved when given."""
+    from thibaud_cli.checks.environments.cache import InstallOptions
+
+    monkeypatch.chdir(tmp_path)
+    options = InstallOptions(("wheels", "https://example.org/simple/"), no_index=True)
+    monkeypatch.chdir("/")
+    assert options.arguments() == [
+        "--find-links",
+        str(tmp_path / "wheels"),
+        "--find-links",
+        "https://example.org/simple/",
+        "--no-index",
+    ]

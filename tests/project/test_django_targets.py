@@ -102,6 +102,55 @@ def test_a_template_that_only_mentions_django_makes_its_project(
     assert (target / "config" / "notes.py").is_file()
 
 
+def test_a_template_that_declares_django_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    """Its code ported, its requirements not: the closing hint's install would bring
+    Django in. Refused in one line, nothing written."""
+    template = django_like_template(tmp_path / "template")
+    (template / "requirements.txt").write_text("Thibaud>=6.0a1\nDjango>=5.2\n", "utf-8")
+    target = tmp_path / "shop_site"
+    result = runner.invoke(main, ["startproject", "shop", str(target), "--template", str(template)])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: '{template}': Django>=5.2 is declared: {DIAGNOSIS.replace(': port', '; port')} "
+        "(Porting a Django template). Nothing was written."
+    ]
+    assert not target.exists()
+
+
+def test_a_declared_package_installed_here_that_requires_django_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A Django ecosystem package (as django-axes) that this interpreter holds, and whose
+    metadata requires Django: startproject names it. One it does not hold installs
+    nothing here to be asked, and the project is made."""
+    from tests.support.cli import run_cli
+
+    site = build_file_tree(
+        tmp_path / "site-packages",
+        {
+            "dj_lockout/__init__.py": "from django.conf import settings\n",
+            "dj_lockout-1.0.dist-info/METADATA": (
+                "Metadata-Version: 2.1\nName: dj-lockout\nVersion: 1.0\n"
+                "Requires-Dist: Django>=4.2\n"
+            ),
+            "dj_lockout-1.0.dist-info/RECORD": "dj_lockout/__init__.py,,\n",
+        },
+    )
+    template = django_like_template(tmp_path / "template")
+    (template / "requirements.txt").write_text("Thibaud>=6.0a1\ndj-lockout>=1\n", "utf-8")
+    argv = ("startproject", "shop", "shop_site", "--template", str(template))
+    refused = run_cli(*argv, cwd=tmp_path, env={"PYTHONPATH": str(site)})
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        f"Error: '{template}': the declared dj-lockout>=1 brings Django in: Django ecosystem "
+        "packages do not run on Thibaud; port it as docs/templates.md says (Porting a Django "
+        "template). Nothing was written."
+    ]
+    assert not (tmp_path / "shop_site").exists()
+    made = run_cli(*argv, cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+
+
 @pytest.fixture
 def django_project(tmp_path: Path) -> Path:
     """A project of the framework's stock layout whose asgi.py targets Django."""

@@ -91,6 +91,41 @@ def test_check_reports_a_new_required_question_as_part_of_the_update(
     assert yaml.safe_load((project / ".copier" / "project.yml").read_text())["license"] == "MIT"
 
 
+def test_every_new_required_question_is_named_by_check_and_by_update(
+    released: tuple[Path, Path],
+) -> None:
+    """A release that adds two questions without a default: --check names both in its
+    one line, and so does the update that was given neither, or only one of them."""
+    template, project = released
+    added = "license:\n  type: str\n  help: Licence\nowner:\n  type: str\n  help: Owner\n"
+    release(template, "1.1.0", {"copier.yml": (template / "copier.yml").read_text() + added})
+    drift = run_cli("update", "--check", "--trust", cwd=project)
+    assert drift.returncode == 3, drift.stderr
+    assert drift.stdout.splitlines() == [
+        "Update available: template version 1.0.0 -> 1.1.0.",
+        "The files it changes are not listed: version 1.1.0 asks new questions, 'license', "
+        "'owner', with no default: give them with --data license=VALUE --data owner=VALUE "
+        "when you update.",
+    ]
+    before = _without_git(project)
+    refused = run_cli("update", "--trust", cwd=project)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.splitlines() == [
+        "Error: Questions license, owner are required (no default): give them with "
+        "--data license=VALUE --data owner=VALUE. Nothing was written."
+    ]
+    half = run_cli("update", "--trust", "--data", "license=MIT", cwd=project)
+    assert half.returncode == 2, half.stderr
+    assert half.stderr.splitlines() == [
+        'Error: Question "owner" is required: give it with --data owner=VALUE. Nothing was written.'
+    ]
+    assert _without_git(project) == before
+    done = run_cli("update", "--trust", "--data", "license=MIT", "--data", "owner=Ann", cwd=project)
+    assert done.returncode == 0, done.stderr
+    recorded = yaml.safe_load((project / ".copier" / "project.yml").read_text())
+    assert (recorded["license"], recorded["owner"]) == ("MIT", "Ann")
+
+
 def test_an_extension_that_raises_on_update_leaves_the_project_as_it_was(
     released: tuple[Path, Path],
 ) -> None:

@@ -37,9 +37,14 @@ from thibaud_cli.project.contract import (
     install_arguments,
 )
 from thibaud_cli.project.declared import declared_requirements
-from thibaud_cli.project.framework import project_targets_django
+from thibaud_cli.project.framework import (
+    declared_targets_django,
+    describe_django_dependency,
+    project_targets_django,
+)
 from thibaud_cli.project.installed import thibaud_cli_version, thibaud_version
 from thibaud_cli.project.names import refuse_dependency_clash, validate_project_name
+from thibaud_cli.project.requirements import Dependencies, dependencies_of
 from thibaud_cli.template.bundled import bundled_version_source
 from thibaud_cli.template.classic.fetch import check_classic_options, render_classic_source
 from thibaud_cli.template.classic.render import ClassicOptions, refuse_options_for_copier
@@ -317,7 +322,9 @@ class _Render:
         # Found as in a copier template's render, for the closing hint.
         entry_points = discover_entry_points(root)
         requirements = declared_requirements(dependency_dir(root, entry_points.root))
-        refuse_dependency_clash(self.name, requirements)
+        dependencies = dependencies_of(requirements)
+        _refuse_django_dependencies(source, dependencies)
+        refuse_dependency_clash(self.name, dependencies)
         install = install_arguments(root, entry_points.root)
         yield _Made(self, _files(root), entry_points, None, None, _names(requirements), install)
 
@@ -353,8 +360,10 @@ class _Render:
             # Read where the project is: manage.py and requirements.txt may be a level
             # down. (All of it still in scratch space: a refusal leaves nothing.)
             requirements = declared_requirements(dependency_dir(root, entry_points.root))
+            dependencies = dependencies_of(requirements)
+            _refuse_django_dependencies(self.source, dependencies)
             if question is not None:  # the name names the package, and so the project
-                refuse_dependency_clash(self.name, requirements)
+                refuse_dependency_clash(self.name, dependencies)
             install = install_arguments(root, entry_points.root)
             yield _Made(
                 self, _files(root), entry_points, session, question, _names(requirements), install
@@ -368,6 +377,18 @@ def _refuse_django(source: TemplateSource, root: Path) -> None:
     if found is not None:
         raise TargetsDjangoError(
             f"'{source.recorded_as}' {found.describe('template')}. Nothing was written."
+        )
+
+
+def _refuse_django_dependencies(source: TemplateSource, dependencies: Dependencies) -> None:
+    """A template that declares Django, or a package this interpreter knows requires it,
+    makes a project the closing hint's install would give Django: refused as one that
+    imports it is."""
+    found = declared_targets_django(dependencies)
+    if found:
+        raise TargetsDjangoError(
+            f"'{source.recorded_as}': {describe_django_dependency(found, None)}. "
+            "Nothing was written."
         )
 
 

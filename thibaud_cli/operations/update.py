@@ -148,9 +148,14 @@ def check_for_update(
         if target is None or target == current:
             raise
         if isinstance(error, MissingAnswerError):
+            # Every one the render found unanswered, not only the first copier asked.
+            named = ", ".join(f"'{question}'" for question in error.questions)
+            give = " ".join(f"--data {question}=VALUE" for question in error.questions)
+            many = len(error.questions) > 1
+            asks = "new questions" if many else "a new question"
             why = (
-                f"version {target} asks a new question, '{error.question}', with no default: "
-                f"give it with --data {error.question}=VALUE when you update"
+                f"version {target} asks {asks}, {named}, with no default: "
+                f"give {'them' if many else 'it'} with {give} when you update"
             )
         else:
             why = (

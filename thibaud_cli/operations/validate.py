@@ -27,8 +27,12 @@ from thibaud_cli.checks.boot import (
     boot_variant,
 )
 from thibaud_cli.checks.environments.cache import InstallOptions
-from thibaud_cli.checks.environments.variant import failed_on_declared, install_variant
-from thibaud_cli.checks.rendering import render_variant
+from thibaud_cli.checks.environments.variant import (
+    check_installed_framework,
+    failed_on_declared,
+    install_variant,
+)
+from thibaud_cli.checks.rendering import NOT_THIBAUD, render_variant
 from thibaud_cli.checks.results import (
     CHECK_NAMES,
     SERVER_CHECK,
@@ -595,6 +599,19 @@ def _boot(
             skipped = skipped_checks(later, "the dependencies did not install")
             return VariantResult(
                 variant.name, variant.answers, rendered.checks + installed + skipped
+            )
+        framework = check_installed_framework(
+            rendered.project_dir, environment, root=rendered.entry_points.root
+        )
+        if framework is not None:
+            # Not booted, as a project whose code imports django is not: with Django
+            # installed, the boot would stop on Django's settings variable, not say why.
+            checks = tuple(framework if c.name == "framework" else c for c in rendered.checks)
+            later = (*BOOT_CHECKS, *((SERVER_CHECK,) if run.server else ()))
+            return VariantResult(
+                variant.name,
+                variant.answers,
+                checks + installed + skipped_checks(later, NOT_THIBAUD),
             )
         python = str(environment)
     return boot_variant(

@@ -8,6 +8,11 @@ of it, and a module named like Django's third-party apps (``django_environ``) is
 Django. validate-template's ``framework`` check, ``startproject`` (which will not create
 a Django project) and the middleware commands (which will not wrap a Django project's
 ``asgi.py``) all ask :func:`project_targets_django` or :func:`sources_target_django`.
+
+A project whose code targets Thibaud still targets Django when its declared dependencies
+bring Django in (django-axes, dj-database-url...): validate-template --install asks the
+built environment which requirement does (``checks/environments/django_dependency.py``)
+and says it with :func:`describe_django_dependency`.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thibaud_cli.fs.walk import walk_files_typed
+
+if TYPE_CHECKING:
+    from thibaud_cli.project.requirements import Dependencies
 
 #: Where docs/templates.md tells how to port a Django template (or a project made from one).
 PORTING = "port it as docs/templates.md says (Porting a Django template)"
@@ -118,3 +127,38 @@ def project_targets_django(project_dir: Path) -> DjangoTarget | None:
             yield str(path.relative_to(project_dir)), code
 
     return sources_target_django(sources())
+
+
+def declared_targets_django(dependencies: Dependencies) -> list[str]:
+    """Those of a project's declared requirements (*dependencies*, as written) that are
+    Django or, as far as what is installed here knows, require it: startproject installs
+    nothing, so a Django ecosystem package this interpreter does not hold is not found
+    (validate-template --install finds it in the environment it builds)."""
+    return dependencies.requiring(_OTHER)
+
+
+def describe_django_dependency(requirements: list[str], source: str | None) -> str:
+    """The one line that says the declared *requirements* (read from *source*, when
+    known) bring Django in: ``django-axes==6.5.0 declared at requirements.txt brings
+    Django in: Django ecosystem packages do not run on Thibaud; port it as ...``. Empty
+    *requirements*: Django is there and no declared requirement explains it."""
+    where = f" at {source}" if source else ""
+    if not requirements:
+        what = "the installed dependencies hold Django"
+    elif len(requirements) == 1 and _named(requirements[0]) == _OTHER:
+        targets = "this template targets Django, not Thibaud"
+        return f"{requirements[0]} is declared{where}: {targets}; {PORTING}"
+    else:
+        verb = "brings" if len(requirements) == 1 else "bring"
+        names = ", ".join(requirements)
+        # Without its file (startproject reads them all): "the declared X brings".
+        what = f"{names} declared{where}" if source else f"the declared {names}"
+        what = f"{what} {verb} Django in"
+    return f"{what}: Django ecosystem packages do not run on Thibaud; {PORTING}"
+
+
+def _named(requirement: str) -> str:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(Requirement(requirement).name)

@@ -8,14 +8,14 @@ import os
 import re
 import site
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from thibaud_cli.errors import InvalidProjectName
 
 if TYPE_CHECKING:
-    from packaging.requirements import Requirement
+    from thibaud_cli.project.requirements import Dependencies
 
 _NOT_IDENTIFIER_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 
@@ -111,14 +111,11 @@ def validate_project_name(name: str, *, python_path: Sequence[Path] = ()) -> Non
         )
 
 
-def refuse_dependency_clash(name: str, requirements: Iterable[Requirement]) -> None:
+def refuse_dependency_clash(name: str, dependencies: Dependencies) -> None:
     """Raise :class:`InvalidProjectName` if *name* is a distribution or a top-level
-    module a project with *requirements* (what the rendered project declares) depends
-    on, directly or through what is installed here: its first ``pip install -e .``
+    module a project depends on (*dependencies*: what the rendered project declares,
+    directly or through what is installed here): its first ``pip install -e .``
     would fail, or its package would shadow the dependency's."""
-    from thibaud_cli.project.requirements import dependencies_of
-
-    dependencies = dependencies_of(requirements)
     clash = dependencies.clash(name)
     if clash is None:
         return

@@ -31,6 +31,14 @@ class Dependencies:
     distributions: frozenset[str]
     #: Top-level module names the installed ones provide (``dj_database_url``).
     modules: frozenset[str]
+    #: Each requirement (as written) and the distributions it depends on, itself included.
+    each: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def requiring(self, wanted: str) -> list[str]:
+        """The requirements (as written) that are *wanted* or, as far as what is
+        installed here knows, depend on it (startproject: which bring Django in)."""
+        name = canonicalize_name(wanted)
+        return [requirement for requirement, closure in self.each if name in closure]
 
     def clash(self, name: str) -> str | None:
         """The distribution or module *name* would collide with, if any."""
@@ -45,17 +53,42 @@ class Dependencies:
 def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
     """*requirements* and, for those installed here, everything they require in turn
     (markers evaluated for this interpreter and the extras asked), with the
-    top-level modules of every installed one."""
+    top-level modules of every installed one, and what each requirement needs."""
+    requirements = list(requirements)
+    if not requirements:
+        return Dependencies(frozenset(), frozenset())
+    # Walked and read once for all: the walk, and parsing each one's metadata, are the cost.
+    installed = _installed_by_name()
+    read: dict[tuple[str, frozenset[str]], list[Requirement]] = {}
+    distributions, modules = _closure(requirements, installed, read, modules=True)
+    each = tuple((str(one), _closure([one], installed, read)[0]) for one in requirements)
+    return Dependencies(distributions, modules, each)
+
+
+def _installed_by_name() -> dict[str, Distribution]:
+    # One walk of the installed distributions: asking for each by name walks them again.
     from importlib import metadata
 
-    # One walk of the installed distributions: asking for each by name walks them again.
-    installed_by_name: dict[str, metadata.Distribution] = {}
+    installed_by_name: dict[str, Distribution] = {}
     for found in metadata.distributions():
         name = _installed_name(found)
         if name:
             installed_by_name.setdefault(canonicalize_name(name), found)
+    return installed_by_name
+
+
+def _closure(
+    requirements: Iterable[Requirement],
+    installed_by_name: dict[str, Distribution],
+    read: dict[tuple[str, frozenset[str]], list[Requirement]],
+    *,
+    modules: bool = False,
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The distributions *requirements* depend on, and (with *modules*, which reads
+    each one's file list) their top-level modules. *read*: what each installed one
+    needs with the extras asked, kept across calls."""
     distributions: set[str] = set()
-    modules: set[str] = set()
+    found_modules: set[str] = set()
     pending = [(requirement, frozenset(requirement.extras)) for requirement in requirements]
     while pending:
         requirement, extras = pending.pop()
@@ -66,17 +99,27 @@ def dependencies_of(requirements: Iterable[Requirement]) -> Dependencies:
         installed = installed_by_name.get(name)
         if installed is None:
             continue
-        modules.update(_top_level_modules(installed))
-        for text in installed.requires or ():
-            try:
-                needed = Requirement(text)
-            except InvalidRequirement:
-                continue
-            if needed.marker is None or any(
-                needed.marker.evaluate({"extra": extra}) for extra in (extras or {""})
-            ):
-                pending.append((needed, frozenset(needed.extras)))
-    return Dependencies(frozenset(distributions), frozenset(modules))
+        if modules:
+            found_modules.update(_top_level_modules(installed))
+        if (name, extras) not in read:
+            read[name, extras] = _needs(installed, extras)
+        pending += [(needed, frozenset(needed.extras)) for needed in read[name, extras]]
+    return frozenset(distributions), frozenset(found_modules)
+
+
+def _needs(installed: Distribution, extras: frozenset[str]) -> list[Requirement]:
+    """What *installed* requires, with *extras*, for this interpreter."""
+    needs = []
+    for text in installed.requires or ():
+        try:
+            needed = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if needed.marker is None or any(
+            needed.marker.evaluate({"extra": extra}) for extra in (extras or {""})
+        ):
+            needs.append(needed)
+    return needs
 
 
 def _installed_name(distribution: Distribution) -> str | None:

@@ -42,6 +42,12 @@ class InstallOptions:
     find_links: tuple[str, ...] = ()
     no_index: bool = False
 
+    def __post_init__(self) -> None:
+        # A relative directory is the user's, resolved now: uv runs later, from wherever
+        # the process is then (copier changes it while it clones a git template).
+        links = tuple(link if "://" in link else os.path.abspath(link) for link in self.find_links)
+        object.__setattr__(self, "find_links", links)
+
     def arguments(self) -> list[str]:
         options = [argument for link in self.find_links for argument in ("--find-links", link)]
         return [*options, *(["--no-index"] if self.no_index else [])]

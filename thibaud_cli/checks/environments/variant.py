@@ -86,3 +86,31 @@ def failed_on_declared(project_dir: Path, checks: Iterable[CheckResult]) -> bool
         for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", message)
     }
     return not declared.isdisjoint(named)
+
+
+def check_installed_framework(
+    project_dir: Path, python: Path, *, root: str = "."
+) -> CheckResult | None:
+    """The ``framework`` check failed, when the environment *python* of the project in
+    *project_dir* (built by :func:`install_variant`) holds Django: naming the declared
+    requirement that brought it in. None when it holds no Django."""
+    from thibaud_cli.checks.environments.django_dependency import django_brought_in_by
+    from thibaud_cli.project.framework import describe_django_dependency
+
+    started = time.monotonic()
+    declaring = dependency_dir(project_dir, root)
+    try:
+        declared = declared_dependencies(declaring)
+    except DependencyFileError:
+        return None  # the install check said it already
+    by = django_brought_in_by(python, declared.requirements)
+    if by is None:
+        return None
+    source = _shown(declaring, project_dir, declared.source) if declared.source else None
+    return CheckResult(
+        "framework",
+        "failed",
+        describe_django_dependency(by, source),
+        file=source,
+        duration=time.monotonic() - started,
+    )
