@@ -465,7 +465,7 @@ def test_a_host_that_never_answers_times_out_in_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str
 ) -> None:
     from thibaud_cli.template.classic.fetch import _git_checkout
-    from thibaud_cli.template.gitrefs import remote_tags
+    from thibaud_cli.vcs.remote import remote_tags
 
     monkeypatch.setattr("thibaud_cli.vcs.git.NETWORK_TIMEOUT", 2.0)
     with silent_host() as url, pytest.raises(TemplateError) as raised:

@@ -10,11 +10,9 @@ copier picks the newest tag the same way (``copier._vcs.get_latest_tag``).
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from thibaud_cli.errors import TemplateError
 from thibaud_cli.template.syntax import CONFIG_FILENAMES, DEFAULT_SUFFIX, TemplateSyntax
 from thibaud_cli.vcs.git import run_git
 from thibaud_cli.vcs.partial_clone import (
@@ -23,6 +21,7 @@ from thibaud_cli.vcs.partial_clone import (
     missing_objects,
     partial_clone,
 )
+from thibaud_cli.vcs.remote import read_git
 
 #: copier's config files: a change to one may change every file's render.
 _CONFIG_FILES = frozenset(CONFIG_FILENAMES)
@@ -32,45 +31,6 @@ _CROSS_FILE_USES = r"\{%-?\s*(include|import|extends|from)\b|_copier_answers|_co
 #: copier settings that make a file's render depend on more than its own source.
 _CROSS_FILE_SETTINGS = ("_subdirectory", "_external_data", "_preserve_symlinks")
 _DESCRIBED = re.compile(r"-g([0-9a-f]{4,40})$")
-
-
-def _git(*args: str, cwd: Path | None = None, bare: bool = False) -> str:
-    """``git *args`` in *cwd*: a work tree, or (*bare*) a cached partial clone, named."""
-    command = git_dir_args(cwd, *args) if bare and cwd is not None else list(args)
-    try:
-        # Only ls-remote reaches another machine; the rest read a local repository.
-        completed = run_git(command, cwd=cwd, check=True, network=args[0] == "ls-remote")
-    except (OSError, subprocess.CalledProcessError) as error:
-        reason = (getattr(error, "stderr", "") or str(error)).strip().splitlines()
-        raise TemplateError(
-            f"git could not read the template: {reason[-1] if reason else error}. Check the "
-            "URL and your network, or give a local directory."
-        ) from error
-    except subprocess.TimeoutExpired as error:
-        raise TemplateError(
-            f"git could not read the template: no answer within {error.timeout:g} seconds. "
-            "Check the URL and your network, or give a local directory."
-        ) from error
-    return completed.stdout
-
-
-def _git_url(url: str) -> str:
-    path = Path(url).expanduser()
-    # ls-remote wants an absolute path for a local repository (as copier gives it).
-    return path.resolve().as_posix() if path.exists() else url.removeprefix("git+")
-
-
-def remote_tags(url: str) -> dict[str, str]:
-    """Every tag of the repository at *url*, with the commit it names."""
-    tags: dict[str, str] = {}
-    for line in _git("ls-remote", "--tags", "--", _git_url(url)).splitlines():
-        sha, _, ref = line.partition("\t")
-        name = ref.removeprefix("refs/tags/")
-        if name.endswith("^{}"):
-            tags[name.removesuffix("^{}")] = sha  # an annotated tag: the commit it points at
-        else:
-            tags.setdefault(name, sha)
-    return tags
 
 
 def latest_tag(tags: Iterable[str]) -> str | None:
@@ -136,18 +96,20 @@ def _partial_clone_of(template: str, commits: tuple[str, ...]) -> Path | None:
 
 
 def _changed(path: Path, current: str, target: str, *, bare: bool) -> frozenset[str] | None:
-    diff = _git("diff", "--no-renames", "--name-only", "-z", current, target, cwd=path, bare=bare)
+    diff = read_git(
+        "diff", "--no-renames", "--name-only", "-z", current, target, cwd=path, bare=bare
+    )
     changed = set(diff.split("\0"))
     changed.discard("")
     if changed & _CONFIG_FILES:
         return None
     suffix = DEFAULT_SUFFIX
     for commit in (current, target):
-        listing = _git("ls-tree", "-r", "-z", commit, cwd=path, bare=bare).split("\0")
+        listing = read_git("ls-tree", "-r", "-z", commit, cwd=path, bare=bare).split("\0")
         if any(entry.startswith("120000 ") for entry in listing):
             return None
         config = "".join(
-            _git("show", f"{commit}:{name}", cwd=path, bare=bare)
+            read_git("show", f"{commit}:{name}", cwd=path, bare=bare)
             for name in _CONFIG_FILES
             if any(entry.endswith(f"\t{name}") for entry in listing)
         )

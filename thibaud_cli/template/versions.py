@@ -28,10 +28,10 @@ from thibaud_cli.template.gitrefs import (
     changed_sources,
     latest_tag,
     names_same_commit,
-    remote_tags,
 )
 from thibaud_cli.template.source import BUNDLED_TEMPLATE, resolve_template
 from thibaud_cli.vcs.metadata import is_vcs_metadata
+from thibaud_cli.vcs.remote import remote_tags
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def unknown_revision(template: str, ref: str) -> TemplateSourceError:
     """The usage error for a version (``--vcs-ref``, ``update --to``) the git *template*
     does not have, with the tags it has: *template* is where copier was to check it out
     (read before its clone: copier refuses the version before there is one)."""
-    from thibaud_cli.template.gitrefs import remote_tags
+    from thibaud_cli.vcs.remote import remote_tags
 
     try:
         tags = sorted(remote_tags(template))
