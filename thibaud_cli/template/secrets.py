@@ -52,10 +52,11 @@ def secret_questions(config: Mapping[str, Any]) -> frozenset[str]:
 def secret_defaults(config: Mapping[str, Any]) -> frozenset[str]:
     """The literal defaults of the secret questions (a default with Jinja in it is
     known once rendered: ``RenderedTemplate.secret_values``)."""
+    secret = secret_questions(config)
     return frozenset(
         str(spec["default"])
         for name, spec in config.items()
-        if name in secret_questions(config)
+        if name in secret
         and isinstance(spec, Mapping)
         and spec.get("default") not in (None, "")
         and "{" not in str(spec["default"])

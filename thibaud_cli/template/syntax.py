@@ -27,6 +27,12 @@ DEFAULT_DELIMITERS = {
     "comment_start_string": "{#",
     "comment_end_string": "#}",
 }
+#: What copier reads as a yes/no word (``copier._tools.cast_to_bool``), besides numbers
+#: (0 is false, any other true) and the empty string (false): for answers to ``bool``
+#: questions and rendered ``when`` conditions alike.
+COPIER_TRUE = frozenset({"y", "yes", "t", "true", "on"})
+COPIER_FALSE = frozenset({"n", "no", "f", "false", "off", "~", "null", "none"})
+
 #: The settings (``_envops``) whose value starts Jinja markup.
 MARKUP_STARTS = (
     "block_start_string",

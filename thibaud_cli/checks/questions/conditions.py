@@ -20,7 +20,12 @@ from contextlib import suppress
 from typing import Any
 
 from thibaud_cli.errors import TemplateError
-from thibaud_cli.template.syntax import DEFAULT_DELIMITERS, TemplateSyntax
+from thibaud_cli.template.syntax import (
+    COPIER_FALSE,
+    COPIER_TRUE,
+    DEFAULT_DELIMITERS,
+    TemplateSyntax,
+)
 
 
 def cast_to_bool(value: Any) -> bool:
@@ -29,9 +34,9 @@ def cast_to_bool(value: Any) -> bool:
         return bool(float(value))
     if isinstance(value, str):
         lower = value.strip().lower()
-        if lower in {"", "n", "no", "f", "false", "off", "~", "null", "none"}:
+        if not lower or lower in COPIER_FALSE:
             return False
-        if lower in {"y", "yes", "t", "true", "on"}:
+        if lower in COPIER_TRUE:
             return True
     return bool(value)
 

@@ -44,6 +44,13 @@ def walk(path: str, follow_symlinks: bool) -> Iterator[os.DirEntry[str]]:
 def _special(entry: os.DirEntry[str]) -> bool:
     """A FIFO, a device or a socket, or a link to one: reading it would block, or never
     end; left out of the render, as every walk of ours leaves them."""
+    # A plain file or directory is told by the directory entry's type, with no stat
+    # (this runs for every entry of every render); only links and unknown types are
+    # looked at more closely.
+    if not entry.is_symlink() and (
+        entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)
+    ):
+        return False
     try:
         mode = entry.stat(follow_symlinks=True).st_mode
     except OSError:

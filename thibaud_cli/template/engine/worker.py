@@ -45,6 +45,7 @@ from thibaud_cli.template.engine.walk import (
 )
 from thibaud_cli.template.messages import is_literal, one_line
 from thibaud_cli.template.sandbox.limits import RenderBudget
+from thibaud_cli.template.syntax import COPIER_FALSE, COPIER_TRUE
 
 
 @cache
@@ -145,12 +146,6 @@ class _ShownDestination:
         return context
 
 
-#: What copier reads as a yes/no answer (``copier._tools.cast_to_bool``), besides
-#: numbers (0 is false, any other true) and the empty string (false).
-_COPIER_TRUE = frozenset({"y", "yes", "t", "true", "on"})
-_COPIER_FALSE = frozenset({"n", "no", "f", "false", "off", "~", "null", "none"})
-
-
 def refuse_unreadable_booleans(questions: dict[str, Any], given: dict[str, Any]) -> None:
     """Raise :class:`InvalidDataError` for a given answer to a ``bool`` question that
     copier could read only by Python's truth of a string (``nope`` is true to it)."""
@@ -161,7 +156,7 @@ def refuse_unreadable_booleans(questions: dict[str, Any], given: dict[str, Any])
         if not isinstance(value, str):
             continue
         text = value.strip().lower()
-        if not text or text in _COPIER_TRUE or text in _COPIER_FALSE:
+        if not text or text in COPIER_TRUE or text in COPIER_FALSE:
             continue
         try:
             float(text)
