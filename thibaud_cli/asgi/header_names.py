@@ -81,6 +81,11 @@ class LowercaseHeaderNames:
 '''
 
 
+def rewriters(chain: Sequence[MiddlewareEntry]) -> list[ObjectPath]:
+    """The middleware of *chain* that edit response headers by their lowercased name."""
+    return [entry.target for entry in chain if entry.target in REWRITE_HEADERS]
+
+
 @dataclass(frozen=True)
 class Adapter:
     """The adapter of one project: its entry in the chain and its module's file."""
@@ -100,7 +105,7 @@ class Adapter:
 
     def needed(self, chain: Sequence[MiddlewareEntry]) -> bool:
         """Whether *chain* holds a middleware that edits response headers by name."""
-        return any(entry.target in REWRITE_HEADERS for entry in chain)
+        return bool(rewriters(chain))
 
     def position(self, chain: Sequence[MiddlewareEntry]) -> int | None:
         """Where *chain* holds the adapter (None: it does not)."""

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from thibaud_cli.asgi.drift import restoring_sides
-from thibaud_cli.asgi.header_names import REWRITE_HEADERS, Adapter
 from thibaud_cli.asgi.header_names import SOURCE as HEADER_ADAPTER_SOURCE
+from thibaud_cli.asgi.header_names import Adapter, rewriters
 from thibaud_cli.asgi.spec import (
     MiddlewareEntry,
     ObjectPath,
@@ -310,16 +310,12 @@ def _adapter_change(
     if wanted and adapter.position(home.chain) is None and not ours:
         raise MiddlewareChainError(
             f"{adapter.relative} exists and is not thibaud-admin's header-name adapter, "
-            f"which {', '.join(map(str, _rewriters(new_chain)))} needs there: rename your "
+            f"which {', '.join(map(str, rewriters(new_chain)))} needs there: rename your "
             "module, then run the command again. Nothing was written."
         )
     if not wanted and adapter.position(home.chain) is not None and ours:
         return adapter.relative, HEADER_ADAPTER_SOURCE, None
     return None
-
-
-def _rewriters(chain: Sequence[MiddlewareEntry]) -> list[ObjectPath]:
-    return [entry.target for entry in chain if entry.target in REWRITE_HEADERS]
 
 
 def rewrap(
@@ -499,7 +495,7 @@ def _added(
         lambda source: rewrap(
             source, chain, new_chain, first_party, allow_duplicate=allow_duplicate
         ),
-        f"{_rewriters(new_chain)[0]} edits response headers by their lowercased name, which "
+        f"{rewriters(new_chain)[0]} edits response headers by their lowercased name, which "
         f"Thibaud's handler does not send: {adapter.entry.target} ({adapter.relative}) "
         "lowercases them, innermost.",
     )

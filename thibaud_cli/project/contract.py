@@ -23,13 +23,14 @@ Read with ``ast``: nothing of the project is imported.
 from __future__ import annotations
 
 import ast
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from thibaud_cli.errors import DependencyFileError
 from thibaud_cli.fs.walk import walk_files
+from thibaud_cli.project.declared import PYPROJECT, project_table
 
 #: The variables a settings default may be set with: Thibaud's, then Django's name.
 SETTINGS_VARIABLES = ("THIBAUD_SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE")
@@ -39,7 +40,7 @@ _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "env", "site-p
 _MAX_DEPTH = 4
 _FACTORIES = {"asgi": "get_asgi_application", "wsgi": "get_wsgi_application"}
 #: The files a directory declares a project's dependencies in.
-_DECLARING = ("pyproject.toml", "setup.py", "requirements*.txt")
+_DECLARING = (PYPROJECT, "setup.py", "requirements*.txt")
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def install_arguments(project_dir: Path, root: str = ".") -> tuple[str, ...]:
     it declares neither."""
     directory = dependency_dir(project_dir, root)
     relative = directory.relative_to(project_dir).as_posix()
-    if (directory / "setup.py").is_file() or _has_project_table(directory / "pyproject.toml"):
+    if (directory / "setup.py").is_file() or _has_project_table(directory / PYPROJECT):
         return ("-e", relative)
     if (directory / "requirements.txt").is_file():
         return ("-r", (PurePosixPath(relative) / "requirements.txt").as_posix())
@@ -274,8 +275,7 @@ def install_arguments(project_dir: Path, root: str = ".") -> tuple[str, ...]:
 
 def _has_project_table(pyproject: Path) -> bool:
     try:
-        document = tomllib.loads(pyproject.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return project_table(pyproject) is not None
+    except DependencyFileError:
         # An unreadable one: pip is the one to say what is wrong with it.
         return pyproject.is_file()
-    return isinstance(document.get("project"), dict)
